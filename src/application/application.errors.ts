@@ -1,0 +1,39 @@
+/**
+ * Errors raised by use cases. Like DomainError they carry a stable code; the MCP edge maps each
+ * code to a JSON-RPC error once. `cause` keeps the internal error for the operator's log only.
+ */
+export type ApplicationErrorCode =
+  | 'tool.not_found'
+  | 'resource.not_found'
+  | 'prompt.not_found'
+  | 'params.invalid'
+  | 'completion.unsupported';
+
+export class ApplicationError extends Error {
+  constructor(
+    readonly code: ApplicationErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ApplicationError';
+  }
+}
+
+/** The structured envelope of a tool that ran and failed (`structuredContent` of an isError result). */
+export interface ToolErrorEnvelope {
+  readonly error: string;
+  readonly reason: string;
+  readonly suggested_actions: readonly string[];
+  readonly retryable: boolean;
+  readonly follow_up_tools?: readonly string[];
+  readonly context?: Readonly<Record<string, unknown>>;
+}
+
+/** Thrown by tool implementations for failures the model should see and may act on. */
+export class ToolFailure extends Error {
+  constructor(readonly envelope: ToolErrorEnvelope, options?: { cause?: unknown }) {
+    super(envelope.error, options);
+    this.name = 'ToolFailure';
+  }
+}

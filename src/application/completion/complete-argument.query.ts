@@ -1,0 +1,57 @@
+import type { SessionRepository } from '../../domain/session/session.repository.js';
+import { ApplicationError } from '../application.errors.js';
+import { Query, type QueryHandler } from '../bus/message-bus.js';
+import type { PromptCatalog } from '../prompts/prompt-catalog.js';
+import type { ResourceCatalog } from '../resources/resource-catalog.js';
+
+export type CompletionRef = { type: 'ref/prompt'; name: string } | { type: 'ref/resource'; uri: string };
+
+export interface CompletionResult {
+  readonly values: string[];
+  readonly total: number;
+  readonly hasMore: boolean;
+}
+
+/** The spec caps one completion response at 100 values. */
+const MAX_VALUES = 100;
+
+export class CompleteArgumentQuery extends Query<CompletionResult> {
+  constructor(
+    readonly sessionId: string,
+    readonly ref: CompletionRef,
+    readonly argument: string,
+    readonly value: string,
+  ) {
+    super();
+  }
+}
+
+export class CompleteArgumentHandler implements QueryHandler<CompleteArgumentQuery> {
+  readonly handles = CompleteArgumentQuery;
+
+  constructor(
+    private readonly sessions: SessionRepository,
+    private readonly prompts: PromptCatalog,
+    private readonly resources: ResourceCatalog,
+  ) {}
+
+  async execute(query: CompleteArgumentQuery): Promise<CompletionResult> {
+    (await this.sessions.get(query.sessionId)).assertOperational('completion/complete');
+    const values = await this.candidates(query);
+    return { values: values.slice(0, MAX_VALUES), total: values.length, hasMore: values.length > MAX_VALUES };
+  }
+
+  private async candidates(query: CompleteArgumentQuery): Promise<string[]> {
+    if (query.ref.type === 'ref/prompt') {
+      const definition = this.prompts.find(query.ref.name);
+      if (!definition) throw new ApplicationError('prompt.not_found', `Prompt not found: ${query.ref.name.slice(0, 128)}`);
+      if (!definition.prompt.arguments.some((a) => a.name === query.argument)) {
+        throw new ApplicationError('params.invalid', `prompt "${query.ref.name}" has no argument "${query.argument.slice(0, 64)}"`);
+      }
+      return definition.complete?.(query.argument, query.value) ?? [];
+    }
+    const values = await this.resources.complete(query.ref.uri, query.argument, query.value);
+    if (values === undefined) throw new ApplicationError('resource.not_found', `Resource template not found: ${query.ref.uri.slice(0, 512)}`);
+    return values;
+  }
+}

@@ -1,0 +1,95 @@
+import type { EventPublisher } from '../ports/event-publisher.js';
+import type { Logger } from '../ports/logger.js';
+import type { Outbox } from '../ports/outbox.js';
+
+export interface OutboxRelayOptions {
+  readonly batchSize: number;
+  readonly maxAttempts: number;
+  readonly baseBackoffMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+/**
+ * Moves events from the outbox to the publisher, off the request path: appends only wake it
+ * (coalesced with setImmediate); it publishes a batch, awaits acceptance, then marks it published.
+ * A failed publish is released for retry with exponential backoff and parked after maxAttempts.
+ */
+export class OutboxRelay {
+  private scheduled = false;
+  private running: Promise<void> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private failures = 0;
+  private stopped = false;
+
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly publisher: EventPublisher,
+    private readonly logger: Logger,
+    private readonly options: OutboxRelayOptions,
+  ) {}
+
+  start(): void {
+    this.outbox.onAppend(() => this.wake());
+    this.wake();
+  }
+
+  /** Drains what is pending (bounded by `timeoutMs`) and stops. */
+  async stop(timeoutMs: number): Promise<void> {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const deadline = Date.now() + timeoutMs;
+    await this.running;
+    while (Date.now() < deadline && (await this.outbox.pending()) > 0) {
+      const progressed = await this.drainOnce();
+      if (!progressed) break;
+    }
+    const left = await this.outbox.pending();
+    if (left > 0) this.logger.warn('outbox relay stopped with unpublished events', { pending: left });
+  }
+
+  private wake(): void {
+    if (this.scheduled || this.stopped || this.retryTimer) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (!this.running) this.running = this.drain().finally(() => (this.running = undefined));
+    });
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.stopped && (await this.drainOnce())) {
+      // keep going while batches publish
+    }
+  }
+
+  /** Returns whether a batch was published. */
+  private async drainOnce(): Promise<boolean> {
+    const batch = await this.outbox.claim(this.options.batchSize);
+    if (batch.length === 0) return false;
+    const ids = batch.map((entry) => entry.event.id);
+    try {
+      await this.publisher.publish(batch.map((entry) => entry.event));
+      await this.outbox.markPublished(ids);
+      this.failures = 0;
+      return true;
+    } catch (error) {
+      this.failures += 1;
+      const message = error instanceof Error ? error.message : String(error);
+      await this.outbox.release(ids, message, this.options.maxAttempts);
+      this.logger.warn('event publish failed; will retry', { events: ids.length, attempt: this.failures, error: message });
+      this.scheduleRetry();
+      return false;
+    }
+  }
+
+  private scheduleRetry(): void {
+    if (this.stopped) return;
+    const base = this.options.baseBackoffMs ?? 100;
+    const delay = Math.min(this.options.maxBackoffMs ?? 30_000, base * 2 ** Math.min(this.failures - 1, 16));
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.wake();
+    }, delay);
+    this.retryTimer.unref();
+  }
+}

@@ -1,0 +1,35 @@
+import type { SessionRepository } from '../../domain/session/session.repository.js';
+import { ApplicationError } from '../application.errors.js';
+import { Query, type QueryHandler } from '../bus/message-bus.js';
+import type { PromptCatalog, PromptResult } from './prompt-catalog.js';
+
+export class GetPromptQuery extends Query<PromptResult> {
+  constructor(readonly sessionId: string, readonly name: string, readonly args: Readonly<Record<string, string>>) {
+    super();
+  }
+}
+
+export class GetPromptHandler implements QueryHandler<GetPromptQuery> {
+  readonly handles = GetPromptQuery;
+
+  constructor(
+    private readonly sessions: SessionRepository,
+    private readonly catalog: PromptCatalog,
+  ) {}
+
+  async execute(query: GetPromptQuery): Promise<PromptResult> {
+    (await this.sessions.get(query.sessionId)).assertOperational('prompts/get');
+    const definition = this.catalog.find(query.name);
+    if (!definition) throw new ApplicationError('prompt.not_found', `Prompt not found: ${query.name.slice(0, 128)}`);
+    const known = new Set(definition.prompt.arguments.map((a) => a.name));
+    const unknown = Object.keys(query.args).filter((name) => !known.has(name));
+    if (unknown.length > 0) {
+      throw new ApplicationError('params.invalid', `prompt "${query.name}" has no argument(s) ${unknown.join(', ')}; it takes ${[...known].join(', ')}`);
+    }
+    const missing = definition.prompt.arguments.filter((a) => a.required && !(query.args[a.name] ?? '').trim());
+    if (missing.length > 0) {
+      throw new ApplicationError('params.invalid', `prompt "${query.name}" requires argument(s): ${missing.map((a) => a.name).join(', ')}`);
+    }
+    return definition.render(query.args);
+  }
+}

@@ -1,0 +1,48 @@
+import type { Resource, ResourceTemplate } from '../../domain/resource/resource.js';
+import type { SessionRepository } from '../../domain/session/session.repository.js';
+import { Query, type QueryHandler } from '../bus/message-bus.js';
+import { paginate, type Page } from '../pagination.js';
+import type { ServerSettings } from '../server-settings.js';
+import type { ResourceCatalog } from './resource-catalog.js';
+
+export class ListResourcesQuery extends Query<Page<Resource>> {
+  constructor(readonly sessionId: string, readonly cursor?: string) {
+    super();
+  }
+}
+
+export class ListResourceTemplatesQuery extends Query<Page<ResourceTemplate>> {
+  constructor(readonly sessionId: string, readonly cursor?: string) {
+    super();
+  }
+}
+
+export class ListResourcesHandler implements QueryHandler<ListResourcesQuery> {
+  readonly handles = ListResourcesQuery;
+
+  constructor(
+    private readonly sessions: SessionRepository,
+    private readonly catalog: ResourceCatalog,
+    private readonly settings: ServerSettings,
+  ) {}
+
+  async execute(query: ListResourcesQuery): Promise<Page<Resource>> {
+    (await this.sessions.get(query.sessionId)).assertOperational('resources/list');
+    return paginate(this.catalog.resources(), query.cursor, this.settings.pageSize);
+  }
+}
+
+export class ListResourceTemplatesHandler implements QueryHandler<ListResourceTemplatesQuery> {
+  readonly handles = ListResourceTemplatesQuery;
+
+  constructor(
+    private readonly sessions: SessionRepository,
+    private readonly catalog: ResourceCatalog,
+    private readonly settings: ServerSettings,
+  ) {}
+
+  async execute(query: ListResourceTemplatesQuery): Promise<Page<ResourceTemplate>> {
+    (await this.sessions.get(query.sessionId)).assertOperational('resources/templates/list');
+    return paginate(this.catalog.templates(), query.cursor, this.settings.pageSize);
+  }
+}

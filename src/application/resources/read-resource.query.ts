@@ -1,0 +1,26 @@
+import type { SessionRepository } from '../../domain/session/session.repository.js';
+import { ApplicationError } from '../application.errors.js';
+import { Query, type QueryHandler } from '../bus/message-bus.js';
+import type { ResourceCatalog, ResourceContents } from './resource-catalog.js';
+
+export class ReadResourceQuery extends Query<{ contents: ResourceContents[] }> {
+  constructor(readonly sessionId: string, readonly uri: string) {
+    super();
+  }
+}
+
+export class ReadResourceHandler implements QueryHandler<ReadResourceQuery> {
+  readonly handles = ReadResourceQuery;
+
+  constructor(
+    private readonly sessions: SessionRepository,
+    private readonly catalog: ResourceCatalog,
+  ) {}
+
+  async execute(query: ReadResourceQuery): Promise<{ contents: ResourceContents[] }> {
+    (await this.sessions.get(query.sessionId)).assertOperational('resources/read');
+    const contents = await this.catalog.read(query.uri);
+    if (!contents) throw new ApplicationError('resource.not_found', `Resource not found: ${query.uri.slice(0, 512)}`);
+    return { contents };
+  }
+}

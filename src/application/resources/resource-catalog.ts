@@ -1,0 +1,42 @@
+import type { Resource, ResourceTemplate } from '../../domain/resource/resource.js';
+
+export type ResourceContents =
+  | { uri: string; mimeType?: string; text: string }
+  | { uri: string; mimeType?: string; blob: string };
+
+/** A source of resources (server status, files…). `read` returns undefined for URIs it does not own. */
+export interface ResourceProvider {
+  resources(): readonly Resource[];
+  templates(): readonly ResourceTemplate[];
+  read(uri: string): Promise<ResourceContents[] | undefined>;
+  /** Values for one variable of one of this provider's templates. */
+  complete?(uriTemplate: string, argument: string, value: string): Promise<string[] | undefined>;
+}
+
+export class ResourceCatalog {
+  constructor(private readonly providers: readonly ResourceProvider[]) {}
+
+  resources(): Resource[] {
+    return this.providers.flatMap((p) => p.resources());
+  }
+
+  templates(): ResourceTemplate[] {
+    return this.providers.flatMap((p) => p.templates());
+  }
+
+  async read(uri: string): Promise<ResourceContents[] | undefined> {
+    for (const provider of this.providers) {
+      const contents = await provider.read(uri);
+      if (contents) return contents;
+    }
+    return undefined;
+  }
+
+  async complete(uriTemplate: string, argument: string, value: string): Promise<string[] | undefined> {
+    for (const provider of this.providers) {
+      if (!provider.complete || !provider.templates().some((t) => t.uriTemplate === uriTemplate)) continue;
+      return provider.complete(uriTemplate, argument, value);
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,10 @@
+/** The slice of configuration the use cases need, as plain values (the application never reads config). */
+export interface ServerSettings {
+  readonly name: string;
+  readonly version: string;
+  readonly supportedProtocolVersions: readonly string[];
+  readonly pageSize: number;
+  readonly toolTimeoutMs: number;
+  readonly defaultClientLogLevel: string;
+  readonly startedAt: Date;
+}

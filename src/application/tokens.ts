@@ -1,0 +1,43 @@
+import type { ServiceIdentifier } from 'inversify';
+import type { ConversationRepository } from '../domain/conversation/conversation.repository.js';
+import type { EventMetaSource } from '../domain/shared/event-meta-source.js';
+import type { SessionRepository } from '../domain/session/session.repository.js';
+import type { ToolExecutionRepository } from '../domain/tool/tool-execution.repository.js';
+import type { CommandBus, QueryBus } from './bus/message-bus.js';
+import type { OutboxRelay } from './events/outbox-relay.js';
+import type { Clock, IdGenerator } from './ports/clock.js';
+import type { EventPublisher } from './ports/event-publisher.js';
+import type { Executor } from './ports/executor.js';
+import type { HealthCheck } from './ports/health.js';
+import type { Logger } from './ports/logger.js';
+import type { Outbox } from './ports/outbox.js';
+import type { SystemProbe } from './ports/system-probe.js';
+import type { Workspace } from './ports/workspace.js';
+import type { PromptCatalog } from './prompts/prompt-catalog.js';
+import type { ResourceCatalog } from './resources/resource-catalog.js';
+import type { ServerSettings } from './server-settings.js';
+import type { ToolRegistry } from './tools/tool-registry.js';
+
+/** Every DI token, in one place. Only container.ts binds or resolves them. */
+export const TOKENS = {
+  Settings: Symbol.for('tfo.ServerSettings') as ServiceIdentifier<ServerSettings>,
+  Logger: Symbol.for('tfo.Logger') as ServiceIdentifier<Logger>,
+  Clock: Symbol.for('tfo.Clock') as ServiceIdentifier<Clock>,
+  IdGenerator: Symbol.for('tfo.IdGenerator') as ServiceIdentifier<IdGenerator>,
+  EventMeta: Symbol.for('tfo.EventMetaSource') as ServiceIdentifier<EventMetaSource>,
+  Outbox: Symbol.for('tfo.Outbox') as ServiceIdentifier<Outbox>,
+  EventPublisher: Symbol.for('tfo.EventPublisher') as ServiceIdentifier<EventPublisher>,
+  OutboxRelay: Symbol.for('tfo.OutboxRelay') as ServiceIdentifier<OutboxRelay>,
+  SessionRepository: Symbol.for('tfo.SessionRepository') as ServiceIdentifier<SessionRepository>,
+  ToolExecutionRepository: Symbol.for('tfo.ToolExecutionRepository') as ServiceIdentifier<ToolExecutionRepository>,
+  ConversationRepository: Symbol.for('tfo.ConversationRepository') as ServiceIdentifier<ConversationRepository>,
+  ToolRegistry: Symbol.for('tfo.ToolRegistry') as ServiceIdentifier<ToolRegistry>,
+  ResourceCatalog: Symbol.for('tfo.ResourceCatalog') as ServiceIdentifier<ResourceCatalog>,
+  PromptCatalog: Symbol.for('tfo.PromptCatalog') as ServiceIdentifier<PromptCatalog>,
+  Workspace: Symbol.for('tfo.Workspace') as ServiceIdentifier<Workspace>,
+  Executor: Symbol.for('tfo.Executor') as ServiceIdentifier<Executor>,
+  SystemProbe: Symbol.for('tfo.SystemProbe') as ServiceIdentifier<SystemProbe>,
+  HealthChecks: Symbol.for('tfo.HealthChecks') as ServiceIdentifier<HealthCheck[]>,
+  CommandBus: Symbol.for('tfo.CommandBus') as ServiceIdentifier<CommandBus>,
+  QueryBus: Symbol.for('tfo.QueryBus') as ServiceIdentifier<QueryBus>,
+} as const;

@@ -1,0 +1,141 @@
+import { DomainError } from '../../domain/shared/domain-error.js';
+import type { EventMetaSource } from '../../domain/shared/event-meta-source.js';
+import type { SessionRepository } from '../../domain/session/session.repository.js';
+import { ToolExecution } from '../../domain/tool/tool-execution.js';
+import type { ToolExecutionRepository } from '../../domain/tool/tool-execution.repository.js';
+import { ApplicationError, ToolFailure, type ToolErrorEnvelope } from '../application.errors.js';
+import { Command, type CommandHandler } from '../bus/message-bus.js';
+import type { Clock, IdGenerator } from '../ports/clock.js';
+import type { Logger } from '../ports/logger.js';
+import type { ServerSettings } from '../server-settings.js';
+import type { ContentBlock, ToolContext } from './tool-definition.js';
+import type { ToolRegistry } from './tool-registry.js';
+
+export interface ToolCallResult {
+  content: ContentBlock[];
+  structuredContent?: Record<string, unknown>;
+  isError?: boolean;
+}
+
+export class ExecuteToolCommand extends Command<ToolCallResult> {
+  constructor(
+    readonly sessionId: string,
+    readonly tool: string,
+    readonly args: Record<string, unknown> | undefined,
+    readonly context: ToolContext,
+  ) {
+    super();
+  }
+}
+
+/**
+ * Runs one tool call as one ToolExecution. Failures the model can act on come back as isError
+ * results carrying the envelope; anything unexpected is logged with its cause and reaches the
+ * client only as a generic envelope.
+ */
+export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
+  readonly handles = ExecuteToolCommand;
+
+  constructor(
+    private readonly sessions: SessionRepository,
+    private readonly registry: ToolRegistry,
+    private readonly executions: ToolExecutionRepository,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+    private readonly meta: EventMetaSource,
+    private readonly settings: ServerSettings,
+    private readonly logger: Logger,
+  ) {}
+
+  async execute(command: ExecuteToolCommand): Promise<ToolCallResult> {
+    (await this.sessions.get(command.sessionId)).assertOperational('tools/call');
+    const registered = this.registry.find(command.tool);
+    if (!registered) throw new ApplicationError('tool.not_found', `Tool not found: ${command.tool.slice(0, 128)}`);
+    const execution = ToolExecution.start(this.ids.next(), command.sessionId, command.tool, this.clock.now(), this.meta);
+
+    const parsed = registered.definition.input.safeParse(command.args ?? {});
+    if (!parsed.success) {
+      return this.failed(execution, 'error', invalidArguments(parsed.error.issues));
+    }
+    try {
+      const output = await this.withTimeout(registered.definition.run(parsed.data, command.context), command.context.signal);
+      execution.succeed();
+      await this.executions.save(execution);
+      return output.structuredContent !== undefined
+        ? { content: output.content, structuredContent: output.structuredContent }
+        : { content: output.content };
+    } catch (error) {
+      if (command.context.signal.aborted) return this.failed(execution, 'cancelled', CANCELLED);
+      return this.failed(execution, 'error', this.envelopeFor(error, command.tool));
+    }
+  }
+
+  private async failed(execution: ToolExecution, outcome: 'error' | 'cancelled', envelope: ToolErrorEnvelope): Promise<ToolCallResult> {
+    execution.fail(outcome, envelope.error, envelope.retryable);
+    await this.executions.save(execution);
+    const hints = envelope.suggested_actions.length > 0 ? ` Try: ${envelope.suggested_actions.join('; ')}.` : '';
+    return {
+      content: [{ type: 'text', text: `Error: ${envelope.error}. ${envelope.reason}.${hints}` }],
+      structuredContent: { ...envelope },
+      isError: true,
+    };
+  }
+
+  private envelopeFor(error: unknown, tool: string): ToolErrorEnvelope {
+    if (error instanceof ToolFailure) return error.envelope;
+    if (error instanceof TimeoutError) return timedOut(this.settings.toolTimeoutMs);
+    if (error instanceof DomainError) {
+      return { error: 'invalid request', reason: error.message, suggested_actions: ['correct the arguments and retry'], retryable: false };
+    }
+    this.logger.error('tool failed unexpectedly', { tool, error: error instanceof Error ? error.stack : String(error) });
+    return {
+      error: 'internal error',
+      reason: 'the tool failed unexpectedly; the details are in the server log',
+      suggested_actions: ['retry once', 'report the problem to the server operator if it persists'],
+      retryable: true,
+    };
+  }
+
+  /** A tool that ignores its signal still cannot hold the request past the configured limit. */
+  private withTimeout<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+    const limit = this.settings.toolTimeoutMs;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new TimeoutError()), limit);
+    });
+    const cancelled = new Promise<never>((_, reject) => {
+      if (signal.aborted) reject(new Error('cancelled'));
+      else signal.addEventListener('abort', () => reject(new Error('cancelled')), { once: true });
+    });
+    return Promise.race([work, timeout, cancelled]).finally(() => clearTimeout(timer));
+  }
+}
+
+class TimeoutError extends Error {}
+
+const CANCELLED: ToolErrorEnvelope = {
+  error: 'cancelled',
+  reason: 'the client cancelled the request',
+  suggested_actions: [],
+  retryable: true,
+};
+
+function timedOut(limitMs: number): ToolErrorEnvelope {
+  return {
+    error: 'timed out',
+    reason: `the tool did not finish within ${limitMs} ms (mcp.timeouts.tool_ms)`,
+    suggested_actions: ['narrow the request', 'ask the operator to raise mcp.timeouts.tool_ms'],
+    retryable: true,
+  };
+}
+
+function invalidArguments(issues: readonly { path: readonly PropertyKey[]; message: string }[]): ToolErrorEnvelope {
+  const problems = issues.slice(0, 10).map((i) => `${i.path.map(String).join('.') || '(arguments)'}: ${i.message}`);
+  return {
+    error: 'invalid arguments',
+    reason: problems.join('; '),
+    suggested_actions: ['fix the arguments to match the tool inputSchema (see tools/list) and call again'],
+    retryable: true,
+    context: { issues: problems },
+  };
+}

@@ -1,0 +1,39 @@
+import type { ZodType } from 'zod';
+import type { LogLevelName } from '../../domain/session/log-level.js';
+import type { ToolProps } from '../../domain/tool/tool.js';
+
+export type ContentBlock =
+  | { type: 'text'; text: string }
+  | { type: 'image'; data: string; mimeType: string }
+  | { type: 'audio'; data: string; mimeType: string }
+  | { type: 'resource'; resource: { uri: string; mimeType?: string; text?: string; blob?: string } };
+
+export interface ToolOutput {
+  readonly content: ContentBlock[];
+  readonly structuredContent?: Record<string, unknown>;
+}
+
+/** What a running tool may use besides its arguments: cancellation, progress and client logging. */
+export interface ToolContext {
+  readonly sessionId: string;
+  readonly signal: AbortSignal;
+  /** No-op unless the request carried a progressToken. */
+  progress(progress: number, total?: number, message?: string): void;
+  /** notifications/message to this request's client, filtered by the session's log level. */
+  log(level: LogLevelName, data: unknown): void;
+}
+
+/**
+ * A tool as the application runs it: the public description (a domain Tool's props), the zod schema
+ * that validates arguments, and the implementation. Failures the model should see are ToolFailure.
+ */
+export interface ToolDefinition<TInput = unknown> {
+  readonly props: Omit<ToolProps, 'inputSchema'> & { readonly inputSchema?: ToolProps['inputSchema'] };
+  readonly input: ZodType<TInput>;
+  run(input: TInput, context: ToolContext): Promise<ToolOutput>;
+}
+
+/** A family of related tools (file.tools.ts, system.tools.ts…), registered together at start-up. */
+export interface ToolFamily {
+  tools(): readonly ToolDefinition<unknown>[];
+}

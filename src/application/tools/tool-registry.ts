@@ -1,0 +1,64 @@
+import { DomainError } from '../../domain/shared/domain-error.js';
+import type { JsonSchema, Tool, ToolAnnotations } from '../../domain/tool/tool.js';
+import { TOOL_ERROR_ENVELOPE_SCHEMA } from './json-schema.js';
+import type { ToolDefinition } from './tool-definition.js';
+
+/** What tools/list shows for one tool. */
+export interface ToolDescriptor {
+  readonly name: string;
+  readonly title?: string;
+  readonly description: string;
+  readonly inputSchema: JsonSchema;
+  readonly outputSchema?: JsonSchema;
+  readonly annotations?: ToolAnnotations;
+}
+
+export interface RegisteredTool {
+  readonly tool: Tool;
+  readonly definition: ToolDefinition<unknown>;
+  readonly descriptor: ToolDescriptor;
+}
+
+/**
+ * The in-process catalog of runnable tools. Implementations are code, so this is not a repository:
+ * every replica registers the same tools at start-up.
+ */
+export class ToolRegistry {
+  private readonly tools = new Map<string, RegisteredTool>();
+  private listCache: ToolDescriptor[] | undefined;
+
+  add(tool: Tool, definition: ToolDefinition<unknown>): RegisteredTool {
+    if (this.tools.has(tool.name)) {
+      throw new DomainError('tool.already_registered', `a tool named "${tool.name}" is already registered`);
+    }
+    const registered = { tool, definition, descriptor: describe(tool) };
+    this.tools.set(tool.name, registered);
+    this.listCache = undefined;
+    return registered;
+  }
+
+  find(name: string): RegisteredTool | undefined {
+    return this.tools.get(name);
+  }
+
+  descriptors(): readonly ToolDescriptor[] {
+    this.listCache ??= [...this.tools.values()].map((t) => t.descriptor);
+    return this.listCache;
+  }
+}
+
+/**
+ * A declared outputSchema is offered as "either the data or the error envelope": clients (the SDK's
+ * among them) validate structuredContent against outputSchema even on isError results.
+ */
+function describe(tool: Tool): ToolDescriptor {
+  const { name, title, description, inputSchema, outputSchema, annotations } = tool.props;
+  return {
+    name,
+    ...(title !== undefined ? { title } : {}),
+    description,
+    inputSchema,
+    ...(outputSchema !== undefined ? { outputSchema: { type: 'object', anyOf: [outputSchema, TOOL_ERROR_ENVELOPE_SCHEMA] } } : {}),
+    ...(annotations !== undefined ? { annotations } : {}),
+  };
+}

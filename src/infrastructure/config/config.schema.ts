@@ -1,0 +1,148 @@
+import { z } from 'zod';
+
+/** Env values arrive as strings: lists may be JSON arrays or comma-separated. */
+const list = z.preprocess((value) => {
+  if (typeof value !== 'string') return value;
+  const trimmed = value.trim();
+  if (trimmed.startsWith('[')) {
+    try {
+      return JSON.parse(trimmed);
+    } catch {
+      return value;
+    }
+  }
+  return trimmed === '' ? [] : trimmed.split(',').map((item) => item.trim());
+}, z.array(z.string().min(1)));
+
+const bool = z.preprocess((value) => {
+  if (typeof value !== 'string') return value;
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off'].includes(v)) return false;
+  return value;
+}, z.boolean());
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const DEFAULT_ALLOWED_COMMANDS = [
+  'echo', 'ls', 'cat', 'head', 'tail', 'wc', 'grep', 'sort', 'uniq', 'cut', 'tr', 'diff', 'stat', 'file',
+  'pwd', 'date', 'whoami', 'uname', 'hostname', 'uptime', 'df', 'du', 'ps', 'sha256sum', 'md5sum', 'true', 'false',
+];
+
+export const DEFAULT_BLOCKED_COMMANDS = [
+  'rm', 'rmdir', 'dd', 'mkfs', 'fdisk', 'shutdown', 'reboot', 'halt', 'poweroff', 'sudo', 'su', 'doas',
+  'chmod', 'chown', 'kill', 'killall', 'pkill', 'mount', 'umount', 'curl', 'wget', 'nc', 'ncat', 'ssh', 'scp',
+  'sh', 'bash', 'zsh', 'dash', 'env', 'xargs', 'eval', 'exec', 'nohup', 'setsid', 'crontab', 'systemctl',
+];
+
+const serverSchema = z
+  .object({
+    name: z.string().min(1).default('tfo-mcp'),
+    version: z.string().min(1).optional(),
+    transport: z.enum(['stdio']).default('stdio'),
+  })
+  .strict();
+
+const claudeSchema = z
+  .object({
+    api_key: z.string().optional(),
+    model: z.string().min(1).default('claude-sonnet-4-5'),
+    max_tokens: int(1, 200_000).default(4096),
+    base_url: z.string().url().optional(),
+    timeout_ms: int(1000, 600_000).default(60_000),
+  })
+  .strict();
+
+const mcpSchema = z
+  .object({
+    roots: list.optional(),
+    page_size: int(1, 1000).default(100),
+    max_message_bytes: int(1024, 64 * 1024 * 1024).default(4 * 1024 * 1024),
+    client_log_level: z.enum(['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency']).default('info'),
+    capabilities: z
+      .object({
+        tools: bool.default(true),
+        resources: bool.default(true),
+        prompts: bool.default(true),
+        logging: bool.default(true),
+        completions: bool.default(true),
+      })
+      .strict()
+      .prefault({}),
+    timeouts: z
+      .object({
+        tool_ms: int(100, 3_600_000).default(120_000),
+        shutdown_ms: int(100, 120_000).default(5_000),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+const securitySchema = z
+  .object({
+    allowed_commands: list.default(DEFAULT_ALLOWED_COMMANDS),
+    blocked_commands: list.default(DEFAULT_BLOCKED_COMMANDS),
+    allow_shell: bool.default(false),
+    allow_paths_outside_roots: bool.default(false),
+    command_timeout_ms: int(100, 3_600_000).default(30_000),
+    max_command_timeout_ms: int(100, 3_600_000).default(300_000),
+    max_output_bytes: int(1024, 256 * 1024 * 1024).default(1024 * 1024),
+    max_file_bytes: int(1024, 1024 * 1024 * 1024).default(10 * 1024 * 1024),
+    max_list_entries: int(1, 1_000_000).default(5000),
+    max_search_results: int(1, 100_000).default(1000),
+    env_passthrough: list.default(['PATH', 'LANG', 'LC_ALL', 'TZ', 'HOME']),
+  })
+  .strict();
+
+const loggingSchema = z
+  .object({
+    level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+    format: z.enum(['json', 'text']).default('json'),
+  })
+  .strict();
+
+const telemetrySchema = z
+  .object({
+    enabled: bool.default(false),
+    service_name: z.string().min(1).default('tfo-mcp'),
+    otlp_endpoint: z.string().url().optional(),
+  })
+  .strict();
+
+const eventsSchema = z
+  .object({
+    driver: z.enum(['none', 'memory']).default('memory'),
+    memory_retention: int(0, 1_000_000).default(10_000),
+    outbox_capacity: int(100, 10_000_000).default(100_000),
+    relay_batch_size: int(1, 10_000).default(256),
+    relay_max_attempts: int(1, 1000).default(10),
+  })
+  .strict();
+
+const persistenceSchema = z
+  .object({
+    driver: z.enum(['memory']).default('memory'),
+    closed_session_retention: int(0, 10_000_000).default(1000),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    server: serverSchema.prefault({}),
+    claude: claudeSchema.prefault({}),
+    mcp: mcpSchema.prefault({}),
+    security: securitySchema.prefault({}),
+    logging: loggingSchema.prefault({}),
+    telemetry: telemetrySchema.prefault({}),
+    events: eventsSchema.prefault({}),
+    persistence: persistenceSchema.prefault({}),
+  })
+  .strict();
+
+export type AppConfig = z.infer<typeof configSchema>;
+/** After loading: roots resolved to absolute paths and the server version filled in. */
+export type ResolvedConfig = AppConfig & {
+  readonly mcp: AppConfig['mcp'] & { readonly roots: readonly string[] };
+  readonly server: AppConfig['server'] & { readonly version: string };
+};

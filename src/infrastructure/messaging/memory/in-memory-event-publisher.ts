@@ -1,0 +1,40 @@
+import type { EventPublisher } from '../../../application/ports/event-publisher.js';
+import type { DomainEvent } from '../../../domain/shared/domain-event.js';
+
+export type EventListener = (event: DomainEvent) => void;
+
+/** The embedded event bus: in-process subscribers plus a bounded ring of recent events. */
+export class InMemoryEventPublisher implements EventPublisher {
+  private readonly ring: DomainEvent[] = [];
+  private next = 0;
+  private readonly listeners = new Set<EventListener>();
+  published = 0;
+
+  constructor(private readonly retention: number) {}
+
+  async publish(events: readonly DomainEvent[]): Promise<void> {
+    for (const event of events) {
+      this.published += 1;
+      if (this.retention > 0) {
+        this.ring[this.next] = event;
+        this.next = (this.next + 1) % this.retention;
+      }
+      for (const listener of this.listeners) listener(event);
+    }
+  }
+
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Oldest first. */
+  recent(): DomainEvent[] {
+    return [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)].filter(Boolean);
+  }
+}
+
+/** events.driver: none — events are drained from the outbox and dropped. */
+export class NullEventPublisher implements EventPublisher {
+  async publish(): Promise<void> {}
+}

@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { readFileSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { buildApplication } from './container.js';
+import { ConfigError, loadConfig } from './infrastructure/config/config-loader.js';
+import type { ResolvedConfig } from './infrastructure/config/config.schema.js';
+import { redactConfig } from './infrastructure/config/redact.js';
+import { createWinston, WinstonLogger } from './infrastructure/logging/winston-logger.js';
+import { parseCli, USAGE, UsageError, type CliCommand } from './presentation/cli/cli-arguments.js';
+import { McpConnection } from './presentation/mcp/mcp-connection.js';
+import { StdioServerTransport } from './presentation/transports/stdio.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`tfo-mcp: ${message}\n`);
+  process.exit(code);
+}
+
+function configFor(command: Extract<CliCommand, { configPath?: string }>): ResolvedConfig {
+  const overrides = command.kind === 'serve' && command.transport ? { server: { transport: command.transport } } : undefined;
+  try {
+    return loadConfig({ configPath: command.configPath, env: process.env, cwd: process.cwd(), version: VERSION, overrides });
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`, 2);
+    throw error;
+  }
+}
+
+/** CLI output (help, config print) goes to the stream main hands in; the server itself never writes there. */
+async function serveStdio(config: ResolvedConfig, output: Writable): Promise<void> {
+  const logger = new WinstonLogger(createWinston(config.logging));
+  const app = buildApplication(config, logger);
+  await app.start();
+
+  let stopping = false;
+  const shutdown = async (reason: string, code = 0) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { reason });
+    await connection.close(reason);
+    await connection.server.close().catch(() => undefined);
+    await app.stop(config.mcp.timeouts.shutdown_ms);
+    process.exit(code);
+  };
+
+  const connection = new McpConnection(app.mcp, 'stdio', (reason) => void shutdown(reason));
+  const transport = new StdioServerTransport(process.stdin, output, { maxMessageBytes: config.mcp.max_message_bytes });
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('unhandledRejection', (error) => logger.error('unhandled rejection', { error: error instanceof Error ? error.stack : String(error) }));
+  process.on('uncaughtException', (error) => logger.error('uncaught exception', { error: error.stack }));
+  await connection.connect(transport);
+  logger.info('tfo-mcp ready', { transport: 'stdio', version: config.server.version, roots: config.mcp.roots, sessionId: connection.sessionId });
+}
+
+async function main(argv: readonly string[], output: Writable): Promise<void> {
+  let command: CliCommand;
+  try {
+    command = parseCli(argv);
+  } catch (error) {
+    if (error instanceof UsageError) fail(`${error.message}\n\n${USAGE}`, 2);
+    throw error;
+  }
+  switch (command.kind) {
+    case 'help':
+      output.write(USAGE);
+      return;
+    case 'version':
+      output.write(`${VERSION}\n`);
+      return;
+    case 'config-validate':
+      configFor(command);
+      output.write('configuration is valid\n');
+      return;
+    case 'config-print':
+      output.write(`${JSON.stringify(redactConfig(configFor(command)), null, 2)}\n`);
+      return;
+    case 'serve':
+      await serveStdio(configFor(command), output);
+      return;
+  }
+}
+
+main(process.argv.slice(2), process.stdout).catch((error: unknown) => {
+  fail(`failed to start: ${error instanceof Error ? error.message : String(error)}`, 1);
+});

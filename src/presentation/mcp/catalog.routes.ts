@@ -1,0 +1,65 @@
+import { CompleteArgumentQuery } from '../../application/completion/complete-argument.query.js';
+import { GetPromptQuery } from '../../application/prompts/get-prompt.query.js';
+import { ListPromptsQuery } from '../../application/prompts/list-prompts.query.js';
+import { ListResourceTemplatesQuery, ListResourcesQuery } from '../../application/resources/list-resources.query.js';
+import { ReadResourceQuery } from '../../application/resources/read-resource.query.js';
+import { ExecuteToolCommand } from '../../application/tools/execute-tool.command.js';
+import { ListToolsQuery } from '../../application/tools/list-tools.query.js';
+import type { McpConnection } from './mcp-connection.js';
+import { CallToolParams, CompleteParams, GetPromptParams, PaginatedParams, ReadResourceParams } from './params.js';
+import { page, route } from './route.js';
+import { toolContext } from './tool-context.js';
+
+/** tools/*, resources/*, prompts/*, completion/complete: each a query or command on the bus. */
+export function registerCatalogRoutes(connection: McpConnection): void {
+  const { server, deps } = connection;
+  const { commands, queries, logger, features } = deps;
+  const session = () => connection.sessionId;
+
+  if (features.tools) {
+    route(server, logger, 'tools/list', PaginatedParams, async (params) => {
+      const result = await queries.execute(new ListToolsQuery(session(), params.cursor));
+      return page(result.items as never[], result.nextCursor, 'tools');
+    });
+    route(server, logger, 'tools/call', CallToolParams, async (params, extra) => {
+      const context = toolContext(connection, params.name, extra);
+      const result = await commands.execute(new ExecuteToolCommand(session(), params.name, params.arguments, context));
+      if (result.isError) context.log('warning', { message: `tool ${params.name} failed`, error: result.structuredContent?.['error'] });
+      else context.log('debug', { message: `tool ${params.name} succeeded` });
+      return result as unknown as Record<string, unknown>;
+    });
+  }
+
+  if (features.resources) {
+    route(server, logger, 'resources/list', PaginatedParams, async (params) => {
+      const result = await queries.execute(new ListResourcesQuery(session(), params.cursor));
+      return page(result.items as never[], result.nextCursor, 'resources');
+    });
+    route(server, logger, 'resources/templates/list', PaginatedParams, async (params) => {
+      const result = await queries.execute(new ListResourceTemplatesQuery(session(), params.cursor));
+      return page(result.items as never[], result.nextCursor, 'resourceTemplates');
+    });
+    route(server, logger, 'resources/read', ReadResourceParams, async (params) => {
+      return (await queries.execute(new ReadResourceQuery(session(), params.uri))) as unknown as Record<string, unknown>;
+    });
+  }
+
+  if (features.prompts) {
+    route(server, logger, 'prompts/list', PaginatedParams, async (params) => {
+      const result = await queries.execute(new ListPromptsQuery(session(), params.cursor));
+      return page(result.items as never[], result.nextCursor, 'prompts');
+    });
+    route(server, logger, 'prompts/get', GetPromptParams, async (params) => {
+      const result = await queries.execute(new GetPromptQuery(session(), params.name, params.arguments ?? {}));
+      return result as unknown as Record<string, unknown>;
+    });
+  }
+
+  if (features.completions) {
+    route(server, logger, 'completion/complete', CompleteParams, async (params) => {
+      const ref = params.ref.type === 'ref/prompt' ? { type: params.ref.type, name: params.ref.name } : { type: params.ref.type, uri: params.ref.uri };
+      const completion = await queries.execute(new CompleteArgumentQuery(session(), ref, params.argument.name, params.argument.value));
+      return { completion };
+    });
+  }
+}

@@ -1,0 +1,56 @@
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ApplicationError, type ApplicationErrorCode } from '../../application/application.errors.js';
+import type { Logger } from '../../application/ports/logger.js';
+import { DomainError, type DomainErrorCode } from '../../domain/shared/domain-error.js';
+
+/** JSON-RPC codes of the tfo-mcp API (the -320xx range is the server's own). */
+export const RPC = {
+  ParseError: -32700,
+  InvalidRequest: -32600,
+  MethodNotFound: -32601,
+  InvalidParams: -32602,
+  InternalError: -32603,
+  ToolNotFound: -32001,
+  ResourceNotFound: -32002,
+  PromptNotFound: -32003,
+} as const;
+
+const APPLICATION: Record<ApplicationErrorCode, number> = {
+  'tool.not_found': RPC.ToolNotFound,
+  'resource.not_found': RPC.ResourceNotFound,
+  'prompt.not_found': RPC.PromptNotFound,
+  'params.invalid': RPC.InvalidParams,
+  'completion.unsupported': RPC.InvalidParams,
+};
+
+const DOMAIN: Record<DomainErrorCode, number> = {
+  'session.not_found': RPC.InvalidRequest,
+  'session.invalid_transition': RPC.InvalidRequest,
+  'session.not_operational': RPC.InvalidRequest,
+  'tool.invalid_name': RPC.InvalidParams,
+  'tool.already_registered': RPC.InvalidParams,
+  'conversation.invalid_message': RPC.InvalidParams,
+  'workspace.path_outside_roots': RPC.InvalidParams,
+  'workspace.invalid_path': RPC.InvalidParams,
+  'policy.command_denied': RPC.InvalidParams,
+  'value.invalid': RPC.InvalidParams,
+};
+
+/**
+ * The one place errors become JSON-RPC errors. Our own typed errors carry messages written for
+ * clients; anything else is logged with its stack and answered with a generic -32603.
+ */
+export function toMcpError(error: unknown, logger: Logger, method: string): McpError {
+  if (error instanceof McpError) return error;
+  if (error instanceof ApplicationError) return rpcError(APPLICATION[error.code], error.message, { reason: error.code });
+  if (error instanceof DomainError) return rpcError(DOMAIN[error.code], error.message, { reason: error.code });
+  logger.error('request failed unexpectedly', { method, error: error instanceof Error ? error.stack : String(error) });
+  return rpcError(RPC.InternalError, 'Internal error: the server could not complete the request; details are in the server log');
+}
+
+/** Prefixless message: McpError prepends "MCP error <code>: " which clients then show twice. */
+export function rpcError(code: number, message: string, data?: unknown): McpError {
+  const error = new McpError(code, message, data);
+  error.message = message;
+  return error;
+}

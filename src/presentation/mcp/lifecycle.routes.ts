@@ -1,0 +1,64 @@
+import { InitializeSessionCommand } from '../../application/session/initialize-session.command.js';
+import { MarkSessionReadyCommand } from '../../application/session/mark-session-ready.command.js';
+import { SetLogLevelCommand } from '../../application/session/set-log-level.command.js';
+import { LogLevel } from '../../domain/session/log-level.js';
+import type { McpConnection } from './mcp-connection.js';
+import { EmptyParams, InitializeParams, SetLevelParams } from './params.js';
+import { onNotification, route } from './route.js';
+
+/** initialize, notifications/initialized, logging/setLevel, shutdown. (ping and cancellation are the SDK's.) */
+export function registerLifecycleRoutes(connection: McpConnection): void {
+  const { server, deps } = connection;
+  const { commands, logger, settings } = deps;
+
+  route(server, logger, 'initialize', InitializeParams, async (params, extra) => {
+    const { protocolVersion } = await commands.execute(
+      new InitializeSessionCommand(connection.sessionId, params.protocolVersion, params.clientInfo, params.capabilities),
+    );
+    rememberClient(server, params);
+    logger.info('session initialized', {
+      sessionId: connection.sessionId,
+      client: params.clientInfo.name,
+      protocolVersion,
+      requestId: extra.requestId,
+    });
+    return {
+      protocolVersion,
+      capabilities: connection.capabilities,
+      serverInfo: { name: settings.name, version: settings.version },
+      ...(deps.instructions ? { instructions: deps.instructions } : {}),
+    };
+  });
+
+  onNotification(server, 'notifications/initialized', async () => {
+    try {
+      await commands.execute(new MarkSessionReadyCommand(connection.sessionId));
+    } catch (error) {
+      logger.warn('notifications/initialized ignored', { sessionId: connection.sessionId, reason: (error as Error).message });
+    }
+  });
+
+  if (deps.features.logging) {
+    route(server, logger, 'logging/setLevel', SetLevelParams, async (params) => {
+      const { level } = await commands.execute(new SetLogLevelCommand(connection.sessionId, params.level));
+      connection.clientLogLevel = LogLevel.of(level);
+      return {};
+    });
+  }
+
+  route(server, logger, 'shutdown', EmptyParams, async () => {
+    await connection.close('shutdown requested');
+    // The response is written before the next macrotask; only then does the transport close.
+    setImmediate(() => void server.close());
+    return {};
+  });
+}
+
+/**
+ * The SDK Server keeps the client's capabilities for its own server→client requests (sampling,
+ * elicitation); since we answer initialize ourselves, hand them over through its own initializer.
+ */
+function rememberClient(server: McpConnection['server'], params: { protocolVersion: string; capabilities: unknown; clientInfo: unknown }): void {
+  const sdk = server as unknown as { _oninitialize(request: { params: unknown }): Promise<unknown> };
+  void sdk._oninitialize({ params });
+}

@@ -1,0 +1,89 @@
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { CommandBus, QueryBus } from '../../application/bus/message-bus.js';
+import type { Logger } from '../../application/ports/logger.js';
+import type { ServerSettings } from '../../application/server-settings.js';
+import { CloseSessionCommand } from '../../application/session/close-session.command.js';
+import { OpenSessionCommand } from '../../application/session/open-session.command.js';
+import { LogLevel } from '../../domain/session/log-level.js';
+import type { TransportKind } from '../../domain/session/session-state.js';
+import { registerCatalogRoutes } from './catalog.routes.js';
+import { registerLifecycleRoutes } from './lifecycle.routes.js';
+
+export interface McpFeatures {
+  readonly tools: boolean;
+  readonly resources: boolean;
+  readonly prompts: boolean;
+  readonly logging: boolean;
+  readonly completions: boolean;
+}
+
+export interface McpDependencies {
+  readonly commands: CommandBus;
+  readonly queries: QueryBus;
+  readonly logger: Logger;
+  readonly settings: ServerSettings;
+  readonly features: McpFeatures;
+  readonly instructions?: string;
+}
+
+/**
+ * One MCP session: an SDK Server bound to one transport and one Session aggregate. Never shared
+ * between clients. `onEnded` fires once the transport has closed (client gone, or `shutdown`).
+ */
+export class McpConnection {
+  readonly server: Server;
+  readonly capabilities: ServerCapabilities;
+  sessionId = '';
+  /** Threshold for notifications/message to this client; mirrors the Session's log level. */
+  clientLogLevel: LogLevel;
+  private closed = false;
+  private closeReason = 'transport closed';
+
+  constructor(
+    readonly deps: McpDependencies,
+    readonly transportKind: TransportKind,
+    private readonly onEnded: (reason: string) => void = () => {},
+  ) {
+    this.clientLogLevel = LogLevel.of(deps.settings.defaultClientLogLevel);
+    this.capabilities = capabilitiesOf(deps.features);
+    this.server = new Server(
+      { name: deps.settings.name, version: deps.settings.version },
+      { capabilities: this.capabilities, ...(deps.instructions ? { instructions: deps.instructions } : {}) },
+    );
+    registerLifecycleRoutes(this);
+    registerCatalogRoutes(this);
+    this.server.onclose = () => {
+      void this.close('transport closed').then(() => this.onEnded(this.closeReason));
+    };
+    this.server.onerror = (error) => deps.logger.warn('protocol error', { sessionId: this.sessionId, error: error.message });
+  }
+
+  async connect(transport: Transport): Promise<void> {
+    ({ sessionId: this.sessionId } = await this.deps.commands.execute(new OpenSessionCommand(this.transportKind, transport.sessionId)));
+    await this.server.connect(transport);
+  }
+
+  /** Drives the Session to CLOSED once, whatever ended it. */
+  async close(reason: string): Promise<void> {
+    if (this.closed || this.sessionId === '') return;
+    this.closed = true;
+    this.closeReason = reason;
+    try {
+      await this.deps.commands.execute(new CloseSessionCommand(this.sessionId, reason));
+    } catch (error) {
+      this.deps.logger.warn('closing the session failed', { sessionId: this.sessionId, error: String(error) });
+    }
+  }
+}
+
+function capabilitiesOf(features: McpFeatures): ServerCapabilities {
+  return {
+    ...(features.tools ? { tools: { listChanged: true } } : {}),
+    ...(features.resources ? { resources: { subscribe: false, listChanged: false } } : {}),
+    ...(features.prompts ? { prompts: { listChanged: false } } : {}),
+    ...(features.logging ? { logging: {} } : {}),
+    ...(features.completions ? { completions: {} } : {}),
+  };
+}

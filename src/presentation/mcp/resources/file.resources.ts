@@ -1,0 +1,82 @@
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { posix } from 'node:path';
+import { ApplicationError } from '../../../application/application.errors.js';
+import type { ResourceContents, ResourceProvider } from '../../../application/resources/resource-catalog.js';
+import type { Workspace } from '../../../application/ports/workspace.js';
+import { DomainError } from '../../../domain/shared/domain-error.js';
+import type { ResourceTemplate } from '../../../domain/resource/resource.js';
+
+const TEMPLATE: ResourceTemplate = {
+  uriTemplate: 'file:///{path}',
+  name: 'file',
+  title: 'Files in the allowed roots',
+  description: 'Any file inside the configured roots, as text or a base64 blob with its MIME type. {path} is the absolute path without its leading slash.',
+};
+
+/** Files inside the workspace roots, addressed as file:// URIs. */
+export class FileResources implements ResourceProvider {
+  constructor(
+    private readonly workspace: Workspace,
+    private readonly maxBytes: number,
+  ) {}
+
+  resources() {
+    return [];
+  }
+
+  templates(): readonly ResourceTemplate[] {
+    return [TEMPLATE];
+  }
+
+  async read(uri: string): Promise<ResourceContents[] | undefined> {
+    if (!uri.startsWith('file://')) return undefined;
+    let path: string;
+    try {
+      path = fileURLToPath(uri);
+    } catch {
+      throw new ApplicationError('params.invalid', `not a valid file URI: ${uri.slice(0, 256)}`);
+    }
+    try {
+      const file = await this.workspace.read({ path, encoding: 'utf8', allowBinary: true, maxBytes: this.maxBytes });
+      if (file.binary || file.encoding === 'base64') return [{ uri, mimeType: file.mimeType, blob: file.content }];
+      return [{ uri, mimeType: file.mimeType, text: file.content }];
+    } catch (error) {
+      throw this.notReadable(uri, error);
+    }
+  }
+
+  /** Completes the `path` variable with entries of the directory typed so far. */
+  async complete(_template: string, argument: string, value: string): Promise<string[]> {
+    if (argument !== 'path') return [];
+    const typed = `/${value.replace(/^\/+/, '')}`;
+    const dir = typed.endsWith('/') ? typed : posix.dirname(typed);
+    const prefix = typed.endsWith('/') ? '' : posix.basename(typed);
+    const candidates: string[] = [];
+    try {
+      const listing = await this.workspace.list({ path: dir, depth: 0, maxEntries: 1000, includeHidden: prefix.startsWith('.') });
+      for (const entry of listing.entries) {
+        if (!entry.name.startsWith(prefix)) continue;
+        const full = posix.join(dir, entry.name) + (entry.type === 'directory' ? '/' : '');
+        candidates.push(full.slice(1));
+      }
+    } catch {
+      // outside the roots or missing: offer the roots themselves
+      for (const root of this.workspace.roots()) if (root.startsWith(typed)) candidates.push(`${root.slice(1)}/`);
+    }
+    return candidates.sort();
+  }
+
+  private notReadable(uri: string, error: unknown): Error {
+    if (error instanceof DomainError && error.code === 'workspace.path_outside_roots') {
+      return new ApplicationError('resource.not_found', `Resource not found: ${uri} is outside the allowed roots`, { cause: error });
+    }
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return new ApplicationError('resource.not_found', `Resource not found: ${uri}`, { cause: error });
+    if (code === 'EISDIR') return new ApplicationError('resource.not_found', `Resource not found: ${uri} is a directory`, { cause: error });
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+export function fileUri(path: string): string {
+  return pathToFileURL(path).href;
+}

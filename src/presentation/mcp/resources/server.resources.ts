@@ -1,0 +1,47 @@
+import type { QueryBus } from '../../../application/bus/message-bus.js';
+import { GetHealthQuery } from '../../../application/health/get-health.query.js';
+import type { ResourceContents, ResourceProvider } from '../../../application/resources/resource-catalog.js';
+import type { Resource } from '../../../domain/resource/resource.js';
+
+const RESOURCES: readonly Resource[] = [
+  {
+    uri: 'config://server',
+    name: 'server-config',
+    title: 'Server configuration',
+    description: 'The effective configuration of this server, every secret redacted.',
+    mimeType: 'application/json',
+  },
+  {
+    uri: 'status://health',
+    name: 'server-health',
+    title: 'Server health',
+    description: 'Uptime, sessions by state, adapter health and version.',
+    mimeType: 'application/json',
+  },
+];
+
+/** The server describing itself. `redactedConfig` is computed once by the composition root. */
+export class ServerResources implements ResourceProvider {
+  constructor(
+    private readonly redactedConfig: Readonly<Record<string, unknown>>,
+    private readonly queries: QueryBus,
+  ) {}
+
+  resources(): readonly Resource[] {
+    return RESOURCES;
+  }
+
+  templates() {
+    return [];
+  }
+
+  async read(uri: string): Promise<ResourceContents[] | undefined> {
+    if (uri === 'config://server') return [json(uri, this.redactedConfig)];
+    if (uri === 'status://health') return [json(uri, await this.queries.execute(new GetHealthQuery()))];
+    return undefined;
+  }
+}
+
+function json(uri: string, value: unknown): ResourceContents {
+  return { uri, mimeType: 'application/json', text: JSON.stringify(value, null, 2) };
+}

@@ -1,0 +1,31 @@
+import type { ToolContext } from '../../application/tools/tool-definition.js';
+import type { LogLevelName } from '../../domain/session/log-level.js';
+import type { McpConnection } from './mcp-connection.js';
+import type { Extra } from './route.js';
+
+const noProgress = () => {};
+
+/**
+ * What a tool may send back while it runs. Progress needs the request's progressToken; log
+ * messages pass the session's threshold. Both go to this request's client only.
+ */
+export function toolContext(connection: McpConnection, tool: string, extra: Extra): ToolContext {
+  const token = extra._meta?.progressToken;
+  const logging = connection.deps.features.logging;
+  const failed = (error: unknown) => connection.deps.logger.debug('notification not delivered', { tool, error: String(error) });
+  return {
+    sessionId: connection.sessionId,
+    signal: extra.signal,
+    progress:
+      token === undefined
+        ? noProgress
+        : (progress: number, total?: number, message?: string) => {
+            const params = { progressToken: token, progress, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) };
+            extra.sendNotification({ method: 'notifications/progress', params }).catch(failed);
+          },
+    log: (level: LogLevelName, data: unknown) => {
+      if (!logging || !connection.clientLogLevel.admits(level)) return;
+      extra.sendNotification({ method: 'notifications/message', params: { level, logger: tool, data } }).catch(failed);
+    },
+  };
+}

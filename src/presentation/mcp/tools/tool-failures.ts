@@ -1,0 +1,105 @@
+import { ToolFailure, type ToolErrorEnvelope } from '../../../application/application.errors.js';
+import { DomainError } from '../../../domain/shared/domain-error.js';
+
+const ERRNO: Record<string, Omit<ToolErrorEnvelope, 'context'>> = {
+  ENOENT: {
+    error: 'not found',
+    reason: 'no file or directory exists at that path',
+    suggested_actions: ['check the path with list_directory', 'use search_files to find the file'],
+    retryable: false,
+    follow_up_tools: ['list_directory', 'search_files'],
+  },
+  EACCES: {
+    error: 'permission denied',
+    reason: 'the server process is not allowed to access that path',
+    suggested_actions: ['choose a path the server user can access'],
+    retryable: false,
+  },
+  EPERM: {
+    error: 'operation not permitted',
+    reason: 'the operating system refused the operation',
+    suggested_actions: ['choose another path'],
+    retryable: false,
+  },
+  EISDIR: {
+    error: 'is a directory',
+    reason: 'the path names a directory where a file was expected',
+    suggested_actions: ['use list_directory for directories'],
+    retryable: false,
+    follow_up_tools: ['list_directory'],
+  },
+  ENOTDIR: {
+    error: 'not a directory',
+    reason: 'a component of the path is a file, not a directory',
+    suggested_actions: ['check the path with list_directory'],
+    retryable: false,
+    follow_up_tools: ['list_directory'],
+  },
+  EEXIST: {
+    error: 'already exists',
+    reason: 'a file already exists at that path and the mode does not overwrite',
+    suggested_actions: ['use mode "overwrite" or "append"', 'choose another path'],
+    retryable: false,
+  },
+  ENOSPC: {
+    error: 'no space left',
+    reason: 'the file system is full',
+    suggested_actions: ['free disk space, then retry'],
+    retryable: true,
+  },
+  ELOOP: {
+    error: 'too many symbolic links',
+    reason: 'resolving the path met a symlink loop',
+    suggested_actions: ['use a path without the looping link'],
+    retryable: false,
+  },
+};
+
+/**
+ * Turns what a tool implementation threw into the envelope the model sees. Internal messages
+ * (driver texts, stack traces) never pass through: only our own codes and the caller's own inputs.
+ */
+export function toToolFailure(error: unknown, context: Record<string, unknown> = {}): ToolFailure {
+  if (error instanceof ToolFailure) return error;
+  if (error instanceof DomainError) {
+    return new ToolFailure({ ...fromDomain(error), context: { ...context, ...(error.details ?? {}) } }, { cause: error });
+  }
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code === 'string' && ERRNO[code]) {
+    return new ToolFailure({ ...ERRNO[code], context: { ...context, code } }, { cause: error });
+  }
+  return new ToolFailure(
+    {
+      error: 'internal error',
+      reason: 'the tool failed unexpectedly; the details are in the server log',
+      suggested_actions: ['retry once', 'report the problem to the server operator if it persists'],
+      retryable: true,
+      context,
+    },
+    { cause: error },
+  );
+}
+
+function fromDomain(error: DomainError): Omit<ToolErrorEnvelope, 'context'> {
+  switch (error.code) {
+    case 'workspace.path_outside_roots':
+      return {
+        error: 'path outside allowed roots',
+        reason: error.message,
+        suggested_actions: ['use a path inside one of the allowed roots (see the config://server resource)'],
+        retryable: false,
+        follow_up_tools: ['list_directory'],
+      };
+    case 'workspace.invalid_path':
+      return { error: 'invalid path', reason: error.message, suggested_actions: ['pass a plain file path'], retryable: false };
+    case 'policy.command_denied':
+      return {
+        error: 'command denied by policy',
+        reason: error.message,
+        suggested_actions: ['use an allowed command (see security.allowed_commands in config://server)'],
+        retryable: false,
+      };
+    default:
+      return { error: 'invalid request', reason: error.message, suggested_actions: ['correct the arguments and retry'], retryable: false };
+  }
+}

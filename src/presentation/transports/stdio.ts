@@ -1,0 +1,143 @@
+import type { Readable, Writable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { classifyFrame } from './json-rpc-frame.js';
+
+export interface StdioTransportOptions {
+  /** A line longer than this is answered with -32600 and discarded without being buffered whole. */
+  readonly maxMessageBytes: number;
+}
+
+/**
+ * Newline-delimited JSON-RPC over a pair of streams. Unlike the SDK's stdio transport it answers
+ * malformed input (-32700 parse error, -32600 invalid request, oversized lines) instead of only
+ * reporting it locally, and it never writes anything but protocol frames to its output.
+ */
+export class StdioServerTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+
+  private readonly decoder = new StringDecoder('utf8');
+  private buffer = '';
+  private bufferBytes = 0;
+  private discarding = false;
+  private closed = false;
+  private drainWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly input: Readable,
+    private readonly output: Writable,
+    private readonly options: StdioTransportOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    this.input.on('data', this.onData);
+    this.input.on('end', this.onEnd);
+    this.input.on('error', this.onInputError);
+    this.output.on('error', this.onOutputError);
+    this.output.on('drain', this.onDrain);
+  }
+
+  async send(message: JSONRPCMessage, _options?: TransportSendOptions): Promise<void> {
+    if (this.closed) return;
+    if (!this.output.write(`${JSON.stringify(message)}\n`)) {
+      await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.input.off('data', this.onData);
+    this.input.off('end', this.onEnd);
+    this.input.off('error', this.onInputError);
+    this.output.off('drain', this.onDrain);
+    this.onDrain();
+    this.onclose?.();
+  }
+
+  private readonly onData = (chunk: Buffer | string): void => {
+    const text = typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
+    let start = 0;
+    let newline = text.indexOf('\n');
+    while (newline !== -1) {
+      this.takeLine(text.slice(start, newline));
+      start = newline + 1;
+      newline = text.indexOf('\n', start);
+    }
+    this.keepPartial(text.slice(start));
+  };
+
+  private takeLine(tail: string): void {
+    if (this.discarding) {
+      this.discarding = false;
+      return;
+    }
+    const line = this.buffer.length > 0 ? this.buffer + tail : tail;
+    this.buffer = '';
+    this.bufferBytes = 0;
+    if (line.length * 3 > this.options.maxMessageBytes && Buffer.byteLength(line) > this.options.maxMessageBytes) {
+      this.reject(-32600, `Invalid Request: message larger than ${this.options.maxMessageBytes} bytes`, null);
+      return;
+    }
+    this.dispatch(line.endsWith('\r') ? line.slice(0, -1) : line);
+  }
+
+  private keepPartial(partial: string): void {
+    if (this.discarding || partial.length === 0) return;
+    this.buffer += partial;
+    this.bufferBytes += Buffer.byteLength(partial);
+    if (this.bufferBytes > this.options.maxMessageBytes) {
+      // Answer now and drop the rest of this line as it streams in, so memory stays bounded.
+      this.buffer = '';
+      this.bufferBytes = 0;
+      this.discarding = true;
+      this.reject(-32600, `Invalid Request: message larger than ${this.options.maxMessageBytes} bytes`, null);
+    }
+  }
+
+  private dispatch(line: string): void {
+    if (line.trim().length === 0) return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      this.reject(-32700, 'Parse error: the line is not valid JSON', null);
+      return;
+    }
+    const verdict = classifyFrame(value);
+    if (!verdict.ok) {
+      this.reject(verdict.code, verdict.message, verdict.id);
+      return;
+    }
+    this.onmessage?.(verdict.message);
+  }
+
+  private reject(code: number, message: string, id: string | number | null): void {
+    void this.send({ jsonrpc: '2.0', id, error: { code, message } } as unknown as JSONRPCMessage);
+    this.onerror?.(new Error(message));
+  }
+
+  private readonly onEnd = (): void => {
+    void this.close();
+  };
+
+  private readonly onInputError = (error: Error): void => {
+    this.onerror?.(error);
+    void this.close();
+  };
+
+  /** EPIPE and friends: the client is gone. */
+  private readonly onOutputError = (error: Error): void => {
+    this.onerror?.(error);
+    void this.close();
+  };
+
+  private readonly onDrain = (): void => {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const resolve of waiters) resolve();
+  };
+}
