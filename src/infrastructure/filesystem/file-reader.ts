@@ -1,0 +1,154 @@
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import type { ReadFileRequest, ReadFileResult } from '../../application/ports/workspace.js';
+import { DomainError } from '../../domain/shared/domain-error.js';
+import { errnoError } from './fs-errors.js';
+import { mimeTypeOf } from './mime-types.js';
+
+/** The same heuristic as git and grep: a NUL byte early in the file means binary. */
+export const SNIFF_BYTES = 8192;
+const CHUNK_BYTES = 64 * 1024;
+
+interface Slice {
+  readonly bytes: Buffer;
+  readonly truncated: boolean;
+}
+
+interface LineSlice extends Slice {
+  readonly endLine: number;
+  readonly totalLines: number;
+}
+
+export function looksBinary(head: Buffer): boolean {
+  return head.subarray(0, SNIFF_BYTES).includes(0);
+}
+
+function invalid(message: string, path: string): DomainError {
+  return new DomainError('value.invalid', message, { path });
+}
+
+function validate(request: ReadFileRequest): void {
+  const byLines = request.startLine !== undefined || request.endLine !== undefined;
+  if (byLines && (request.offset !== undefined || request.length !== undefined)) {
+    throw invalid('read either by bytes (offset/length) or by lines (start/end line), not both', request.path);
+  }
+  if ((request.startLine ?? 1) < 1 || (request.endLine ?? Number.POSITIVE_INFINITY) < (request.startLine ?? 1)) {
+    throw invalid('lines are 1-based and the end line may not come before the start line', request.path);
+  }
+  if ((request.offset ?? 0) < 0 || (request.length ?? 0) < 0) {
+    throw invalid('offset and length must not be negative', request.path);
+  }
+}
+
+async function readAt(handle: FileHandle, buffer: Buffer, position: number): Promise<number> {
+  let filled = 0;
+  while (filled < buffer.length) {
+    const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, position + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled;
+}
+
+async function readBytes(handle: FileHandle, size: number, request: ReadFileRequest): Promise<Slice> {
+  const offset = request.offset ?? 0;
+  const available = Math.max(0, size - offset);
+  const wanted = Math.min(request.length ?? available, available);
+  const buffer = Buffer.alloc(Math.min(wanted, request.maxBytes));
+  const filled = await readAt(handle, buffer, offset);
+  return { bytes: buffer.subarray(0, filled), truncated: buffer.length < wanted };
+}
+
+/** Streams the whole file once: the selected lines are kept (up to maxBytes), the rest only counted. */
+async function readLines(handle: FileHandle, request: ReadFileRequest): Promise<LineSlice> {
+  const first = request.startLine ?? 1;
+  const last = request.endLine ?? Number.POSITIVE_INFINITY;
+  const parts: Buffer[] = [];
+  const chunk = Buffer.alloc(CHUNK_BYTES);
+  let collected = 0;
+  let truncated = false;
+  let line = 1;
+  let lastIncluded = first - 1;
+  let position = 0;
+  let endsWithNewline = false;
+  for (let read = await readAt(handle, chunk, 0); read > 0; read = await readAt(handle, chunk, position)) {
+    position += read;
+    const data = chunk.subarray(0, read);
+    endsWithNewline = data[read - 1] === 10;
+    for (let from = 0; from < data.length; ) {
+      const newline = data.indexOf(10, from);
+      const to = newline === -1 ? data.length : newline + 1;
+      if (line >= first && line <= last && !truncated) {
+        const room = request.maxBytes - collected;
+        const piece = data.subarray(from, Math.min(to, from + room));
+        if (piece.length > 0) {
+          parts.push(Buffer.from(piece));
+          collected += piece.length;
+          lastIncluded = line;
+        }
+        truncated = to - from > room;
+      }
+      if (newline === -1) break;
+      line += 1;
+      from = to;
+    }
+  }
+  const totalLines = position === 0 ? 0 : endsWithNewline ? line - 1 : line;
+  const endLine = truncated ? lastIncluded : Math.min(last, totalLines);
+  return { bytes: Buffer.concat(parts), truncated, endLine, totalLines };
+}
+
+/** A cut in the middle of a UTF-8 sequence would decode to U+FFFD; cutting before it keeps offsets exact. */
+function withoutPartialUtf8Tail(bytes: Buffer): Buffer {
+  for (let back = 1; back <= Math.min(4, bytes.length); back += 1) {
+    const byte = bytes[bytes.length - back];
+    if ((byte & 0xc0) === 0x80) continue;
+    const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return length > back ? bytes.subarray(0, bytes.length - back) : bytes;
+  }
+  return bytes;
+}
+
+/** Reads `realPath` (already confined) as the request asks, never holding more than maxBytes of content. */
+export async function readConfinedFile(realPath: string, request: ReadFileRequest): Promise<ReadFileResult> {
+  validate(request);
+  // stat before open: opening a FIFO for reading would block until some writer shows up.
+  const before = await stat(realPath);
+  if (before.isDirectory()) throw errnoError('EISDIR', realPath);
+  if (!before.isFile()) throw invalid(`"${request.path}" is not a regular file`, request.path);
+  const handle = await open(realPath, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    const head = Buffer.alloc(Math.min(SNIFF_BYTES, size));
+    const binary = looksBinary(head.subarray(0, await readAt(handle, head, 0)));
+    if (binary && !request.allowBinary) {
+      throw new DomainError('value.invalid', `"${request.path}" is a binary file (it contains NUL bytes)`, {
+        path: request.path,
+        binary: true,
+      });
+    }
+    const encoding = binary ? 'base64' : request.encoding;
+    let slice: Slice;
+    let lines: Pick<ReadFileResult, 'startLine' | 'endLine' | 'totalLines'> = {};
+    if (request.startLine !== undefined || request.endLine !== undefined) {
+      const selected = await readLines(handle, request);
+      lines = { startLine: request.startLine ?? 1, endLine: selected.endLine, totalLines: selected.totalLines };
+      slice = selected;
+    } else {
+      slice = await readBytes(handle, size, request);
+    }
+    const bytes = slice.truncated && encoding === 'utf8' ? withoutPartialUtf8Tail(slice.bytes) : slice.bytes;
+    return {
+      path: realPath,
+      content: bytes.toString(encoding),
+      encoding,
+      size,
+      bytesRead: bytes.length,
+      truncated: slice.truncated,
+      binary,
+      mimeType: mimeTypeOf(realPath, binary),
+      ...lines,
+    };
+  } finally {
+    await handle.close();
+  }
+}

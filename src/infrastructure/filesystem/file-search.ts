@@ -1,0 +1,149 @@
+import { open, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import picomatch from 'picomatch';
+import type { SearchMatch, SearchRequest, SearchResult } from '../../application/ports/workspace.js';
+import { DomainError } from '../../domain/shared/domain-error.js';
+import { looksBinary } from './file-reader.js';
+import { errnoError } from './fs-errors.js';
+import { compileSafeRegex } from './regex-guard.js';
+
+/** Bounds the work one line can cost a regex, and the memory one minified line can take. */
+export const MAX_SCANNED_LINE_CHARS = 4096;
+/** Keeps a result list of long lines readable; the model can read_file the rest. */
+const MAX_REPORTED_LINE_CHARS = 1000;
+const CHUNK_BYTES = 64 * 1024;
+
+type LineTest = (line: string) => boolean;
+type Accept = (match: SearchMatch) => boolean;
+
+function lineTest(request: SearchRequest): LineTest | undefined {
+  const needle = request.content;
+  if (needle === undefined) return undefined;
+  if (request.contentIsRegex) {
+    const regex = compileSafeRegex(needle, request.caseSensitive);
+    return (line) => regex.test(line);
+  }
+  if (request.caseSensitive) return (line) => line.includes(needle);
+  const lowered = needle.toLowerCase();
+  return (line) => line.toLowerCase().includes(lowered);
+}
+
+function globMatcher(pattern: string, includeHidden: boolean): (relative: string) => boolean {
+  try {
+    // "*.ts" should find TypeScript files at any depth, as a model usually means; a pattern with a
+    // slash is anchored at the search root.
+    return picomatch(pattern, { dot: includeHidden, basename: !pattern.includes('/') });
+  } catch {
+    throw new DomainError('value.invalid', `"${pattern}" is not a valid glob pattern`);
+  }
+}
+
+/**
+ * Depth-first, in name order, yielding regular files only. Dirents carry lstat types, so a symlink
+ * (to a directory or a file) is never entered nor read: its target may lie outside the roots.
+ */
+async function* walk(root: string, includeHidden: boolean, signal?: AbortSignal): AsyncGenerator<string> {
+  const pending = [''];
+  while (pending.length > 0 && !signal?.aborted) {
+    const directory = pending.pop() as string;
+    let dirents;
+    try {
+      dirents = await readdir(path.join(root, directory), { withFileTypes: true });
+    } catch (error) {
+      // One unreadable subdirectory should not sink the whole search; the top one must exist.
+      if (directory === '') throw error;
+      continue;
+    }
+    const subdirectories: string[] = [];
+    for (const dirent of dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (!includeHidden && dirent.name.startsWith('.')) continue;
+      const relative = directory === '' ? dirent.name : `${directory}/${dirent.name}`;
+      if (dirent.isDirectory()) subdirectories.push(relative);
+      else if (dirent.isFile()) yield relative;
+    }
+    pending.push(...subdirectories.reverse());
+  }
+}
+
+function capped(line: string, more: string): string {
+  return line.length >= MAX_SCANNED_LINE_CHARS ? line : (line + more).slice(0, MAX_SCANNED_LINE_CHARS);
+}
+
+interface ScanOutcome {
+  readonly scanned: boolean;
+  readonly stop: boolean;
+}
+
+/** Reads one file in chunks, testing each line (capped); binary and oversized files are skipped. */
+async function scanFile(file: string, relative: string, test: LineTest, maxFileBytes: number, accept: Accept, signal?: AbortSignal): Promise<ScanOutcome> {
+  const handle = await open(file, 'r');
+  try {
+    if ((await handle.stat()).size > maxFileBytes) return { scanned: false, stop: false };
+    const decoder = new StringDecoder('utf8');
+    const chunk = Buffer.alloc(CHUNK_BYTES);
+    const emit = (line: number, text: string): boolean => {
+      const clean = text.endsWith('\r') ? text.slice(0, -1) : text;
+      return !test(clean) || accept({ path: relative, line, text: clean.slice(0, MAX_REPORTED_LINE_CHARS) });
+    };
+    let lineNumber = 1;
+    let current = '';
+    for (let position = 0; ; ) {
+      if (signal?.aborted) return { scanned: true, stop: true };
+      const { bytesRead } = await handle.read(chunk, 0, CHUNK_BYTES, position);
+      if (bytesRead === 0) break;
+      if (position === 0 && looksBinary(chunk.subarray(0, bytesRead))) return { scanned: false, stop: false };
+      position += bytesRead;
+      const pieces = decoder.write(chunk.subarray(0, bytesRead)).split('\n');
+      for (let index = 0; index < pieces.length - 1; index += 1) {
+        if (!emit(lineNumber, capped(current, pieces[index]))) return { scanned: true, stop: true };
+        lineNumber += 1;
+        current = '';
+      }
+      current = capped(current, pieces[pieces.length - 1]);
+    }
+    current = capped(current, decoder.end());
+    const stop = current.length > 0 && !emit(lineNumber, current);
+    return { scanned: true, stop };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Walks `root` (already confined) for files matching the glob and, optionally, lines matching `content`. */
+export async function searchFiles(root: string, request: SearchRequest, maxFileBytes: number): Promise<SearchResult> {
+  const test = lineTest(request);
+  const matchesGlob = globMatcher(request.pattern, request.includeHidden);
+  if (!(await stat(root)).isDirectory()) throw errnoError('ENOTDIR', root);
+  const matches: SearchMatch[] = [];
+  let truncated = false;
+  let filesScanned = 0;
+  const accept: Accept = (match) => {
+    if (matches.length >= request.maxResults) {
+      truncated = true;
+      return false;
+    }
+    matches.push(match);
+    return true;
+  };
+  for await (const relative of walk(root, request.includeHidden, request.signal)) {
+    if (!matchesGlob(relative)) continue;
+    if (test === undefined) {
+      filesScanned += 1;
+      if (!accept({ path: relative })) break;
+      continue;
+    }
+    let outcome: ScanOutcome;
+    try {
+      outcome = await scanFile(path.join(root, relative), relative, test, maxFileBytes, accept, request.signal);
+    } catch {
+      // A file deleted or locked mid-walk is skipped like a binary one rather than failing the search.
+      continue;
+    }
+    if (outcome.scanned) filesScanned += 1;
+    if (outcome.stop) break;
+  }
+  // A cancelled search returns what it found so far, flagged as incomplete.
+  if (request.signal?.aborted) truncated = true;
+  return { root, matches, filesScanned, truncated };
+}
