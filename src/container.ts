@@ -19,7 +19,7 @@ import { InitializeSessionHandler } from './application/session/initialize-sessi
 import { MarkSessionReadyHandler } from './application/session/mark-session-ready.command.js';
 import { OpenSessionHandler } from './application/session/open-session.command.js';
 import { SetLogLevelHandler } from './application/session/set-log-level.command.js';
-import { TOKENS } from './application/tokens.js';
+import { TOKENS } from './tokens.js';
 import { ExecuteToolHandler } from './application/tools/execute-tool.command.js';
 import { ListToolsHandler } from './application/tools/list-tools.query.js';
 import { RegisterToolCommand, RegisterToolHandler } from './application/tools/register-tool.command.js';
@@ -38,7 +38,7 @@ import { InMemorySessionRepository } from './infrastructure/persistence/memory/i
 import { InMemoryToolExecutionRepository } from './infrastructure/persistence/memory/in-memory-tool-execution-repository.js';
 import { OsSystemProbe } from './infrastructure/system/os-system-probe.js';
 import { RandomUuidGenerator, SystemClock } from './infrastructure/system/system-clock.js';
-import type { McpDependencies } from './presentation/mcp/mcp-connection.js';
+import type { McpDependencies } from './presentation/mcp/session-channel.js';
 import { CODE_PROMPTS } from './presentation/mcp/prompts/code.prompts.js';
 import { FileResources } from './presentation/mcp/resources/file.resources.js';
 import { ServerResources } from './presentation/mcp/resources/server.resources.js';
@@ -157,7 +157,7 @@ function bindEvents(c: Container, config: ResolvedConfig): EventPublisher {
 }
 
 function bindExecution(c: Container, config: ResolvedConfig): void {
-  c.bind(TOKENS.Workspace).toConstantValue(new NodeWorkspace(config.mcp.roots));
+  c.bind(TOKENS.Workspace).toConstantValue(new NodeWorkspace(config.mcp.roots, { maxSearchFileBytes: config.security.max_file_bytes }));
   c.bind(TOKENS.Executor).toConstantValue(new NativeExecutor());
   c.bind(TOKENS.SystemProbe).toConstantValue(new OsSystemProbe());
 }

@@ -1,22 +1,22 @@
 import type { ServiceIdentifier } from 'inversify';
-import type { ConversationRepository } from '../domain/conversation/conversation.repository.js';
-import type { EventMetaSource } from '../domain/shared/event-meta-source.js';
-import type { SessionRepository } from '../domain/session/session.repository.js';
-import type { ToolExecutionRepository } from '../domain/tool/tool-execution.repository.js';
-import type { CommandBus, QueryBus } from './bus/message-bus.js';
-import type { OutboxRelay } from './events/outbox-relay.js';
-import type { Clock, IdGenerator } from './ports/clock.js';
-import type { EventPublisher } from './ports/event-publisher.js';
-import type { Executor } from './ports/executor.js';
-import type { HealthCheck } from './ports/health.js';
-import type { Logger } from './ports/logger.js';
-import type { Outbox } from './ports/outbox.js';
-import type { SystemProbe } from './ports/system-probe.js';
-import type { Workspace } from './ports/workspace.js';
-import type { PromptCatalog } from './prompts/prompt-catalog.js';
-import type { ResourceCatalog } from './resources/resource-catalog.js';
-import type { ServerSettings } from './server-settings.js';
-import type { ToolRegistry } from './tools/tool-registry.js';
+import type { ConversationRepository } from './domain/conversation/conversation.repository.js';
+import type { EventMetaSource } from './domain/shared/event-meta-source.js';
+import type { SessionRepository } from './domain/session/session.repository.js';
+import type { ToolExecutionRepository } from './domain/tool/tool-execution.repository.js';
+import type { CommandBus, QueryBus } from './application/bus/message-bus.js';
+import type { OutboxRelay } from './application/events/outbox-relay.js';
+import type { Clock, IdGenerator } from './application/ports/clock.js';
+import type { EventPublisher } from './application/ports/event-publisher.js';
+import type { Executor } from './application/ports/executor.js';
+import type { HealthCheck } from './application/ports/health.js';
+import type { Logger } from './application/ports/logger.js';
+import type { Outbox } from './application/ports/outbox.js';
+import type { SystemProbe } from './application/ports/system-probe.js';
+import type { Workspace } from './application/ports/workspace.js';
+import type { PromptCatalog } from './application/prompts/prompt-catalog.js';
+import type { ResourceCatalog } from './application/resources/resource-catalog.js';
+import type { ServerSettings } from './application/server-settings.js';
+import type { ToolRegistry } from './application/tools/tool-registry.js';
 
 /** Every DI token, in one place. Only container.ts binds or resolves them. */
 export const TOKENS = {

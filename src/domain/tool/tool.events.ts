@@ -1,5 +1,5 @@
 import type { DomainEvent } from '../shared/domain-event.js';
-import type { ToolAnnotations } from './tool.js';
+import type { ToolAnnotations } from './tool-annotations.js';
 
 export type ToolRegistered = DomainEvent<'tool.registered', { name: string; annotations: ToolAnnotations }>;
 

@@ -2,18 +2,13 @@ import { AggregateRoot } from '../shared/aggregate-root.js';
 import { domainEvent } from '../shared/domain-event.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { EventMetaSource } from '../shared/event-meta-source.js';
+import type { ToolAnnotations } from './tool-annotations.js';
 import type { ToolRegistered } from './tool.events.js';
+
+export type { ToolAnnotations } from './tool-annotations.js';
 
 /** MCP's tool-name rule (SEP-986): 1–128 of letters, digits, underscore, hyphen and dot. */
 const NAME = /^[A-Za-z0-9_.-]{1,128}$/;
-
-export interface ToolAnnotations {
-  readonly title?: string;
-  readonly readOnlyHint?: boolean;
-  readonly destructiveHint?: boolean;
-  readonly idempotentHint?: boolean;
-  readonly openWorldHint?: boolean;
-}
 
 export type JsonSchema = Readonly<Record<string, unknown>>;
 

@@ -5,13 +5,13 @@ import { ListResourceTemplatesQuery, ListResourcesQuery } from '../../applicatio
 import { ReadResourceQuery } from '../../application/resources/read-resource.query.js';
 import { ExecuteToolCommand } from '../../application/tools/execute-tool.command.js';
 import { ListToolsQuery } from '../../application/tools/list-tools.query.js';
-import type { McpConnection } from './mcp-connection.js';
+import type { SessionChannel } from './session-channel.js';
 import { CallToolParams, CompleteParams, GetPromptParams, PaginatedParams, ReadResourceParams } from './params.js';
 import { page, route } from './route.js';
 import { toolContext } from './tool-context.js';
 
 /** tools/*, resources/*, prompts/*, completion/complete: each a query or command on the bus. */
-export function registerCatalogRoutes(connection: McpConnection): void {
+export function registerCatalogRoutes(connection: SessionChannel): void {
   const { server, deps } = connection;
   const { commands, queries, logger, features } = deps;
   const session = () => connection.sessionId;

@@ -2,12 +2,12 @@ import { InitializeSessionCommand } from '../../application/session/initialize-s
 import { MarkSessionReadyCommand } from '../../application/session/mark-session-ready.command.js';
 import { SetLogLevelCommand } from '../../application/session/set-log-level.command.js';
 import { LogLevel } from '../../domain/session/log-level.js';
-import type { McpConnection } from './mcp-connection.js';
+import type { SessionChannel } from './session-channel.js';
 import { EmptyParams, InitializeParams, SetLevelParams } from './params.js';
 import { onNotification, route } from './route.js';
 
 /** initialize, notifications/initialized, logging/setLevel, shutdown. (ping and cancellation are the SDK's.) */
-export function registerLifecycleRoutes(connection: McpConnection): void {
+export function registerLifecycleRoutes(connection: SessionChannel): void {
   const { server, deps } = connection;
   const { commands, logger, settings } = deps;
 
@@ -58,7 +58,7 @@ export function registerLifecycleRoutes(connection: McpConnection): void {
  * The SDK Server keeps the client's capabilities for its own server→client requests (sampling,
  * elicitation); since we answer initialize ourselves, hand them over through its own initializer.
  */
-function rememberClient(server: McpConnection['server'], params: { protocolVersion: string; capabilities: unknown; clientInfo: unknown }): void {
+function rememberClient(server: SessionChannel['server'], params: { protocolVersion: string; capabilities: unknown; clientInfo: unknown }): void {
   const sdk = server as unknown as { _oninitialize(request: { params: unknown }): Promise<unknown> };
   void sdk._oninitialize({ params });
 }

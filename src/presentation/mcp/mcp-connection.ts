@@ -1,38 +1,21 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
-import type { CommandBus, QueryBus } from '../../application/bus/message-bus.js';
-import type { Logger } from '../../application/ports/logger.js';
-import type { ServerSettings } from '../../application/server-settings.js';
 import { CloseSessionCommand } from '../../application/session/close-session.command.js';
 import { OpenSessionCommand } from '../../application/session/open-session.command.js';
 import { LogLevel } from '../../domain/session/log-level.js';
 import type { TransportKind } from '../../domain/session/session-state.js';
 import { registerCatalogRoutes } from './catalog.routes.js';
 import { registerLifecycleRoutes } from './lifecycle.routes.js';
+import type { McpDependencies, McpFeatures, SessionChannel } from './session-channel.js';
 
-export interface McpFeatures {
-  readonly tools: boolean;
-  readonly resources: boolean;
-  readonly prompts: boolean;
-  readonly logging: boolean;
-  readonly completions: boolean;
-}
-
-export interface McpDependencies {
-  readonly commands: CommandBus;
-  readonly queries: QueryBus;
-  readonly logger: Logger;
-  readonly settings: ServerSettings;
-  readonly features: McpFeatures;
-  readonly instructions?: string;
-}
+export type { McpDependencies, McpFeatures } from './session-channel.js';
 
 /**
  * One MCP session: an SDK Server bound to one transport and one Session aggregate. Never shared
  * between clients. `onEnded` fires once the transport has closed (client gone, or `shutdown`).
  */
-export class McpConnection {
+export class McpConnection implements SessionChannel {
   readonly server: Server;
   readonly capabilities: ServerCapabilities;
   sessionId = '';

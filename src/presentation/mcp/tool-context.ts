@@ -1,6 +1,6 @@
 import type { ToolContext } from '../../application/tools/tool-definition.js';
 import type { LogLevelName } from '../../domain/session/log-level.js';
-import type { McpConnection } from './mcp-connection.js';
+import type { SessionChannel } from './session-channel.js';
 import type { Extra } from './route.js';
 
 const noProgress = () => {};
@@ -9,7 +9,7 @@ const noProgress = () => {};
  * What a tool may send back while it runs. Progress needs the request's progressToken; log
  * messages pass the session's threshold. Both go to this request's client only.
  */
-export function toolContext(connection: McpConnection, tool: string, extra: Extra): ToolContext {
+export function toolContext(connection: SessionChannel, tool: string, extra: Extra): ToolContext {
   const token = extra._meta?.progressToken;
   const logging = connection.deps.features.logging;
   const failed = (error: unknown) => connection.deps.logger.debug('notification not delivered', { tool, error: String(error) });

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# `npm test`: everything a fresh clone needs, then the whole suite. The last line is always
+# "N passed, N failed" (CI reads it); the exit code is non-zero when anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+failed_steps=0
+step() {
+  local name=$1; shift
+  echo "==> $name" >&2
+  if ! "$@"; then
+    echo "!! step failed: $name" >&2
+    failed_steps=$((failed_steps + 1))
+    return 1
+  fi
+}
+
+# Install dependencies when missing or older than the lock file.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  step "npm ci" npm ci --no-audit --no-fund || { echo "0 passed, 1 failed"; exit 1; }
+fi
+
+step "build" npm run --silent build
+step "typecheck (src + tests)" npm run --silent typecheck
+step "layer rules" npm run --silent lint:layers
+step "stdout purity (no console.* or stdout writes in src/)" bash scripts/check-stdout.sh
+
+mkdir -p .tmp
+rm -f .tmp/jest-results.json
+NODE_OPTIONS=--experimental-vm-modules npx jest --ci --json --outputFile=.tmp/jest-results.json "$@"
+jest_status=$?
+
+node scripts/print-totals.mjs .tmp/jest-results.json "$failed_steps"
+totals_status=$?
+if [ "$jest_status" -ne 0 ] || [ "$failed_steps" -ne 0 ] || [ "$totals_status" -ne 0 ]; then exit 1; fi

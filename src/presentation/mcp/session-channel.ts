@@ -1,0 +1,33 @@
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { CommandBus, QueryBus } from '../../application/bus/message-bus.js';
+import type { Logger } from '../../application/ports/logger.js';
+import type { ServerSettings } from '../../application/server-settings.js';
+import type { LogLevel } from '../../domain/session/log-level.js';
+
+export interface McpFeatures {
+  readonly tools: boolean;
+  readonly resources: boolean;
+  readonly prompts: boolean;
+  readonly logging: boolean;
+  readonly completions: boolean;
+}
+
+export interface McpDependencies {
+  readonly commands: CommandBus;
+  readonly queries: QueryBus;
+  readonly logger: Logger;
+  readonly settings: ServerSettings;
+  readonly features: McpFeatures;
+  readonly instructions?: string;
+}
+
+/** What the route tables need from a connection (McpConnection implements it). */
+export interface SessionChannel {
+  readonly server: Server;
+  readonly deps: McpDependencies;
+  readonly capabilities: ServerCapabilities;
+  readonly sessionId: string;
+  clientLogLevel: LogLevel;
+  close(reason: string): Promise<void>;
+}
