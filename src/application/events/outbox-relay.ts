@@ -16,6 +16,7 @@ export interface OutboxRelayOptions {
  */
 export class OutboxRelay {
   private scheduled = false;
+  private rewake = false;
   private running: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
@@ -48,17 +49,37 @@ export class OutboxRelay {
   }
 
   private wake(): void {
-    if (this.scheduled || this.stopped || this.retryTimer) return;
+    if (this.stopped || this.retryTimer) return;
+    // An append during a drain's last (empty) claim must not be missed: drain again afterwards.
+    if (this.running) {
+      this.rewake = true;
+      return;
+    }
+    if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      if (!this.running) this.running = this.drain().finally(() => (this.running = undefined));
+      if (this.running) return;
+      this.running = this.drain().finally(() => {
+        this.running = undefined;
+        if (this.rewake) {
+          this.rewake = false;
+          this.wake();
+        }
+      });
     });
   }
 
   private async drain(): Promise<void> {
-    while (!this.stopped && (await this.drainOnce())) {
-      // keep going while batches publish
+    try {
+      while (!this.stopped && (await this.drainOnce())) {
+        // keep going while batches publish
+      }
+    } catch (error) {
+      // The outbox itself failed (claim/release); a database outbox can: back off and try again.
+      this.failures += 1;
+      this.logger.error('outbox relay failed to read the outbox; will retry', { error: error instanceof Error ? error.message : String(error) });
+      this.scheduleRetry();
     }
   }
 

@@ -8,7 +8,8 @@ import { Command, type CommandHandler } from '../bus/message-bus.js';
 import type { Clock, IdGenerator } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { ServerSettings } from '../server-settings.js';
-import type { ContentBlock, ToolContext } from './tool-definition.js';
+import type { ContentBlock, ToolContext, ToolOutput } from './tool-definition.js';
+import { ToolRun } from './tool-run.js';
 import type { ToolRegistry } from './tool-registry.js';
 
 export interface ToolCallResult {
@@ -54,20 +55,25 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
     const execution = ToolExecution.start(this.ids.next(), command.sessionId, command.tool, this.clock.now(), this.meta);
 
     const parsed = registered.definition.input.safeParse(command.args ?? {});
-    if (!parsed.success) {
-      return this.failed(execution, 'error', invalidArguments(parsed.error.issues));
-    }
+    if (!parsed.success) return this.failed(execution, 'error', invalidArguments(parsed.error.issues));
+    if (command.context.signal.aborted) return this.failed(execution, 'cancelled', CANCELLED);
+
+    const run = new ToolRun(command.context, this.settings.toolTimeoutMs);
+    let output: ToolOutput;
     try {
-      const output = await this.withTimeout(registered.definition.run(parsed.data, command.context), command.context.signal);
-      execution.succeed();
-      await this.executions.save(execution);
-      return output.structuredContent !== undefined
-        ? { content: output.content, structuredContent: output.structuredContent }
-        : { content: output.content };
+      output = await run.race(registered.definition.run(parsed.data, run.context));
     } catch (error) {
+      if (run.timedOut) return this.failed(execution, 'error', timedOut(this.settings.toolTimeoutMs));
       if (command.context.signal.aborted) return this.failed(execution, 'cancelled', CANCELLED);
       return this.failed(execution, 'error', this.envelopeFor(error, command.tool));
+    } finally {
+      run.dispose();
     }
+    execution.succeed();
+    await this.executions.save(execution);
+    return output.structuredContent !== undefined
+      ? { content: output.content, structuredContent: output.structuredContent }
+      : { content: output.content };
   }
 
   private async failed(execution: ToolExecution, outcome: 'error' | 'cancelled', envelope: ToolErrorEnvelope): Promise<ToolCallResult> {
@@ -83,7 +89,6 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
 
   private envelopeFor(error: unknown, tool: string): ToolErrorEnvelope {
     if (error instanceof ToolFailure) return error.envelope;
-    if (error instanceof TimeoutError) return timedOut(this.settings.toolTimeoutMs);
     if (error instanceof DomainError) {
       return { error: 'invalid request', reason: error.message, suggested_actions: ['correct the arguments and retry'], retryable: false };
     }
@@ -95,23 +100,8 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
       retryable: true,
     };
   }
-
-  /** A tool that ignores its signal still cannot hold the request past the configured limit. */
-  private withTimeout<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-    const limit = this.settings.toolTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new TimeoutError()), limit);
-    });
-    const cancelled = new Promise<never>((_, reject) => {
-      if (signal.aborted) reject(new Error('cancelled'));
-      else signal.addEventListener('abort', () => reject(new Error('cancelled')), { once: true });
-    });
-    return Promise.race([work, timeout, cancelled]).finally(() => clearTimeout(timer));
-  }
 }
 
-class TimeoutError extends Error {}
 
 const CANCELLED: ToolErrorEnvelope = {
   error: 'cancelled',

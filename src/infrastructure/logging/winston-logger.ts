@@ -1,17 +1,17 @@
 import winston from 'winston';
 import type { Logger } from '../../application/ports/logger.js';
+import { redactConfig } from '../config/redact.js';
 
 export interface LoggingOptions {
   readonly level: 'error' | 'warn' | 'info' | 'debug';
   readonly format: 'json' | 'text';
 }
 
-const SECRET_KEY = /(api[_-]?key|token|secret|password|authorization|cookie)/i;
-
-/** Masks values of secret-looking keys at any depth before a line is written. */
+/** Masks secret-named fields and credentials in URLs before a line is written. */
 const redactSecrets = winston.format((info) => {
   for (const key of Object.keys(info)) {
-    if (SECRET_KEY.test(key)) info[key] = '[redacted]';
+    if (key === 'level' || key === 'message') continue;
+    info[key] = redactConfig(info[key], key);
   }
   return info;
 });

@@ -25,7 +25,7 @@ export function classifyFrame(value: unknown): FrameVerdict {
   if (hasId && !validId) return invalid(idProblem(id), null);
 
   if ('method' in frame) {
-    if (typeof frame['method'] !== 'string' || frame['method'].length === 0) return invalid('"method" must be a non-empty string', replyId);
+    if (typeof frame['method'] !== 'string') return invalid('"method" must be a string', replyId);
     for (const key of Object.keys(frame)) if (!REQUEST_KEYS.has(key)) return invalid(`unexpected member "${key.slice(0, 40)}"`, replyId);
     const params = frame['params'];
     if (params !== undefined) {
@@ -36,10 +36,15 @@ export function classifyFrame(value: unknown): FrameVerdict {
     return { ok: true, message: frame as unknown as JSONRPCMessage };
   }
 
-  if (hasId && ('result' in frame || 'error' in frame)) {
+  // An error response may lack an id (the peer could not read ours); a result response may not.
+  if ((hasId && 'result' in frame) || 'error' in frame) {
     for (const key of Object.keys(frame)) if (!RESPONSE_KEYS.has(key)) return invalid(`unexpected member "${key.slice(0, 40)}"`, null);
     if ('result' in frame && 'error' in frame) return invalid('a response has either "result" or "error", not both', null);
-    if ('result' in frame && !isObject(frame['result'])) return invalid('"result" must be an object', null);
+    if ('result' in frame) {
+      if (!isObject(frame['result'])) return invalid('"result" must be an object', null);
+      const problem = metaProblem((frame['result'] as Record<string, unknown>)['_meta']);
+      if (problem) return invalid(problem.replace('params._meta', 'result._meta'), null);
+    }
     if ('error' in frame && !isErrorObject(frame['error'])) return invalid('"error" must be an object with an integer "code" and a string "message"', null);
     return { ok: true, message: frame as unknown as JSONRPCMessage };
   }
@@ -49,6 +54,11 @@ export function classifyFrame(value: unknown): FrameVerdict {
 function invalid(message: string, id: string | number | null): FrameVerdict {
   return { ok: false, code: -32600, message: `Invalid Request: ${message}`, id };
 }
+
+/**
+ * Deliberately stricter than the SDK in one place: string ids over MAX_ID_LENGTH are refused, so a
+ * client cannot make the server echo megabytes back per response.
+ */
 
 function isValidId(id: unknown): boolean {
   return (typeof id === 'string' && id.length <= MAX_ID_LENGTH) || (typeof id === 'number' && Number.isSafeInteger(id));
@@ -67,14 +77,14 @@ function isObject(value: unknown): boolean {
 function isErrorObject(value: unknown): boolean {
   if (!isObject(value)) return false;
   const error = value as Record<string, unknown>;
-  return Number.isInteger(error['code']) && typeof error['message'] === 'string';
+  return Number.isSafeInteger(error['code']) && typeof error['message'] === 'string';
 }
 
 function metaProblem(meta: unknown): string | undefined {
   if (meta === undefined) return undefined;
   if (!isObject(meta)) return '"params._meta" must be an object';
   const token = (meta as Record<string, unknown>)['progressToken'];
-  if (token !== undefined && !(typeof token === 'string' || (typeof token === 'number' && Number.isInteger(token)))) {
+  if (token !== undefined && !(typeof token === 'string' || (typeof token === 'number' && Number.isSafeInteger(token)))) {
     return '"params._meta.progressToken" must be a string or an integer';
   }
   const related = (meta as Record<string, unknown>)['io.modelcontextprotocol/related-task'];

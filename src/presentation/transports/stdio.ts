@@ -47,6 +47,7 @@ export class StdioServerTransport implements Transport {
     }
   }
 
+  /** The output 'error' listener stays: a late EPIPE must not become an uncaught exception. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -120,7 +121,12 @@ export class StdioServerTransport implements Transport {
     this.onerror?.(new Error(message));
   }
 
+  /** A last line without its newline is still a message. */
   private readonly onEnd = (): void => {
+    const rest = this.decoder.end();
+    if (rest.length > 0) this.keepPartial(rest);
+    if (this.buffer.length > 0) this.takeLine('');
+    this.discarding = false;
     void this.close();
   };
 

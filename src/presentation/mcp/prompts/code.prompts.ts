@@ -12,10 +12,18 @@ function startsWith(options: readonly string[], value: string): string[] {
   return options.filter((o) => o.startsWith(v));
 }
 
+/** A language tag goes into the fence's info string only when it cannot break the fence. */
+const LANGUAGE_TAG = /^[\w+#.-]{1,32}$/;
+
 function fence(code: string, language?: string): string {
   const longest = Math.max(2, ...[...code.matchAll(/`+/g)].map((m) => m[0].length));
   const ticks = '`'.repeat(longest + 1);
-  return `${ticks}${language ?? ''}\n${code}\n${ticks}`;
+  const tag = language !== undefined && LANGUAGE_TAG.test(language) ? language : '';
+  return `${ticks}${tag}\n${code}\n${ticks}`;
+}
+
+function article(word: string): string {
+  return `${/^[aeiou]/i.test(word) ? 'an' : 'a'} ${word}`;
 }
 
 function user(text: string, description: string): PromptResult {
@@ -62,7 +70,7 @@ export const explainCodePrompt: PromptDefinition = {
   render: ({ code, language, audience }) =>
     user(
       [
-        `Explain the following ${language ?? ''} code for a${audience === 'intermediate' || audience === 'expert' ? 'n' : ''} ${audience ?? 'intermediate'} reader.`.replace(/ {2}/g, ' '),
+        `Explain the following ${language ?? ''} code for ${article(audience ?? 'intermediate')} reader.`.replace(/ {2}/g, ' '),
         'Start with its purpose in one sentence, then walk through how it works, then note edge cases and pitfalls.',
         '',
         fence(code, language),
