@@ -1,3 +1,4 @@
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import { Container } from 'inversify';
 import { CommandBus, QueryBus } from './application/bus/message-bus.js';
 import { CompleteArgumentHandler } from './application/completion/complete-argument.query.js';
@@ -54,7 +55,6 @@ export interface Application {
   stop(timeoutMs: number): Promise<void>;
 }
 
-export const SUPPORTED_PROTOCOL_VERSIONS = ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05', '2024-10-07'] as const;
 
 /**
  * The only composition root: every port is bound to the adapter the config selects (one
@@ -68,6 +68,7 @@ export function buildApplication(config: ResolvedConfig, logger: Logger): Applic
     supportedProtocolVersions: SUPPORTED_PROTOCOL_VERSIONS,
     pageSize: config.mcp.page_size,
     toolTimeoutMs: config.mcp.timeouts.tool_ms,
+    drainTimeoutMs: config.mcp.timeouts.shutdown_ms,
     defaultClientLogLevel: config.mcp.client_log_level,
     startedAt: new Date(),
   };

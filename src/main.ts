@@ -39,6 +39,7 @@ async function serveStdio(config: ResolvedConfig, output: Writable): Promise<voi
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { reason });
+    await connection.gate.drain(config.mcp.timeouts.shutdown_ms);
     await connection.close(reason);
     await connection.server.close().catch(() => undefined);
     await app.stop(config.mcp.timeouts.shutdown_ms);

@@ -5,6 +5,8 @@ export interface ServerSettings {
   readonly supportedProtocolVersions: readonly string[];
   readonly pageSize: number;
   readonly toolTimeoutMs: number;
+  /** How long shutdown waits for requests in flight. */
+  readonly drainTimeoutMs: number;
   readonly defaultClientLogLevel: string;
   readonly startedAt: Date;
 }

@@ -63,6 +63,7 @@ export function serverSettings(overrides: Partial<ServerSettings> = {}): ServerS
     version: '0.0.0-test',
     supportedProtocolVersions: SUPPORTED_VERSIONS,
     pageSize: 100,
+    drainTimeoutMs: 1000,
     toolTimeoutMs: 5_000,
     defaultClientLogLevel: 'info',
     startedAt: T0,

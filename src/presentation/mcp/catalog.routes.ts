@@ -12,17 +12,18 @@ import { toolContext } from './tool-context.js';
 
 /** tools/*, resources/*, prompts/*, completion/complete: each a query or command on the bus. */
 export function registerCatalogRoutes(connection: SessionChannel): void {
-  const { server, deps } = connection;
-  const { commands, queries, logger, features } = deps;
+  const { commands, queries, features } = connection.deps;
   const session = () => connection.sessionId;
 
   if (features.tools) {
-    route(server, logger, 'tools/list', PaginatedParams, async (params) => {
+    route(connection, 'tools/list', PaginatedParams, async (params) => {
       const result = await queries.execute(new ListToolsQuery(session(), params.cursor));
       return page(result.items as never[], result.nextCursor, 'tools');
     });
-    route(server, logger, 'tools/call', CallToolParams, async (params, extra) => {
+    route(connection, 'tools/call', CallToolParams, async (params, extra) => {
       const context = toolContext(connection, params.name, extra);
+      // A caller that asked for progress hears at least that the tool started.
+      context.progress(0, undefined, `${params.name} started`);
       const result = await commands.execute(new ExecuteToolCommand(session(), params.name, params.arguments, context));
       if (result.isError) context.log('warning', { message: `tool ${params.name} failed`, error: result.structuredContent?.['error'] });
       else context.log('debug', { message: `tool ${params.name} succeeded` });
@@ -31,32 +32,32 @@ export function registerCatalogRoutes(connection: SessionChannel): void {
   }
 
   if (features.resources) {
-    route(server, logger, 'resources/list', PaginatedParams, async (params) => {
+    route(connection, 'resources/list', PaginatedParams, async (params) => {
       const result = await queries.execute(new ListResourcesQuery(session(), params.cursor));
       return page(result.items as never[], result.nextCursor, 'resources');
     });
-    route(server, logger, 'resources/templates/list', PaginatedParams, async (params) => {
+    route(connection, 'resources/templates/list', PaginatedParams, async (params) => {
       const result = await queries.execute(new ListResourceTemplatesQuery(session(), params.cursor));
       return page(result.items as never[], result.nextCursor, 'resourceTemplates');
     });
-    route(server, logger, 'resources/read', ReadResourceParams, async (params) => {
+    route(connection, 'resources/read', ReadResourceParams, async (params) => {
       return (await queries.execute(new ReadResourceQuery(session(), params.uri))) as unknown as Record<string, unknown>;
     });
   }
 
   if (features.prompts) {
-    route(server, logger, 'prompts/list', PaginatedParams, async (params) => {
+    route(connection, 'prompts/list', PaginatedParams, async (params) => {
       const result = await queries.execute(new ListPromptsQuery(session(), params.cursor));
       return page(result.items as never[], result.nextCursor, 'prompts');
     });
-    route(server, logger, 'prompts/get', GetPromptParams, async (params) => {
+    route(connection, 'prompts/get', GetPromptParams, async (params) => {
       const result = await queries.execute(new GetPromptQuery(session(), params.name, params.arguments ?? {}));
       return result as unknown as Record<string, unknown>;
     });
   }
 
   if (features.completions) {
-    route(server, logger, 'completion/complete', CompleteParams, async (params) => {
+    route(connection, 'completion/complete', CompleteParams, async (params) => {
       const ref = params.ref.type === 'ref/prompt' ? { type: params.ref.type, name: params.ref.name } : { type: params.ref.type, uri: params.ref.uri };
       const completion = await queries.execute(new CompleteArgumentQuery(session(), ref, params.argument.name, params.argument.value));
       return { completion };

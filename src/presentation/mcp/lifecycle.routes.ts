@@ -11,7 +11,7 @@ export function registerLifecycleRoutes(connection: SessionChannel): void {
   const { server, deps } = connection;
   const { commands, logger, settings } = deps;
 
-  route(server, logger, 'initialize', InitializeParams, async (params, extra) => {
+  route(connection, 'initialize', InitializeParams, async (params, extra) => {
     const { protocolVersion } = await commands.execute(
       new InitializeSessionCommand(connection.sessionId, params.protocolVersion, params.clientInfo, params.capabilities),
     );
@@ -39,14 +39,17 @@ export function registerLifecycleRoutes(connection: SessionChannel): void {
   });
 
   if (deps.features.logging) {
-    route(server, logger, 'logging/setLevel', SetLevelParams, async (params) => {
+    route(connection, 'logging/setLevel', SetLevelParams, async (params) => {
       const { level } = await commands.execute(new SetLogLevelCommand(connection.sessionId, params.level));
       connection.clientLogLevel = LogLevel.of(level);
       return {};
     });
   }
 
-  route(server, logger, 'shutdown', EmptyParams, async () => {
+  route(connection, 'shutdown', EmptyParams, async () => {
+    // No new requests from here on; the ones already running are answered first (this one stays).
+    const drained = await connection.gate.drain(settings.drainTimeoutMs, 1);
+    if (!drained) logger.warn('shutdown: requests still running after the drain timeout', { pending: connection.gate.pending - 1 });
     await connection.close('shutdown requested');
     // The response is written before the next macrotask; only then does the transport close.
     setImmediate(() => void server.close());

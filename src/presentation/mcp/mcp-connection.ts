@@ -7,6 +7,7 @@ import { LogLevel } from '../../domain/session/log-level.js';
 import type { TransportKind } from '../../domain/session/session-state.js';
 import { registerCatalogRoutes } from './catalog.routes.js';
 import { registerLifecycleRoutes } from './lifecycle.routes.js';
+import { RequestGate } from './request-gate.js';
 import type { McpDependencies, McpFeatures, SessionChannel } from './session-channel.js';
 
 export type { McpDependencies, McpFeatures } from './session-channel.js';
@@ -18,6 +19,7 @@ export type { McpDependencies, McpFeatures } from './session-channel.js';
 export class McpConnection implements SessionChannel {
   readonly server: Server;
   readonly capabilities: ServerCapabilities;
+  readonly gate = new RequestGate();
   sessionId = '';
   /** Threshold for notifications/message to this client; mirrors the Session's log level. */
   clientLogLevel: LogLevel;

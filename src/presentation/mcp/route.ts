@@ -1,38 +1,54 @@
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import { Protocol, type RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z, type ZodType } from 'zod';
-import type { Logger } from '../../application/ports/logger.js';
 import { RPC, rpcError, toMcpError } from './error-mapping.js';
+import type { SessionChannel } from './session-channel.js';
 
 export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 type Result = Record<string, unknown>;
 
 /**
  * Registers `method` with a schema that only pins the method name, so that the SDK never rejects
- * params itself (its parse failures surface as -32603). We validate params here and answer -32602
- * with the problem named, then map whatever the use case throws exactly once.
+ * params itself (its parse failures surface as -32603 or as multi-line zod dumps). We validate
+ * params here and answer -32602 with the problem named, then map whatever the use case throws once.
+ *
+ * Registration goes through Protocol's setRequestHandler: the SDK Server's override re-validates
+ * tools/call requests and results with its own schemas, answering in its own words, and costs a
+ * zod parse per call; our results are built from typed use-case output.
  */
 export function route<P>(
-  server: Server,
-  logger: Logger,
+  channel: SessionChannel,
   method: string,
   params: ZodType<P>,
   handler: (params: P, extra: Extra) => Promise<Result>,
 ): void {
+  const { server, gate } = channel;
+  const { logger } = channel.deps;
   const envelope = z.object({ method: z.literal(method), params: z.unknown().optional() });
-  server.setRequestHandler(envelope, (async (request: { params?: unknown }, extra: Extra) => {
-    const parsed = params.safeParse(request.params ?? {});
-    if (!parsed.success) throw rpcError(RPC.InvalidParams, `Invalid params for ${method}: ${describeIssues(parsed.error.issues)}`);
+  const register = Protocol.prototype.setRequestHandler as (schema: unknown, handler: unknown) => void;
+  register.call(server, envelope, async (request: { params?: unknown }, extra: Extra) => {
+    gate.enter(method);
+    const started = logger.debugEnabled ? performance.now() : 0;
+    let outcome = 'ok';
     try {
+      const parsed = params.safeParse(request.params ?? {});
+      if (!parsed.success) throw rpcError(RPC.InvalidParams, `Invalid params for ${method}: ${describeIssues(parsed.error.issues)}`);
       return await handler(parsed.data, extra);
     } catch (error) {
-      throw toMcpError(error, logger, method);
+      const mapped = toMcpError(error, logger, method);
+      outcome = `error ${mapped.code}`;
+      throw mapped;
+    } finally {
+      gate.leave();
+      if (logger.debugEnabled) {
+        const ms = Math.round((performance.now() - started) * 1000) / 1000;
+        logger.debug('request handled', { sessionId: channel.sessionId, method, id: extra.requestId, ms, outcome });
+      }
     }
-  }) as never);
+  });
 }
 
-export function onNotification(server: Server, method: string, handler: () => Promise<void>): void {
+export function onNotification(server: SessionChannel['server'], method: string, handler: () => Promise<void>): void {
   const envelope = z.object({ method: z.literal(method), params: z.unknown().optional() });
   server.setNotificationHandler(envelope, handler as never);
 }

@@ -4,6 +4,7 @@ import type { CommandBus, QueryBus } from '../../application/bus/message-bus.js'
 import type { Logger } from '../../application/ports/logger.js';
 import type { ServerSettings } from '../../application/server-settings.js';
 import type { LogLevel } from '../../domain/session/log-level.js';
+import type { RequestGate } from './request-gate.js';
 
 export interface McpFeatures {
   readonly tools: boolean;
@@ -28,6 +29,7 @@ export interface SessionChannel {
   readonly deps: McpDependencies;
   readonly capabilities: ServerCapabilities;
   readonly sessionId: string;
+  readonly gate: RequestGate;
   clientLogLevel: LogLevel;
   close(reason: string): Promise<void>;
 }

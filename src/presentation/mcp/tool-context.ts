@@ -5,6 +5,17 @@ import type { Extra } from './route.js';
 
 const noProgress = () => {};
 
+/** The spec requires progress to increase with every notification; stale or repeated values are dropped. */
+function increasingProgress(token: string | number, extra: Extra, failed: (error: unknown) => void) {
+  let last = -Infinity;
+  return (progress: number, total?: number, message?: string) => {
+    if (!(progress > last)) return;
+    last = progress;
+    const params = { progressToken: token, progress, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) };
+    extra.sendNotification({ method: 'notifications/progress', params }).catch(failed);
+  };
+}
+
 /**
  * What a tool may send back while it runs. Progress needs the request's progressToken; log
  * messages pass the session's threshold. Both go to this request's client only.
@@ -16,13 +27,7 @@ export function toolContext(connection: SessionChannel, tool: string, extra: Ext
   return {
     sessionId: connection.sessionId,
     signal: extra.signal,
-    progress:
-      token === undefined
-        ? noProgress
-        : (progress: number, total?: number, message?: string) => {
-            const params = { progressToken: token, progress, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) };
-            extra.sendNotification({ method: 'notifications/progress', params }).catch(failed);
-          },
+    progress: token === undefined ? noProgress : increasingProgress(token, extra, failed),
     log: (level: LogLevelName, data: unknown) => {
       if (!logging || !connection.clientLogLevel.admits(level)) return;
       extra.sendNotification({ method: 'notifications/message', params: { level, logger: tool, data } }).catch(failed);

@@ -15,7 +15,7 @@ const echoOutput = z.object({ message: z.string() });
 const systemInfoInput = z.object({});
 const systemInfoOutput = z.object({
   os: z.object({ type: z.string(), platform: z.string(), release: z.string(), arch: z.string(), hostname: z.string() }),
-  cpu: z.object({ model: z.string(), cores: z.number().int(), loadAverage: z.tuple([z.number(), z.number(), z.number()]) }),
+  cpu: z.object({ model: z.string(), cores: z.number().int(), loadAverage: z.array(z.number()).length(3) }),
   memory: z.object({ totalBytes: z.number(), freeBytes: z.number(), usedPercent: z.number() }),
   disk: z.object({ path: z.string(), totalBytes: z.number(), freeBytes: z.number(), usedPercent: z.number() }).nullable(),
   node: z.object({ version: z.string(), pid: z.number().int(), rssBytes: z.number() }),
