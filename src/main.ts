@@ -47,7 +47,10 @@ async function serveStdio(config: ResolvedConfig, output: Writable): Promise<voi
   };
 
   const connection = new McpConnection(app.mcp, 'stdio', (reason) => void shutdown(reason));
-  const transport = new StdioServerTransport(process.stdin, output, { maxMessageBytes: config.mcp.max_message_bytes });
+  const transport = new StdioServerTransport(process.stdin, output, {
+    maxMessageBytes: config.mcp.max_message_bytes,
+    onInputEnd: () => void shutdown('end of input'),
+  });
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('unhandledRejection', (error) => logger.error('unhandled rejection', { error: error instanceof Error ? error.stack : String(error) }));

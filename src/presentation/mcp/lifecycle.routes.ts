@@ -32,6 +32,8 @@ export function registerLifecycleRoutes(connection: SessionChannel): void {
 
   onNotification(server, 'notifications/initialized', async () => {
     try {
+      // A client that does not wait for the initialize response must not lose its READY.
+      if (connection.initializing) await connection.initializing;
       await commands.execute(new MarkSessionReadyCommand(connection.sessionId));
     } catch (error) {
       logger.warn('notifications/initialized ignored', { sessionId: connection.sessionId, reason: (error as Error).message });

@@ -20,6 +20,8 @@ export class McpConnection implements SessionChannel {
   readonly server: Server;
   readonly capabilities: ServerCapabilities;
   readonly gate = new RequestGate();
+  initializing?: Promise<void>;
+  private initializeSettledNow?: () => void;
   sessionId = '';
   /** Threshold for notifications/message to this client; mirrors the Session's log level. */
   clientLogLevel: LogLevel;
@@ -48,6 +50,22 @@ export class McpConnection implements SessionChannel {
   async connect(transport: Transport): Promise<void> {
     ({ sessionId: this.sessionId } = await this.deps.commands.execute(new OpenSessionCommand(this.transportKind, transport.sessionId)));
     await this.server.connect(transport);
+    // The SDK dispatches notifications a microtask sooner than requests, so a client that does not
+    // wait for the initialize response would see its notifications/initialized handled first. The
+    // marker is set as the initialize frame arrives; lifecycle routes wait on it.
+    const deliver = transport.onmessage;
+    transport.onmessage = (message, extra) => {
+      if (!this.initializing && 'method' in message && message.method === 'initialize' && 'id' in message) {
+        this.initializing = new Promise<void>((resolve) => (this.initializeSettledNow = resolve));
+      }
+      deliver?.(message, extra);
+    };
+  }
+
+  initializeSettled(): void {
+    this.initializeSettledNow?.();
+    this.initializeSettledNow = undefined;
+    this.initializing = undefined;
   }
 
   /** Drives the Session to CLOSED once, whatever ended it. */

@@ -31,6 +31,7 @@ export function route<P>(
     const started = logger.debugEnabled ? performance.now() : 0;
     let outcome = 'ok';
     try {
+      if (channel.initializing && method !== 'initialize') await channel.initializing;
       const parsed = params.safeParse(request.params ?? {});
       if (!parsed.success) throw rpcError(RPC.InvalidParams, `Invalid params for ${method}: ${describeIssues(parsed.error.issues)}`);
       return await handler(parsed.data, extra);
@@ -39,6 +40,8 @@ export function route<P>(
       outcome = `error ${mapped.code}`;
       throw mapped;
     } finally {
+      // Whatever became of it (bad params included), requests waiting on initialize may go on.
+      if (method === 'initialize') channel.initializeSettled();
       gate.leave();
       if (logger.debugEnabled) {
         const ms = Math.round((performance.now() - started) * 1000) / 1000;

@@ -30,6 +30,9 @@ export interface SessionChannel {
   readonly capabilities: ServerCapabilities;
   readonly sessionId: string;
   readonly gate: RequestGate;
+  /** Set while `initialize` runs: requests that arrive meanwhile wait for it instead of failing. */
+  readonly initializing?: Promise<void>;
+  initializeSettled(): void;
   clientLogLevel: LogLevel;
   close(reason: string): Promise<void>;
 }

@@ -7,6 +7,11 @@ import { classifyFrame } from './json-rpc-frame.js';
 export interface StdioTransportOptions {
   /** A line longer than this is answered with -32600 and discarded without being buffered whole. */
   readonly maxMessageBytes: number;
+  /**
+   * Called at end of input instead of closing at once, so requests still running can be answered
+   * on the output (which stays open) before the owner closes the transport.
+   */
+  readonly onInputEnd?: () => void;
 }
 
 /**
@@ -127,7 +132,8 @@ export class StdioServerTransport implements Transport {
     if (rest.length > 0) this.keepPartial(rest);
     if (this.buffer.length > 0) this.takeLine('');
     this.discarding = false;
-    void this.close();
+    if (this.options.onInputEnd) this.options.onInputEnd();
+    else void this.close();
   };
 
   private readonly onInputError = (error: Error): void => {
