@@ -1,31 +1,18 @@
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import { Container } from 'inversify';
-import { CommandBus, QueryBus } from './application/bus/message-bus.js';
-import { CompleteArgumentHandler } from './application/completion/complete-argument.query.js';
+import type { CommandBus, QueryBus } from './application/bus/message-bus.js';
 import { OutboxRelay } from './application/events/outbox-relay.js';
-import { GetHealthHandler } from './application/health/get-health.query.js';
 import type { EventPublisher } from './application/ports/event-publisher.js';
 import type { HealthCheck } from './application/ports/health.js';
 import type { Logger } from './application/ports/logger.js';
-import { GetPromptHandler } from './application/prompts/get-prompt.query.js';
-import { ListPromptsHandler } from './application/prompts/list-prompts.query.js';
 import { PromptCatalog } from './application/prompts/prompt-catalog.js';
-import { ListResourcesHandler, ListResourceTemplatesHandler } from './application/resources/list-resources.query.js';
-import { ReadResourceHandler } from './application/resources/read-resource.query.js';
 import { ResourceCatalog } from './application/resources/resource-catalog.js';
 import type { ServerSettings } from './application/server-settings.js';
-import { CloseSessionHandler } from './application/session/close-session.command.js';
-import { GetSessionHandler } from './application/session/get-session.query.js';
-import { InitializeSessionHandler } from './application/session/initialize-session.command.js';
-import { MarkSessionReadyHandler } from './application/session/mark-session-ready.command.js';
-import { OpenSessionHandler } from './application/session/open-session.command.js';
-import { SetLogLevelHandler } from './application/session/set-log-level.command.js';
-import { TOKENS } from './tokens.js';
-import { ExecuteToolHandler } from './application/tools/execute-tool.command.js';
-import { ListToolsHandler } from './application/tools/list-tools.query.js';
-import { RegisterToolCommand, RegisterToolHandler } from './application/tools/register-tool.command.js';
+import { RegisterToolCommand } from './application/tools/register-tool.command.js';
 import type { ToolFamily } from './application/tools/tool-definition.js';
 import { ToolRegistry } from './application/tools/tool-registry.js';
+import { createBuses } from './application/use-cases.js';
+import { TOKENS } from './tokens.js';
 import { CommandPolicy } from './domain/security/command-policy.js';
 import type { ResolvedConfig } from './infrastructure/config/config.schema.js';
 import { redactConfig } from './infrastructure/config/redact.js';
@@ -95,17 +82,8 @@ export function buildApplication(config: ResolvedConfig, logger: Logger): Applic
       new OutboxRelay(o, p, l, { batchSize: config.events.relay_batch_size, maxAttempts: config.events.relay_max_attempts }),
     [TOKENS.Outbox, TOKENS.EventPublisher, TOKENS.Logger],
   );
-  bindBuses(c);
-  c.bind(TOKENS.ResourceCatalog).toResolvedValue(
-    (queries, workspace) =>
-      new ResourceCatalog([new ServerResources(redactConfig(config) as Record<string, unknown>, queries), new FileResources(workspace, config.security.max_file_bytes)]),
-    [TOKENS.QueryBus, TOKENS.Workspace],
-  );
-
-  const commands = c.get(TOKENS.CommandBus);
-  const queries = c.get(TOKENS.QueryBus);
+  const { commands, queries } = bindUseCases(c, config);
   const relay = c.get(TOKENS.OutboxRelay);
-  registerResourceQueries(c);
   const families = toolFamilies(c, config);
 
   return {
@@ -163,46 +141,32 @@ function bindExecution(c: Container, config: ResolvedConfig): void {
   c.bind(TOKENS.SystemProbe).toConstantValue(new OsSystemProbe());
 }
 
-function bindBuses(c: Container): void {
+function bindUseCases(c: Container, config: ResolvedConfig): { commands: CommandBus; queries: QueryBus } {
   const T = TOKENS;
-  c.bind(T.CommandBus).toResolvedValue(
-    (sessions, executions, registry, outbox, clock, ids, meta, settings, logger) => {
-      const bus = new CommandBus();
-      bus.register(new OpenSessionHandler(sessions, ids, meta, settings));
-      bus.register(new InitializeSessionHandler(sessions, settings));
-      bus.register(new MarkSessionReadyHandler(sessions));
-      bus.register(new CloseSessionHandler(sessions));
-      bus.register(new SetLogLevelHandler(sessions));
-      bus.register(new RegisterToolHandler(registry, outbox, meta));
-      bus.register(new ExecuteToolHandler(sessions, registry, executions, clock, ids, meta, settings, logger));
-      return bus;
+  const workspace = c.get(T.Workspace);
+  const { commands, queries } = createBuses(
+    {
+      sessions: c.get(T.SessionRepository),
+      executions: c.get(T.ToolExecutionRepository),
+      outbox: c.get(T.Outbox),
+      registry: c.get(T.ToolRegistry),
+      prompts: c.get(T.PromptCatalog),
+      healthChecks: c.get(T.HealthChecks),
+      clock: c.get(T.Clock),
+      ids: c.get(T.IdGenerator),
+      meta: c.get(T.EventMeta),
+      settings: c.get(T.Settings),
+      logger: c.get(T.Logger),
     },
-    [T.SessionRepository, T.ToolExecutionRepository, T.ToolRegistry, T.Outbox, T.Clock, T.IdGenerator, T.EventMeta, T.Settings, T.Logger],
+    (q) =>
+      new ResourceCatalog([
+        new ServerResources(redactConfig(config) as Record<string, unknown>, q),
+        new FileResources(workspace, config.security.max_file_bytes),
+      ]),
   );
-  c.bind(T.QueryBus).toResolvedValue(
-    (sessions, registry, prompts, checks, settings, clock) => {
-      const bus = new QueryBus();
-      bus.register(new GetSessionHandler(sessions));
-      bus.register(new ListToolsHandler(sessions, registry, settings));
-      bus.register(new ListPromptsHandler(sessions, prompts, settings));
-      bus.register(new GetPromptHandler(sessions, prompts));
-      bus.register(new GetHealthHandler(sessions, checks, settings, clock));
-      return bus;
-    },
-    [T.SessionRepository, T.ToolRegistry, T.PromptCatalog, T.HealthChecks, T.Settings, T.Clock],
-  );
-}
-
-/** Handlers that need the resource catalog are added once it exists (the catalog needs the query bus). */
-function registerResourceQueries(c: Container): void {
-  const queries = c.get(TOKENS.QueryBus);
-  const sessions = c.get(TOKENS.SessionRepository);
-  const catalog = c.get(TOKENS.ResourceCatalog);
-  const settings = c.get(TOKENS.Settings);
-  queries.register(new ListResourcesHandler(sessions, catalog, settings));
-  queries.register(new ListResourceTemplatesHandler(sessions, catalog, settings));
-  queries.register(new ReadResourceHandler(sessions, catalog));
-  queries.register(new CompleteArgumentHandler(sessions, c.get(TOKENS.PromptCatalog), catalog));
+  c.bind(T.CommandBus).toConstantValue(commands);
+  c.bind(T.QueryBus).toConstantValue(queries);
+  return { commands, queries };
 }
 
 function toolFamilies(c: Container, config: ResolvedConfig): ToolFamily[] {

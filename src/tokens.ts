@@ -14,7 +14,6 @@ import type { Outbox } from './application/ports/outbox.js';
 import type { SystemProbe } from './application/ports/system-probe.js';
 import type { Workspace } from './application/ports/workspace.js';
 import type { PromptCatalog } from './application/prompts/prompt-catalog.js';
-import type { ResourceCatalog } from './application/resources/resource-catalog.js';
 import type { ServerSettings } from './application/server-settings.js';
 import type { ToolRegistry } from './application/tools/tool-registry.js';
 
@@ -32,7 +31,6 @@ export const TOKENS = {
   ToolExecutionRepository: Symbol.for('tfo.ToolExecutionRepository') as ServiceIdentifier<ToolExecutionRepository>,
   ConversationRepository: Symbol.for('tfo.ConversationRepository') as ServiceIdentifier<ConversationRepository>,
   ToolRegistry: Symbol.for('tfo.ToolRegistry') as ServiceIdentifier<ToolRegistry>,
-  ResourceCatalog: Symbol.for('tfo.ResourceCatalog') as ServiceIdentifier<ResourceCatalog>,
   PromptCatalog: Symbol.for('tfo.PromptCatalog') as ServiceIdentifier<PromptCatalog>,
   Workspace: Symbol.for('tfo.Workspace') as ServiceIdentifier<Workspace>,
   Executor: Symbol.for('tfo.Executor') as ServiceIdentifier<Executor>,

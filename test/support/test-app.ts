@@ -1,23 +1,12 @@
-import { CommandBus, QueryBus } from '../../src/application/bus/message-bus.js';
-import { CompleteArgumentHandler } from '../../src/application/completion/complete-argument.query.js';
-import { GetHealthHandler } from '../../src/application/health/get-health.query.js';
+import type { QueryBus } from '../../src/application/bus/message-bus.js';
+import { createBuses } from '../../src/application/use-cases.js';
 import type { HealthCheck } from '../../src/application/ports/health.js';
-import { GetPromptHandler } from '../../src/application/prompts/get-prompt.query.js';
-import { ListPromptsHandler } from '../../src/application/prompts/list-prompts.query.js';
 import { PromptCatalog, type PromptDefinition } from '../../src/application/prompts/prompt-catalog.js';
-import { ListResourcesHandler, ListResourceTemplatesHandler } from '../../src/application/resources/list-resources.query.js';
-import { ReadResourceHandler } from '../../src/application/resources/read-resource.query.js';
 import { ResourceCatalog, type ResourceProvider } from '../../src/application/resources/resource-catalog.js';
 import type { ServerSettings } from '../../src/application/server-settings.js';
-import { CloseSessionHandler } from '../../src/application/session/close-session.command.js';
-import { GetSessionHandler } from '../../src/application/session/get-session.query.js';
-import { InitializeSessionCommand, InitializeSessionHandler } from '../../src/application/session/initialize-session.command.js';
-import { MarkSessionReadyCommand, MarkSessionReadyHandler } from '../../src/application/session/mark-session-ready.command.js';
-import { OpenSessionCommand, OpenSessionHandler } from '../../src/application/session/open-session.command.js';
-import { SetLogLevelHandler } from '../../src/application/session/set-log-level.command.js';
-import { ExecuteToolHandler } from '../../src/application/tools/execute-tool.command.js';
-import { ListToolsHandler } from '../../src/application/tools/list-tools.query.js';
-import { RegisterToolHandler } from '../../src/application/tools/register-tool.command.js';
+import { InitializeSessionCommand } from '../../src/application/session/initialize-session.command.js';
+import { MarkSessionReadyCommand } from '../../src/application/session/mark-session-ready.command.js';
+import { OpenSessionCommand } from '../../src/application/session/open-session.command.js';
 import { ToolRegistry } from '../../src/application/tools/tool-registry.js';
 import type { DomainEvent } from '../../src/domain/shared/domain-event.js';
 import type { EventMetaSource } from '../../src/domain/shared/event-meta-source.js';
@@ -41,7 +30,7 @@ export interface TestAppOptions {
 }
 
 /**
- * Every use case wired the way container.ts wires it, but over the in-memory adapters, a fixed
+ * Every use case wired by the same createBuses() that container.ts uses, but over the in-memory adapters, a fixed
  * clock and sequential ids: fast, deterministic handler tests without I/O.
  */
 export function createTestApp(options: TestAppOptions = {}) {
@@ -57,26 +46,23 @@ export function createTestApp(options: TestAppOptions = {}) {
   const prompts = new PromptCatalog(options.prompts ?? CODE_PROMPTS);
   const checks = options.healthChecks?.(outbox) ?? [new EmbeddedHealthCheck('persistence', 'memory'), new InMemoryOutboxHealthCheck(outbox)];
 
-  const commands = new CommandBus();
-  commands.register(new OpenSessionHandler(sessions, ids, meta, settings));
-  commands.register(new InitializeSessionHandler(sessions, settings));
-  commands.register(new MarkSessionReadyHandler(sessions));
-  commands.register(new CloseSessionHandler(sessions));
-  commands.register(new SetLogLevelHandler(sessions));
-  commands.register(new RegisterToolHandler(registry, outbox, meta));
-  commands.register(new ExecuteToolHandler(sessions, registry, executions, clock, ids, meta, settings, logger));
-
-  const queries = new QueryBus();
-  queries.register(new GetSessionHandler(sessions));
-  queries.register(new ListToolsHandler(sessions, registry, settings));
-  queries.register(new ListPromptsHandler(sessions, prompts, settings));
-  queries.register(new GetPromptHandler(sessions, prompts));
-  queries.register(new GetHealthHandler(sessions, checks, settings, clock, options.healthCheckTimeoutMs));
-  const resources = new ResourceCatalog(options.resourceProviders?.(queries) ?? [new ServerResources({ server: { name: 'tfo-mcp-test' } }, queries)]);
-  queries.register(new ListResourcesHandler(sessions, resources, settings));
-  queries.register(new ListResourceTemplatesHandler(sessions, resources, settings));
-  queries.register(new ReadResourceHandler(sessions, resources));
-  queries.register(new CompleteArgumentHandler(sessions, prompts, resources));
+  const { commands, queries, resources } = createBuses(
+    {
+      sessions,
+      executions,
+      outbox,
+      registry,
+      prompts,
+      healthChecks: checks,
+      clock,
+      ids,
+      meta,
+      settings,
+      logger,
+      healthCheckTimeoutMs: options.healthCheckTimeoutMs,
+    },
+    (q) => new ResourceCatalog(options.resourceProviders?.(q) ?? [new ServerResources({ server: { name: 'tfo-mcp-test' } }, q)]),
+  );
 
   return {
     clock,

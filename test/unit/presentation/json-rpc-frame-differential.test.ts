@@ -1,21 +1,10 @@
 import { isJSONRPCErrorResponse, isJSONRPCNotification, isJSONRPCRequest, isJSONRPCResultResponse } from '@modelcontextprotocol/sdk/types.js';
+import { prng } from '../../support/frame-generator.js';
 import { classifyFrame } from '../../../src/presentation/transports/json-rpc-frame.js';
 
 /** What the SDK's Protocol layer would accept as a message at all. */
 function sdkAccepts(value: unknown): boolean {
   return isJSONRPCRequest(value) || isJSONRPCNotification(value) || isJSONRPCResultResponse(value) || isJSONRPCErrorResponse(value);
-}
-
-/** mulberry32: a tiny seeded PRNG, so every run generates the same frames. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const ABSENT = Symbol('absent');

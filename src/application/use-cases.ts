@@ -1,0 +1,74 @@
+import type { EventMetaSource } from '../domain/shared/event-meta-source.js';
+import type { SessionRepository } from '../domain/session/session.repository.js';
+import type { ToolExecutionRepository } from '../domain/tool/tool-execution.repository.js';
+import { CommandBus, QueryBus } from './bus/message-bus.js';
+import { CompleteArgumentHandler } from './completion/complete-argument.query.js';
+import { GetHealthHandler } from './health/get-health.query.js';
+import type { Clock, IdGenerator } from './ports/clock.js';
+import type { HealthCheck } from './ports/health.js';
+import type { Logger } from './ports/logger.js';
+import type { Outbox } from './ports/outbox.js';
+import { GetPromptHandler } from './prompts/get-prompt.query.js';
+import { ListPromptsHandler } from './prompts/list-prompts.query.js';
+import type { PromptCatalog } from './prompts/prompt-catalog.js';
+import { ListResourcesHandler, ListResourceTemplatesHandler } from './resources/list-resources.query.js';
+import { ReadResourceHandler } from './resources/read-resource.query.js';
+import type { ResourceCatalog } from './resources/resource-catalog.js';
+import type { ServerSettings } from './server-settings.js';
+import { CloseSessionHandler } from './session/close-session.command.js';
+import { GetSessionHandler } from './session/get-session.query.js';
+import { InitializeSessionHandler } from './session/initialize-session.command.js';
+import { MarkSessionReadyHandler } from './session/mark-session-ready.command.js';
+import { OpenSessionHandler } from './session/open-session.command.js';
+import { SetLogLevelHandler } from './session/set-log-level.command.js';
+import { ExecuteToolHandler } from './tools/execute-tool.command.js';
+import { ListToolsHandler } from './tools/list-tools.query.js';
+import { RegisterToolHandler } from './tools/register-tool.command.js';
+import type { ToolRegistry } from './tools/tool-registry.js';
+
+/** Every port and catalog the use cases need; the composition root (or a test) supplies them. */
+export interface UseCaseDependencies {
+  readonly sessions: SessionRepository;
+  readonly executions: ToolExecutionRepository;
+  readonly outbox: Outbox;
+  readonly registry: ToolRegistry;
+  readonly prompts: PromptCatalog;
+  readonly healthChecks: readonly HealthCheck[];
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly meta: EventMetaSource;
+  readonly settings: ServerSettings;
+  readonly logger: Logger;
+  readonly healthCheckTimeoutMs?: number;
+}
+
+/**
+ * One handler per command and query, registered once. The resource catalog is built from the
+ * query bus because server resources (status://health) are themselves answered by queries.
+ */
+export function createBuses(
+  d: UseCaseDependencies,
+  resourceCatalog: (queries: QueryBus) => ResourceCatalog,
+): { commands: CommandBus; queries: QueryBus; resources: ResourceCatalog } {
+  const commands = new CommandBus();
+  commands.register(new OpenSessionHandler(d.sessions, d.ids, d.meta, d.settings));
+  commands.register(new InitializeSessionHandler(d.sessions, d.settings));
+  commands.register(new MarkSessionReadyHandler(d.sessions));
+  commands.register(new CloseSessionHandler(d.sessions));
+  commands.register(new SetLogLevelHandler(d.sessions));
+  commands.register(new RegisterToolHandler(d.registry, d.outbox, d.meta));
+  commands.register(new ExecuteToolHandler(d.sessions, d.registry, d.executions, d.clock, d.ids, d.meta, d.settings, d.logger));
+
+  const queries = new QueryBus();
+  queries.register(new GetSessionHandler(d.sessions));
+  queries.register(new ListToolsHandler(d.sessions, d.registry, d.settings));
+  queries.register(new ListPromptsHandler(d.sessions, d.prompts, d.settings));
+  queries.register(new GetPromptHandler(d.sessions, d.prompts));
+  queries.register(new GetHealthHandler(d.sessions, d.healthChecks, d.settings, d.clock, d.healthCheckTimeoutMs));
+  const resources = resourceCatalog(queries);
+  queries.register(new ListResourcesHandler(d.sessions, resources, d.settings));
+  queries.register(new ListResourceTemplatesHandler(d.sessions, resources, d.settings));
+  queries.register(new ReadResourceHandler(d.sessions, resources));
+  queries.register(new CompleteArgumentHandler(d.sessions, d.prompts, resources));
+  return { commands, queries, resources };
+}
