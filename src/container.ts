@@ -3,6 +3,7 @@ import { Container } from 'inversify';
 import type { CommandBus, QueryBus } from './application/bus/message-bus.js';
 import { OutboxRelay } from './application/events/outbox-relay.js';
 import type { EventPublisher } from './application/ports/event-publisher.js';
+import type { EventStore } from './application/ports/event-store.js';
 import type { HealthCheck } from './application/ports/health.js';
 import type { Logger } from './application/ports/logger.js';
 import { PromptCatalog } from './application/prompts/prompt-catalog.js';
@@ -20,6 +21,7 @@ import { NativeExecutor } from './infrastructure/execution/native-executor.js';
 import { NodeWorkspace } from './infrastructure/filesystem/node-workspace.js';
 import { EmbeddedHealthCheck, InMemoryOutboxHealthCheck } from './infrastructure/health/embedded-health-checks.js';
 import { InMemoryEventPublisher, NullEventPublisher } from './infrastructure/messaging/memory/in-memory-event-publisher.js';
+import { InMemoryEventStore } from './infrastructure/messaging/memory/in-memory-event-store.js';
 import { InMemoryConversationRepository } from './infrastructure/persistence/memory/in-memory-conversation-repository.js';
 import { InMemoryOutbox } from './infrastructure/persistence/memory/in-memory-outbox.js';
 import { InMemorySessionRepository } from './infrastructure/persistence/memory/in-memory-session-repository.js';
@@ -37,6 +39,7 @@ import { SystemTools } from './presentation/mcp/tools/system.tools.js';
 /** The running application as the transports see it. */
 export interface Application {
   readonly mcp: McpDependencies;
+  readonly eventStore: EventStore;
   readonly events: InMemoryEventPublisher | undefined;
   start(): Promise<void>;
   stop(timeoutMs: number): Promise<void>;
@@ -94,6 +97,7 @@ export function buildApplication(config: ResolvedConfig, logger: Logger): Applic
       settings,
       features: config.mcp.capabilities,
     },
+    eventStore: new InMemoryEventStore(config.server.http.event_retention),
     events: publisher instanceof InMemoryEventPublisher ? publisher : undefined,
     async start() {
       relay.start();

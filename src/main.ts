@@ -10,6 +10,8 @@ import { createWinston, WinstonLogger } from './infrastructure/logging/winston-l
 import { parseCli, USAGE, UsageError, type CliCommand } from './presentation/cli/cli-arguments.js';
 import { McpConnection } from './presentation/mcp/mcp-connection.js';
 import { StdioServerTransport } from './presentation/transports/stdio.js';
+import { McpHttpServer } from './presentation/transports/http/mcp-http-server.js';
+import { isLoopbackHost } from './infrastructure/config/config-loader.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -59,6 +61,44 @@ async function serveStdio(config: ResolvedConfig, output: Writable): Promise<voi
   logger.info('tfo-mcp ready', { transport: 'stdio', version: config.server.version, roots: config.mcp.roots, sessionId: connection.sessionId });
 }
 
+async function serveHttp(config: ResolvedConfig): Promise<void> {
+  const logger = new WinstonLogger(createWinston(config.logging));
+  const app = buildApplication(config, logger);
+  await app.start();
+  const http = config.server.http;
+  const server = new McpHttpServer(app.mcp, app.eventStore, {
+    host: http.host,
+    port: http.port,
+    loopback: isLoopbackHost(http.host),
+    allowedHosts: http.allowed_hosts,
+    allowedOrigins: http.allowed_origins,
+    maxBodyBytes: http.max_body_bytes,
+    requestTimeoutMs: http.request_timeout_ms,
+    maxSessions: http.max_sessions,
+    sessionIdleMs: http.session_idle_ms,
+    keepaliveMs: http.sse_keepalive_ms,
+    retryMs: http.sse_retry_ms,
+    legacySse: http.legacy_sse,
+    responseMode: http.response_mode,
+  });
+  let stopping = false;
+  const shutdown = async (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { reason, sessions: server.sessionCount });
+    await server.close(config.mcp.timeouts.shutdown_ms);
+    await app.stop(config.mcp.timeouts.shutdown_ms);
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('unhandledRejection', (error) => logger.error('unhandled rejection', { error: error instanceof Error ? error.stack : String(error) }));
+  process.on('uncaughtException', (error) => logger.error('uncaught exception', { error: error.stack }));
+  const port = await server.listen();
+  if (!isLoopbackHost(http.host)) logger.warn('listening on a non-loopback address without authentication', { host: http.host });
+  logger.info('tfo-mcp ready', { transport: 'http', url: `http://${http.host.includes(':') ? `[${http.host}]` : http.host}:${port}/mcp`, version: config.server.version });
+}
+
 async function main(argv: readonly string[], output: Writable): Promise<void> {
   let command: CliCommand;
   try {
@@ -81,9 +121,12 @@ async function main(argv: readonly string[], output: Writable): Promise<void> {
     case 'config-print':
       output.write(`${JSON.stringify(redactConfig(configFor(command)), null, 2)}\n`);
       return;
-    case 'serve':
-      await serveStdio(configFor(command), output);
+    case 'serve': {
+      const config = configFor(command);
+      if (config.server.transport === 'http') await serveHttp(config);
+      else await serveStdio(config, output);
       return;
+    }
   }
 }
 

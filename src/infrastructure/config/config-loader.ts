@@ -37,6 +37,7 @@ export function loadConfig(options: LoadOptions): ResolvedConfig {
     throw new ConfigError(issue.code === 'unrecognized_keys' && key === '(root)' ? issue.keys[0] : key, problem);
   }
   const config = parsed.data;
+  assertSafeBind(config.server.http.host, config.server.http.allow_insecure_remote);
   const roots = (config.mcp.roots ?? [options.cwd]).map((root) => (isAbsolute(root) ? resolve(root) : resolve(options.cwd, root)));
   if (roots.length === 0) throw new ConfigError('mcp.roots', 'at least one root directory is required');
   return deepFreeze({
@@ -44,6 +45,21 @@ export function loadConfig(options: LoadOptions): ResolvedConfig {
     server: { ...config.server, version: config.server.version ?? options.version },
     mcp: { ...config.mcp, roots },
   }) as ResolvedConfig;
+}
+
+const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|\[::1\]|localhost)$/i;
+
+/** Auth arrives with a later release; until then a remote bind must be asked for explicitly. */
+function assertSafeBind(host: string, allowInsecureRemote: boolean): void {
+  if (LOOPBACK.test(host) || allowInsecureRemote) return;
+  throw new ConfigError(
+    'server.http.host',
+    `refusing to listen on non-loopback address "${host}" without authentication; set server.http.allow_insecure_remote: true to accept the risk`,
+  );
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return LOOPBACK.test(host);
 }
 
 function readYaml(options: LoadOptions): Record<string, unknown> {

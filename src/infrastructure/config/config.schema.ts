@@ -35,11 +35,31 @@ export const DEFAULT_BLOCKED_COMMANDS = [
   'sh', 'bash', 'zsh', 'dash', 'env', 'xargs', 'eval', 'exec', 'nohup', 'setsid', 'crontab', 'systemctl',
 ];
 
+const httpSchema = z
+  .object({
+    host: z.string().min(1).default('127.0.0.1'),
+    port: int(0, 65535).default(8080),
+    allow_insecure_remote: bool.default(false),
+    allowed_hosts: list.default([]),
+    allowed_origins: list.default([]),
+    max_body_bytes: int(1024, 256 * 1024 * 1024).default(4 * 1024 * 1024),
+    request_timeout_ms: int(100, 3_600_000).default(300_000),
+    max_sessions: int(1, 1_000_000).default(10_000),
+    session_idle_ms: int(1000, 7 * 24 * 3_600_000).default(30 * 60_000),
+    sse_keepalive_ms: int(100, 600_000).default(15_000),
+    sse_retry_ms: int(0, 600_000).default(1_000),
+    legacy_sse: bool.default(true),
+    response_mode: z.enum(['auto', 'json', 'sse']).default('auto'),
+    event_retention: int(0, 1_000_000).default(1_000),
+  })
+  .strict();
+
 const serverSchema = z
   .object({
     name: z.string().min(1).default('tfo-mcp'),
     version: z.string().min(1).optional(),
-    transport: z.enum(['stdio']).default('stdio'),
+    transport: z.enum(['stdio', 'http']).default('stdio'),
+    http: httpSchema.prefault({}),
   })
   .strict();
 

@@ -16,7 +16,7 @@ logs go to stderr.
 
 Options:
   -c, --config PATH      YAML configuration file (default: ./tfo-mcp.yaml when present)
-  -t, --transport NAME   stdio (default)
+  -t, --transport NAME   stdio (default) or http (server.http.host/port, default 127.0.0.1:8080)
   -v, --version          print the version and exit
   -h, --help             print this help and exit
 

@@ -24,7 +24,7 @@ export function route<P>(
 ): void {
   const { server, gate } = channel;
   const { logger } = channel.deps;
-  const envelope = z.object({ method: z.literal(method), params: z.unknown().optional() });
+  const envelope = envelopeFor(method);
   const register = Protocol.prototype.setRequestHandler as (schema: unknown, handler: unknown) => void;
   register.call(server, envelope, async (request: { params?: unknown }, extra: Extra) => {
     gate.enter(method);
@@ -52,8 +52,19 @@ export function route<P>(
 }
 
 export function onNotification(server: SessionChannel['server'], method: string, handler: () => Promise<void>): void {
-  const envelope = z.object({ method: z.literal(method), params: z.unknown().optional() });
-  server.setNotificationHandler(envelope, handler as never);
+  server.setNotificationHandler(envelopeFor(method), handler as never);
+}
+
+/** One schema per method for the whole process: every HTTP session registers the same routes. */
+const envelopes = new Map<string, z.ZodObject>();
+
+function envelopeFor(method: string): z.ZodObject {
+  let envelope = envelopes.get(method);
+  if (!envelope) {
+    envelope = z.object({ method: z.literal(method), params: z.unknown().optional() });
+    envelopes.set(method, envelope);
+  }
+  return envelope;
 }
 
 export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {

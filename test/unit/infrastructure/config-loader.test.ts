@@ -34,7 +34,27 @@ describe('loadConfig', () => {
   it('no file, no env - the documented defaults, version from the caller, roots = [cwd]', () => {
     const config = load();
 
-    expect(config.server).toEqual({ name: 'tfo-mcp', version: '9.9.9', transport: 'stdio' });
+    expect(config.server).toEqual({
+      name: 'tfo-mcp',
+      version: '9.9.9',
+      transport: 'stdio',
+      http: {
+        host: '127.0.0.1',
+        port: 8080,
+        allow_insecure_remote: false,
+        allowed_hosts: [],
+        allowed_origins: [],
+        max_body_bytes: 4194304,
+        request_timeout_ms: 300000,
+        max_sessions: 10000,
+        session_idle_ms: 1800000,
+        sse_keepalive_ms: 15000,
+        sse_retry_ms: 1000,
+        legacy_sse: true,
+        response_mode: 'auto',
+        event_retention: 1000,
+      },
+    });
     expect(config.mcp).toMatchObject({
       roots: [cwd],
       page_size: 100,
@@ -50,6 +70,24 @@ describe('loadConfig', () => {
     expect(config.events).toMatchObject({ driver: 'memory', relay_max_attempts: 10 });
     expect(config.persistence).toEqual({ driver: 'memory', closed_session_retention: 1000 });
     expect(config.claude.api_key).toBeUndefined();
+  });
+
+  it.each([
+    ['0.0.0.0', false, 'refused'],
+    ['192.168.1.10', false, 'refused'],
+    ['0.0.0.0', true, 'allowed'],
+    ['127.0.0.1', false, 'allowed'],
+    ['::1', false, 'allowed'],
+    ['localhost', false, 'allowed'],
+  ])('server.http.host %s with allow_insecure_remote=%s - %s', (host, insecure, verdict) => {
+    const attempt = () =>
+      load({ env: { TELEMETRYFLOW_MCP_SERVER__HTTP__HOST: host, TELEMETRYFLOW_MCP_SERVER__HTTP__ALLOW_INSECURE_REMOTE: String(insecure) } });
+    if (verdict === 'refused') {
+      expect(attempt).toThrow(ConfigError);
+      expect(attempt).toThrow(/server\.http\.host: refusing to listen on non-loopback address/);
+    } else {
+      expect(attempt().server.http.host).toBe(host);
+    }
   });
 
   it('./tfo-mcp.yaml present - overrides the defaults it names and keeps the others', async () => {

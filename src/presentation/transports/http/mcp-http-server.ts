@@ -1,0 +1,264 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { GetHealthQuery } from '../../../application/health/get-health.query.js';
+import type { EventStore } from '../../../application/ports/event-store.js';
+import type { McpDependencies } from '../../mcp/session-channel.js';
+import { classifyFrame } from '../json-rpc-frame.js';
+import {
+  accepts,
+  BodyTooLarge,
+  corsHeaders,
+  isJsonContentType,
+  loopbackHosts,
+  preflight,
+  readBody,
+  rejectedByHostOrOrigin,
+  type GuardOptions,
+} from './http-guards.js';
+import { HttpSessionRegistry, TooManySessions } from './http-session-registry.js';
+
+export interface HttpServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly loopback: boolean;
+  readonly allowedHosts: readonly string[];
+  readonly allowedOrigins: readonly string[];
+  readonly maxBodyBytes: number;
+  readonly requestTimeoutMs: number;
+  readonly maxSessions: number;
+  readonly sessionIdleMs: number;
+  readonly keepaliveMs: number;
+  readonly retryMs: number;
+  readonly legacySse: boolean;
+  readonly responseMode: 'auto' | 'json' | 'sse';
+}
+
+/** Transport-level failures use the JSON-RPC server-error range, as the SDK's transport does. */
+const TRANSPORT_ERROR = -32000;
+
+/**
+ * tfo-mcp over HTTP on plain node:http: Streamable HTTP on /mcp, the legacy HTTP+SSE transport on
+ * /sse + /messages, liveness on /health and readiness on /ready. Host and Origin are checked before
+ * any body is read.
+ */
+export class McpHttpServer {
+  private readonly http: Server;
+  private readonly registry: HttpSessionRegistry;
+  private guards: GuardOptions;
+
+  constructor(
+    private readonly deps: McpDependencies,
+    eventStore: EventStore,
+    private readonly options: HttpServerOptions,
+  ) {
+    this.guards = this.guardsFor(options.port);
+    this.registry = new HttpSessionRegistry(
+      deps,
+      eventStore,
+      {
+        keepaliveMs: options.keepaliveMs,
+        retryMs: options.retryMs,
+        responseMode: options.responseMode,
+        requestTimeoutMs: options.requestTimeoutMs,
+        maxSessions: options.maxSessions,
+        idleMs: options.sessionIdleMs,
+      },
+      deps.logger,
+    );
+    this.http = createServer((req, res) => {
+      this.route(req, res).catch((error: unknown) => {
+        deps.logger.error('http request failed', { url: req.url, error: error instanceof Error ? error.stack : String(error) });
+        if (!res.headersSent) fail(res, 500, -32603, 'Internal error: details are in the server log');
+        else res.end();
+      });
+    });
+    this.http.keepAliveTimeout = 65_000;
+  }
+
+  async listen(): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(this.options.port, this.options.host, () => resolve());
+    });
+    const port = (this.http.address() as AddressInfo).port;
+    this.guards = this.guardsFor(port);
+    return port;
+  }
+
+  get sessionCount(): number {
+    return this.registry.size;
+  }
+
+  /** Stop accepting, answer what is in flight (bounded), close every session, then the sockets. */
+  async close(drainMs: number): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
+    this.http.closeIdleConnections();
+    await this.registry.closeAll('server shutdown', drainMs);
+    this.http.closeAllConnections();
+    await closed;
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/health' || url.pathname === '/ready') return this.health(url.pathname, req, res);
+    const rejected = rejectedByHostOrOrigin(req, this.guards);
+    if (rejected) return fail(res, 403, TRANSPORT_ERROR, `Forbidden: ${rejected}`);
+    if (req.method === 'OPTIONS') return preflight(req, res, this.guards);
+    if (url.pathname === '/mcp') {
+      if (req.method === 'POST') return this.post(req, res);
+      if (req.method === 'GET') return this.get(req, res);
+      if (req.method === 'DELETE') return this.delete(req, res);
+      res.setHeader('Allow', 'GET, POST, DELETE, OPTIONS');
+      return fail(res, 405, TRANSPORT_ERROR, 'Method not allowed');
+    }
+    if (this.options.legacySse && url.pathname === '/sse' && req.method === 'GET') return this.legacyOpen(req, res);
+    if (this.options.legacySse && url.pathname === '/messages' && req.method === 'POST') return this.legacyPost(req, res, url);
+    return fail(res, 404, TRANSPORT_ERROR, `Not found: ${url.pathname.slice(0, 100)}`);
+  }
+
+  private async post(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!accepts(req, 'application/json') || !accepts(req, 'text/event-stream')) {
+      return fail(res, 406, TRANSPORT_ERROR, 'Not Acceptable: the client must accept both application/json and text/event-stream');
+    }
+    const parsed = await this.readMessages(req, res);
+    if (!parsed) return;
+    const { messages, batch } = parsed;
+    const initialize = messages.some((m) => (m as { method?: string }).method === 'initialize');
+    const sessionId = header(req, 'mcp-session-id');
+    const cors = corsHeaders(req, this.guards);
+    if (initialize) {
+      if (batch && messages.length > 1) return fail(res, 400, -32600, 'Invalid Request: initialize must not be batched');
+      if (sessionId !== undefined) return fail(res, 400, -32600, 'Invalid Request: initialize starts a new session; send it without Mcp-Session-Id');
+      let session;
+      try {
+        session = await this.registry.openStreamable();
+      } catch (error) {
+        if (!(error instanceof TooManySessions)) throw error;
+        res.setHeader('Retry-After', '30');
+        return fail(res, 503, TRANSPORT_ERROR, `Service unavailable: the server holds its maximum of ${this.options.maxSessions} sessions`);
+      }
+      return session.handlePost(res, messages, batch, { requestInfo: { headers: req.headers } }, cors);
+    }
+    const session = this.sessionFor(req, res, sessionId);
+    if (!session) return;
+    session.handlePost(res, messages, batch, { requestInfo: { headers: req.headers } }, cors);
+  }
+
+  private async get(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!accepts(req, 'text/event-stream')) return fail(res, 406, TRANSPORT_ERROR, 'Not Acceptable: the client must accept text/event-stream');
+    const session = this.sessionFor(req, res, header(req, 'mcp-session-id'));
+    if (!session) return;
+    await session.handleGet(res, header(req, 'last-event-id'), corsHeaders(req, this.guards));
+  }
+
+  private async delete(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const session = this.sessionFor(req, res, header(req, 'mcp-session-id'));
+    if (!session) return;
+    await this.registry.close(session.sessionId, 'deleted by the client');
+    res.writeHead(200, corsHeaders(req, this.guards)).end();
+  }
+
+  private async legacyOpen(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!accepts(req, 'text/event-stream')) return fail(res, 406, TRANSPORT_ERROR, 'Not Acceptable: the client must accept text/event-stream');
+    try {
+      await this.registry.openLegacy(res, '/messages');
+    } catch (error) {
+      if (!(error instanceof TooManySessions)) throw error;
+      res.setHeader('Retry-After', '30');
+      fail(res, 503, TRANSPORT_ERROR, `Service unavailable: the server holds its maximum of ${this.options.maxSessions} sessions`);
+    }
+  }
+
+  private async legacyPost(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const id = url.searchParams.get('sessionId') ?? '';
+    const session = this.registry.legacy(id);
+    if (!session) return fail(res, 404, TRANSPORT_ERROR, 'Session not found: open a stream with GET /sse first');
+    const parsed = await this.readMessages(req, res);
+    if (parsed) session.handlePost(res, parsed.messages, { requestInfo: { headers: req.headers } });
+  }
+
+  /** Content type, size, JSON and JSON-RPC shape; answers the error itself and returns undefined. */
+  private async readMessages(req: IncomingMessage, res: ServerResponse): Promise<{ messages: JSONRPCMessage[]; batch: boolean } | undefined> {
+    if (!isJsonContentType(req)) {
+      fail(res, 415, TRANSPORT_ERROR, 'Unsupported Media Type: Content-Type must be application/json');
+      return undefined;
+    }
+    let body: string;
+    try {
+      body = await readBody(req, this.options.maxBodyBytes);
+    } catch (error) {
+      if (!(error instanceof BodyTooLarge)) throw error;
+      res.setHeader('Connection', 'close');
+      fail(res, 413, TRANSPORT_ERROR, `Payload Too Large: the body exceeds ${this.options.maxBodyBytes} bytes (server.http.max_body_bytes)`);
+      return undefined;
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(body);
+    } catch {
+      fail(res, 400, -32700, 'Parse error: the body is not valid JSON');
+      return undefined;
+    }
+    const batch = Array.isArray(value);
+    const frames = batch ? (value as unknown[]) : [value];
+    if (frames.length === 0) {
+      fail(res, 400, -32600, 'Invalid Request: empty batch');
+      return undefined;
+    }
+    const messages: JSONRPCMessage[] = [];
+    for (const frame of frames) {
+      const verdict = classifyFrame(frame);
+      if (!verdict.ok) {
+        fail(res, 400, verdict.code, verdict.message, verdict.id);
+        return undefined;
+      }
+      messages.push(verdict.message);
+    }
+    return { messages, batch };
+  }
+
+  private sessionFor(req: IncomingMessage, res: ServerResponse, sessionId: string | undefined) {
+    if (sessionId === undefined) {
+      fail(res, 400, TRANSPORT_ERROR, 'Bad Request: Mcp-Session-Id header is required (send initialize first to get one)');
+      return undefined;
+    }
+    const session = this.registry.streamable(sessionId);
+    if (!session) {
+      fail(res, 404, TRANSPORT_ERROR, 'Session not found: it ended or never existed; start a new one with initialize');
+      return undefined;
+    }
+    const version = header(req, 'mcp-protocol-version');
+    if (version !== undefined && !this.deps.settings.supportedProtocolVersions.includes(version)) {
+      fail(res, 400, TRANSPORT_ERROR, `Bad Request: unsupported MCP-Protocol-Version "${version.slice(0, 40)}" (supported: ${this.deps.settings.supportedProtocolVersions.join(', ')})`);
+      return undefined;
+    }
+    return session;
+  }
+
+  private async health(path: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return fail(res, 405, TRANSPORT_ERROR, 'Method not allowed');
+    const report = await this.deps.queries.execute(new GetHealthQuery());
+    // Liveness is the process answering; readiness is every configured adapter answering.
+    const status = path === '/health' ? 200 : report.status === 'down' ? 503 : 200;
+    const body = path === '/health' ? { ...report, live: true } : { ...report, ready: status === 200 };
+    res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify(body));
+  }
+
+  private guardsFor(port: number): GuardOptions {
+    const extra = this.options.allowedHosts;
+    return {
+      allowedHosts: this.options.loopback ? loopbackHosts(port, extra) : new Set(extra.map((h) => h.toLowerCase())),
+      allowedOrigins: new Set(this.options.allowedOrigins),
+    };
+  }
+}
+
+function header(req: IncomingMessage, name: string): string | undefined {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function fail(res: ServerResponse, status: number, code: number, message: string, id: string | number | null = null): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id, error: { code, message } }));
+}

@@ -1,0 +1,230 @@
+import type { ServerResponse } from 'node:http';
+import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { EventStore } from '../../../application/ports/event-store.js';
+import { SseStream } from './sse-stream.js';
+
+export interface StreamableSessionOptions {
+  readonly keepaliveMs: number;
+  readonly retryMs: number;
+  /** auto: answer with JSON unless something must be streamed before the answer. */
+  readonly responseMode: 'auto' | 'json' | 'sse';
+  readonly requestTimeoutMs: number;
+  readonly eventStore?: EventStore;
+}
+
+/** The answers owed for one POST: JSON once all are in, or an SSE stream as they come. */
+interface Exchange {
+  readonly res: ServerResponse;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly pending: Set<RequestId>;
+  readonly batch: boolean;
+  readonly collected: JSONRPCMessage[];
+  readonly timer: NodeJS.Timeout;
+  stream?: SseStream;
+  streamId?: string;
+  /** Serializes event-id allocation and writes on this exchange's stream. */
+  chain: Promise<void>;
+  finished: boolean;
+}
+
+type Message = JSONRPCMessage & { id?: RequestId; method?: string; result?: unknown; error?: unknown };
+
+const isResponse = (m: Message) => m.id !== undefined && m.method === undefined && ('result' in m || 'error' in m);
+
+/**
+ * The server side of one Streamable HTTP session (spec 2025-03-26 and later): POSTs carry client
+ * messages, GETs open server-to-client streams, and every message the server sends goes to exactly
+ * one stream — a request's answer and the notifications about it to that request's POST, the rest
+ * to the newest open GET stream.
+ */
+export class StreamableHttpSession implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;
+  protocolVersion?: string;
+  lastActivity = Date.now();
+
+  private readonly exchanges = new Map<RequestId, Exchange>();
+  private readonly standalone: { stream: SseStream; streamId: string }[] = [];
+  private streams = 0;
+  private closed = false;
+
+  private readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    readonly sessionId: string,
+    private readonly options: StreamableSessionOptions,
+  ) {
+    this.headers = { 'Mcp-Session-Id': sessionId };
+  }
+
+  async start(): Promise<void> {}
+
+  setProtocolVersion(version: string): void {
+    this.protocolVersion = version;
+  }
+
+  /** True while a POST awaits answers or a GET stream is open: such a session is not idle. */
+  get busy(): boolean {
+    return this.exchanges.size > 0 || this.standalone.some((s) => !s.stream.closed);
+  }
+
+  handlePost(
+    res: ServerResponse,
+    messages: readonly JSONRPCMessage[],
+    batch: boolean,
+    extra: MessageExtraInfo,
+    responseHeaders: Readonly<Record<string, string>> = {},
+  ): void {
+    this.lastActivity = Date.now();
+    const headers = { ...responseHeaders, ...this.headers };
+    const requests = (messages as Message[]).filter((m) => m.method !== undefined && m.id !== undefined);
+    if (requests.length === 0) {
+      res.writeHead(202, headers).end();
+    } else {
+      const exchange: Exchange = {
+        res,
+        headers,
+        pending: new Set(requests.map((r) => r.id as RequestId)),
+        batch,
+        collected: [],
+        timer: setTimeout(() => this.timeOut(exchange), this.options.requestTimeoutMs),
+        chain: Promise.resolve(),
+        finished: false,
+      };
+      exchange.timer.unref();
+      for (const id of exchange.pending) this.exchanges.set(id, exchange);
+      if (this.options.responseMode === 'sse') this.openStream(exchange);
+      res.on('close', () => {
+        // The client went away: keep the work going (a disconnect is not a cancellation); answers
+        // still reach the event store, so a GET with Last-Event-ID can resume this stream.
+        if (!exchange.finished && !exchange.stream) exchange.finished = true;
+      });
+    }
+    for (const message of messages) this.onmessage?.(message, extra);
+  }
+
+  /** A GET: replay what a lost stream missed (Last-Event-ID), then keep it open for new messages. */
+  async handleGet(
+    res: ServerResponse,
+    lastEventId: string | undefined,
+    responseHeaders: Readonly<Record<string, string>> = {},
+  ): Promise<'resumed' | 'fresh'> {
+    this.lastActivity = Date.now();
+    let streamId: string | undefined;
+    let replay: { eventId: string; message: unknown }[] = [];
+    if (lastEventId !== undefined && this.options.eventStore) {
+      const found = await this.options.eventStore.replayAfter(lastEventId);
+      // Another session's id, or one we no longer hold: a fresh stream (never another session's events).
+      if (found && found.streamId.startsWith(`${this.sessionId}.`)) ({ streamId, events: replay } = found);
+    }
+    const headers = { ...responseHeaders, ...this.headers };
+    const stream = new SseStream(res, { keepaliveMs: this.options.keepaliveMs, retryMs: this.options.retryMs, headers });
+    for (const event of replay) stream.send(event.message, event.eventId);
+    const resumed = streamId !== undefined ? [...new Set(this.exchanges.values())].find((e) => e.streamId === streamId) : undefined;
+    if (resumed) {
+      resumed.stream = stream;
+      return 'resumed';
+    }
+    const entry = { stream, streamId: streamId ?? this.nextStreamId() };
+    this.standalone.push(entry);
+    stream.onClose(() => this.standalone.splice(this.standalone.indexOf(entry), 1));
+    return streamId !== undefined ? 'resumed' : 'fresh';
+  }
+
+  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    if (this.closed) return;
+    const m = message as Message;
+    if (isResponse(m)) {
+      const exchange = this.exchanges.get(m.id as RequestId);
+      if (exchange) await this.answer(exchange, m);
+      return;
+    }
+    const related = options?.relatedRequestId !== undefined ? this.exchanges.get(options.relatedRequestId) : undefined;
+    if (related && this.options.responseMode !== 'json') {
+      if (!related.stream) this.openStream(related);
+      await this.emit(related, message);
+      return;
+    }
+    await this.sendStandalone(message);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const exchange of new Set(this.exchanges.values())) this.finish(exchange);
+    this.exchanges.clear();
+    for (const { stream } of this.standalone.splice(0)) stream.end();
+    await this.options.eventStore?.dropSession(this.sessionId);
+    this.onclose?.();
+  }
+
+  private async answer(exchange: Exchange, response: Message): Promise<void> {
+    exchange.pending.delete(response.id as RequestId);
+    this.exchanges.delete(response.id as RequestId);
+    if (exchange.stream || exchange.streamId) {
+      await this.emit(exchange, response);
+    } else {
+      exchange.collected.push(response);
+    }
+    if (exchange.pending.size === 0) {
+      await exchange.chain;
+      this.finish(exchange);
+    }
+  }
+
+  private finish(exchange: Exchange): void {
+    clearTimeout(exchange.timer);
+    const res = exchange.res;
+    if (exchange.stream) exchange.stream.end();
+    else if (!exchange.finished && !res.headersSent) {
+      const body = exchange.batch ? exchange.collected : exchange.collected[0];
+      if (body === undefined) res.writeHead(202, exchange.headers).end();
+      else res.writeHead(200, { ...exchange.headers, 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+    }
+    exchange.finished = true;
+    this.lastActivity = Date.now();
+  }
+
+  private openStream(exchange: Exchange): void {
+    exchange.streamId = this.nextStreamId();
+    if (!exchange.finished && !exchange.res.headersSent) {
+      exchange.stream = new SseStream(exchange.res, { keepaliveMs: this.options.keepaliveMs, retryMs: this.options.retryMs, headers: exchange.headers });
+      // Answers collected before the stream opened (a batch) go out first, in order.
+      for (const collected of exchange.collected.splice(0)) void this.emit(exchange, collected);
+    }
+  }
+
+  private emit(exchange: Exchange, message: unknown): Promise<void> {
+    exchange.chain = exchange.chain.then(async () => {
+      const eventId = this.options.eventStore && exchange.streamId ? await this.options.eventStore.append(exchange.streamId, message) : undefined;
+      exchange.stream?.send(message, eventId);
+    });
+    return exchange.chain;
+  }
+
+  private async sendStandalone(message: JSONRPCMessage): Promise<void> {
+    const target = [...this.standalone].reverse().find((s) => !s.stream.closed);
+    if (!target) return; // no GET stream open: the spec lets the server drop unsolicited messages
+    const eventId = this.options.eventStore ? await this.options.eventStore.append(target.streamId, message) : undefined;
+    target.stream.send(message, eventId);
+  }
+
+  /** Answers what is still pending with an error and cancels the work behind it. */
+  private timeOut(exchange: Exchange): void {
+    for (const id of [...exchange.pending]) {
+      this.onmessage?.({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: 'request timed out' } });
+      void this.answer(exchange, {
+        jsonrpc: '2.0',
+        id,
+        error: { code: -32603, message: `Request timed out after ${this.options.requestTimeoutMs} ms (server.http.request_timeout_ms)` },
+      } as Message);
+    }
+  }
+
+  private nextStreamId(): string {
+    this.streams += 1;
+    return `${this.sessionId}.${this.streams}`;
+  }
+}
