@@ -13,6 +13,7 @@ import { ListPromptsHandler } from './prompts/list-prompts.query.js';
 import type { PromptCatalog } from './prompts/prompt-catalog.js';
 import { ListResourcesHandler, ListResourceTemplatesHandler } from './resources/list-resources.query.js';
 import { ReadResourceHandler } from './resources/read-resource.query.js';
+import { WatchResourceHandler } from './resources/watch-resource.command.js';
 import type { ResourceCatalog } from './resources/resource-catalog.js';
 import type { ServerSettings } from './server-settings.js';
 import { CloseSessionHandler } from './session/close-session.command.js';
@@ -70,5 +71,6 @@ export function createBuses(
   queries.register(new ListResourceTemplatesHandler(d.sessions, resources, d.settings));
   queries.register(new ReadResourceHandler(d.sessions, resources));
   queries.register(new CompleteArgumentHandler(d.sessions, d.prompts, resources));
+  commands.register(new WatchResourceHandler(d.sessions, resources));
   return { commands, queries, resources };
 }

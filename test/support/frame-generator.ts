@@ -136,7 +136,7 @@ const GENERATORS: readonly [weight: number, generate: Generator][] = [
   [5, (g) => {
     const id = g.id();
     // "" is a string naming no method: Method not found, like any other unknown name.
-    const method = g.pick([`unknown/${g.counter()}`, 'Ping', 'tools/List', 'tools/call/', 'initialize ', 'resources/subscribe', 'sampling/createMessage', `x${g.counter()}`, '']);
+    const method = g.pick([`unknown/${g.counter()}`, 'Ping', 'tools/List', 'tools/call/', 'initialize ', 'resources/frobnicate', 'sampling/createMessage', `x${g.counter()}`, '']);
     return [g.frame('unknown-method', req(id, method, {}), 'error', METHOD_NOT_FOUND, id)];
   }],
   [5, (g) => {

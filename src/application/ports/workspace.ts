@@ -99,4 +99,6 @@ export interface Workspace {
   write(request: WriteFileRequest): Promise<WriteFileResult>;
   list(request: ListRequest): Promise<ListResult>;
   search(request: SearchRequest): Promise<SearchResult>;
+  /** Calls `onChange` (debounced) when the file at `path` changes; resolves to a function that stops watching. */
+  watch(path: string, onChange: () => void): Promise<() => void>;
 }

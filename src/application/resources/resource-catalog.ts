@@ -9,6 +9,8 @@ export interface ResourceProvider {
   resources(): readonly Resource[];
   templates(): readonly ResourceTemplate[];
   read(uri: string): Promise<ResourceContents[] | undefined>;
+  /** Starts watching a resource this provider owns; undefined when it does not own `uri`. */
+  watch?(uri: string, onChange: () => void): Promise<(() => void) | undefined>;
   /** Values for one variable of one of this provider's templates. */
   complete?(uriTemplate: string, argument: string, value: string): Promise<string[] | undefined>;
 }
@@ -28,6 +30,14 @@ export class ResourceCatalog {
     for (const provider of this.providers) {
       const contents = await provider.read(uri);
       if (contents) return contents;
+    }
+    return undefined;
+  }
+
+  async watch(uri: string, onChange: () => void): Promise<(() => void) | undefined> {
+    for (const provider of this.providers) {
+      const stop = await provider.watch?.(uri, onChange);
+      if (stop) return stop;
     }
     return undefined;
   }

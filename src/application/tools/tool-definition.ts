@@ -1,5 +1,6 @@
 import type { ZodType } from 'zod';
 import type { LogLevelName } from '../../domain/session/log-level.js';
+import type { ClientRequests } from '../ports/client-requests.js';
 import type { ToolProps } from '../../domain/tool/tool.js';
 
 export type ContentBlock =
@@ -21,6 +22,8 @@ export interface ToolContext {
   progress(progress: number, total?: number, message?: string): void;
   /** notifications/message to this request's client, filtered by the session's log level. */
   log(level: LogLevelName, data: unknown): void;
+  /** Sampling and elicitation through this request's client (absent where the transport has none). */
+  readonly client?: ClientRequests;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { watch } from 'node:fs';
 import { realpathSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
@@ -104,6 +105,21 @@ export class NodeWorkspace implements Workspace {
 
   async list(request: ListRequest): Promise<ListResult> {
     return listDirectory(await this.resolve(request.path, 'read'), request);
+  }
+
+  async watch(input: string, onChange: () => void): Promise<() => void> {
+    const real = await this.resolve(input, 'read');
+    let timer: NodeJS.Timeout | undefined;
+    const watcher = watch(real, { persistent: false }, () => {
+      // Editors write in bursts (truncate, write, rename): one notification per burst.
+      clearTimeout(timer);
+      timer = setTimeout(onChange, 50);
+    });
+    watcher.on('error', () => watcher.close());
+    return () => {
+      clearTimeout(timer);
+      watcher.close();
+    };
   }
 
   async search(request: SearchRequest): Promise<SearchResult> {

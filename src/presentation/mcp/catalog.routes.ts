@@ -3,12 +3,16 @@ import { GetPromptQuery } from '../../application/prompts/get-prompt.query.js';
 import { ListPromptsQuery } from '../../application/prompts/list-prompts.query.js';
 import { ListResourceTemplatesQuery, ListResourcesQuery } from '../../application/resources/list-resources.query.js';
 import { ReadResourceQuery } from '../../application/resources/read-resource.query.js';
+import { WatchResourceCommand } from '../../application/resources/watch-resource.command.js';
 import { ExecuteToolCommand } from '../../application/tools/execute-tool.command.js';
 import { ListToolsQuery } from '../../application/tools/list-tools.query.js';
 import type { SessionChannel } from './session-channel.js';
 import { CallToolParams, CompleteParams, GetPromptParams, PaginatedParams, ReadResourceParams } from './params.js';
+import { RPC, rpcError } from './error-mapping.js';
 import { page, route } from './route.js';
 import { toolContext } from './tool-context.js';
+
+const MAX_SUBSCRIPTIONS = 100;
 
 /** tools/*, resources/*, prompts/*, completion/complete: each a query or command on the bus. */
 export function registerCatalogRoutes(connection: SessionChannel): void {
@@ -42,6 +46,21 @@ export function registerCatalogRoutes(connection: SessionChannel): void {
     });
     route(connection, 'resources/read', ReadResourceParams, async (params) => {
       return (await queries.execute(new ReadResourceQuery(session(), params.uri))) as unknown as Record<string, unknown>;
+    });
+    route(connection, 'resources/subscribe', ReadResourceParams, async ({ uri }) => {
+      if (connection.subscriptions.has(uri)) return {};
+      if (connection.subscriptions.size >= MAX_SUBSCRIPTIONS) {
+        throw rpcError(RPC.InvalidParams, `at most ${MAX_SUBSCRIPTIONS} subscriptions per session; unsubscribe from one first`);
+      }
+      const notify = () => void connection.server.sendResourceUpdated({ uri }).catch(() => undefined);
+      const { stop } = await commands.execute(new WatchResourceCommand(session(), uri, notify));
+      connection.subscriptions.set(uri, stop);
+      return {};
+    });
+    route(connection, 'resources/unsubscribe', ReadResourceParams, async ({ uri }) => {
+      connection.subscriptions.get(uri)?.();
+      connection.subscriptions.delete(uri);
+      return {};
     });
   }
 

@@ -20,6 +20,7 @@ export class McpConnection implements SessionChannel {
   readonly server: Server;
   readonly capabilities: ServerCapabilities;
   readonly gate = new RequestGate();
+  readonly subscriptions = new Map<string, () => void>();
   initializing?: Promise<void>;
   private initializeSettledNow?: () => void;
   sessionId = '';
@@ -73,6 +74,8 @@ export class McpConnection implements SessionChannel {
     if (this.closed || this.sessionId === '') return;
     this.closed = true;
     this.closeReason = reason;
+    for (const stop of this.subscriptions.values()) stop();
+    this.subscriptions.clear();
     try {
       await this.deps.commands.execute(new CloseSessionCommand(this.sessionId, reason));
     } catch (error) {
@@ -84,7 +87,7 @@ export class McpConnection implements SessionChannel {
 function capabilitiesOf(features: McpFeatures): ServerCapabilities {
   return {
     ...(features.tools ? { tools: { listChanged: true } } : {}),
-    ...(features.resources ? { resources: { subscribe: false, listChanged: false } } : {}),
+    ...(features.resources ? { resources: { subscribe: true, listChanged: false } } : {}),
     ...(features.prompts ? { prompts: { listChanged: false } } : {}),
     ...(features.logging ? { logging: {} } : {}),
     ...(features.completions ? { completions: {} } : {}),

@@ -34,5 +34,7 @@ export interface SessionChannel {
   readonly initializing?: Promise<void>;
   initializeSettled(): void;
   clientLogLevel: LogLevel;
+  /** resources/subscribe watchers by URI; stopped when the session closes. */
+  readonly subscriptions: Map<string, () => void>;
   close(reason: string): Promise<void>;
 }

@@ -1,3 +1,5 @@
+import { CreateMessageResultSchema, ElicitResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { ClientRequests } from '../../application/ports/client-requests.js';
 import type { ToolContext } from '../../application/tools/tool-definition.js';
 import type { LogLevelName } from '../../domain/session/log-level.js';
 import type { SessionChannel } from './session-channel.js';
@@ -28,9 +30,24 @@ export function toolContext(connection: SessionChannel, tool: string, extra: Ext
     sessionId: connection.sessionId,
     signal: extra.signal,
     progress: token === undefined ? noProgress : increasingProgress(token, extra, failed),
+    client: clientRequests(connection, extra),
     log: (level: LogLevelName, data: unknown) => {
       if (!logging || !connection.clientLogLevel.admits(level)) return;
       extra.sendNotification({ method: 'notifications/message', params: { level, logger: tool, data } }).catch(failed);
+    },
+  };
+}
+
+/** Server→client requests ride on the current request, so they reach this client on its stream. */
+function clientRequests(connection: SessionChannel, extra: Extra): ClientRequests {
+  const declared = connection.server.getClientCapabilities() ?? {};
+  return {
+    supports: { sampling: declared.sampling !== undefined, elicitation: declared.elicitation !== undefined },
+    createMessage: async (params) =>
+      (await extra.sendRequest({ method: 'sampling/createMessage', params: params as never }, CreateMessageResultSchema)) as Record<string, unknown>,
+    elicit: async (params) => {
+      const result = await extra.sendRequest({ method: 'elicitation/create', params: params as never }, ElicitResultSchema);
+      return result as { action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> };
     },
   };
 }

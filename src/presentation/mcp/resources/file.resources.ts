@@ -45,6 +45,15 @@ export class FileResources implements ResourceProvider {
     }
   }
 
+  async watch(uri: string, onChange: () => void): Promise<(() => void) | undefined> {
+    if (!uri.startsWith('file://')) return undefined;
+    try {
+      return await this.workspace.watch(fileURLToPath(uri), onChange);
+    } catch (error) {
+      throw this.notReadable(uri, error);
+    }
+  }
+
   /** Completes the `path` variable with entries of the directory typed so far. */
   async complete(_template: string, argument: string, value: string): Promise<string[]> {
     if (argument !== 'path') return [];

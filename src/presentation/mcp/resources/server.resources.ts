@@ -25,6 +25,7 @@ export class ServerResources implements ResourceProvider {
   constructor(
     private readonly redactedConfig: Readonly<Record<string, unknown>>,
     private readonly queries: QueryBus,
+    private readonly healthPollMs = 5000,
   ) {}
 
   resources(): readonly Resource[] {
@@ -33,6 +34,31 @@ export class ServerResources implements ResourceProvider {
 
   templates() {
     return [];
+  }
+
+  /**
+   * status://health changes when a component's status or the session counts change (not every
+   * second of uptime), so it is polled and compared; the configuration never changes at run time.
+   */
+  async watch(uri: string, onChange: () => void): Promise<(() => void) | undefined> {
+    if (uri === 'config://server') return () => undefined;
+    if (uri !== 'status://health') return undefined;
+    let last = await this.fingerprint();
+    const timer = setInterval(() => {
+      void this.fingerprint().then((now) => {
+        if (now !== last) {
+          last = now;
+          onChange();
+        }
+      });
+    }, this.healthPollMs);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
+  private async fingerprint(): Promise<string> {
+    const report = await this.queries.execute(new GetHealthQuery());
+    return JSON.stringify([report.status, report.sessions, report.components]);
   }
 
   async read(uri: string): Promise<ResourceContents[] | undefined> {

@@ -1,0 +1,32 @@
+import type { SessionRepository } from '../../domain/session/session.repository.js';
+import { ApplicationError } from '../application.errors.js';
+import { Command, type CommandHandler } from '../bus/message-bus.js';
+import type { ResourceCatalog } from './resource-catalog.js';
+
+/** resources/subscribe: `onChange` runs whenever the resource changes, until `stop` is called. */
+export class WatchResourceCommand extends Command<{ stop: () => void }> {
+  constructor(readonly sessionId: string, readonly uri: string, readonly onChange: () => void) {
+    super();
+  }
+}
+
+export class WatchResourceHandler implements CommandHandler<WatchResourceCommand> {
+  readonly handles = WatchResourceCommand;
+
+  constructor(
+    private readonly sessions: SessionRepository,
+    private readonly catalog: ResourceCatalog,
+  ) {}
+
+  async execute(command: WatchResourceCommand): Promise<{ stop: () => void }> {
+    (await this.sessions.get(command.sessionId)).assertOperational('resources/subscribe');
+    let stop: (() => void) | undefined;
+    try {
+      stop = await this.catalog.watch(command.uri, command.onChange);
+    } catch (error) {
+      throw new ApplicationError('resource.not_found', `Resource not found: ${command.uri.slice(0, 512)}`, { cause: error });
+    }
+    if (!stop) throw new ApplicationError('resource.not_found', `Resource not found or not watchable: ${command.uri.slice(0, 512)}`);
+    return { stop };
+  }
+}
