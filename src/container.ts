@@ -19,7 +19,7 @@ import type { ResolvedConfig } from './infrastructure/config/config.schema.js';
 import { redactConfig } from './infrastructure/config/redact.js';
 import { NativeExecutor } from './infrastructure/execution/native-executor.js';
 import { NodeWorkspace } from './infrastructure/filesystem/node-workspace.js';
-import { EmbeddedHealthCheck, InMemoryOutboxHealthCheck } from './infrastructure/health/embedded-health-checks.js';
+import { EmbeddedHealthCheck, InMemoryOutboxHealthCheck, WorkspaceHealthCheck } from './infrastructure/health/embedded-health-checks.js';
 import { InMemoryEventPublisher, NullEventPublisher } from './infrastructure/messaging/memory/in-memory-event-publisher.js';
 import { InMemoryEventStore } from './infrastructure/messaging/memory/in-memory-event-store.js';
 import { InMemoryConversationRepository } from './infrastructure/persistence/memory/in-memory-conversation-repository.js';
@@ -77,6 +77,7 @@ export function buildApplication(config: ResolvedConfig, logger: Logger): Applic
     new InMemoryOutboxHealthCheck(outbox),
     new EmbeddedHealthCheck('events', config.events.driver),
     new EmbeddedHealthCheck('executor', 'native'),
+    new WorkspaceHealthCheck(config.mcp.roots),
   ] satisfies HealthCheck[]);
   c.bind(TOKENS.ToolRegistry).toConstantValue(new ToolRegistry());
   c.bind(TOKENS.PromptCatalog).toConstantValue(new PromptCatalog(CODE_PROMPTS));

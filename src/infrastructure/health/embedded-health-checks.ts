@@ -1,3 +1,5 @@
+import { constants } from 'node:fs';
+import { access, stat } from 'node:fs/promises';
 import type { ComponentHealth, HealthCheck } from '../../application/ports/health.js';
 import type { InMemoryOutbox } from '../persistence/memory/in-memory-outbox.js';
 
@@ -22,5 +24,27 @@ export class InMemoryOutboxHealthCheck implements HealthCheck {
     const dropped = this.outbox.dropped;
     const detail = `memory; pending ${pending}, parked ${parked}, dropped ${dropped}`;
     return { name: this.name, status: parked > 0 || dropped > 0 ? 'degraded' : 'up', detail };
+  }
+}
+
+/** The roots the file tools serve: a root that vanished or became unreadable makes the server not ready. */
+export class WorkspaceHealthCheck implements HealthCheck {
+  readonly name = 'workspace';
+
+  constructor(private readonly roots: readonly string[]) {}
+
+  async check(): Promise<ComponentHealth> {
+    const problems: string[] = [];
+    for (const root of this.roots) {
+      try {
+        await access(root, constants.R_OK | constants.X_OK);
+        if (!(await stat(root)).isDirectory()) problems.push(`${root} is not a directory`);
+      } catch {
+        problems.push(`${root} is missing or unreadable`);
+      }
+    }
+    return problems.length > 0
+      ? { name: this.name, status: 'down', detail: problems.join('; ') }
+      : { name: this.name, status: 'up', detail: `${this.roots.length} root(s)` };
   }
 }
