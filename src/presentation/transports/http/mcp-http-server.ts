@@ -101,9 +101,10 @@ export class McpHttpServer {
 
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/health' || url.pathname === '/ready') return this.health(url.pathname, req, res);
+    // Health too: its report names roots and components, which a rebinding page must not read.
     const rejected = rejectedByHostOrOrigin(req, this.guards);
     if (rejected) return fail(res, 403, TRANSPORT_ERROR, `Forbidden: ${rejected}`);
+    if (url.pathname === '/health' || url.pathname === '/ready') return this.health(url.pathname, req, res);
     if (req.method === 'OPTIONS') return preflight(req, res, this.guards);
     if (url.pathname === '/mcp') {
       if (req.method === 'POST') return this.post(req, res);

@@ -47,6 +47,8 @@ export class StreamableHttpSession implements Transport {
 
   private readonly exchanges = new Map<RequestId, Exchange>();
   private readonly standalone: { stream: SseStream; streamId: string }[] = [];
+  /** The last GET stream: events keep going to the store while it is disconnected, for Last-Event-ID. */
+  private standaloneStreamId?: string;
   private streams = 0;
   private closed = false;
 
@@ -102,7 +104,20 @@ export class StreamableHttpSession implements Transport {
         if (!exchange.finished && !exchange.stream) exchange.finished = true;
       });
     }
-    for (const message of messages) this.onmessage?.(message, extra);
+    for (const message of messages) {
+      const m = message as Message & { params?: { requestId?: RequestId } };
+      if (m.method === 'notifications/cancelled' && m.params?.requestId !== undefined) this.forget(m.params.requestId);
+      this.onmessage?.(message, extra);
+    }
+  }
+
+  /** A cancelled request is never answered (the spec): its POST must not wait for it. */
+  private forget(id: RequestId): void {
+    const exchange = this.exchanges.get(id);
+    if (!exchange) return;
+    exchange.pending.delete(id);
+    this.exchanges.delete(id);
+    if (exchange.pending.size === 0) void exchange.chain.then(() => this.finish(exchange));
   }
 
   /** A GET: replay what a lost stream missed (Last-Event-ID), then keep it open for new messages. */
@@ -128,6 +143,7 @@ export class StreamableHttpSession implements Transport {
       return 'resumed';
     }
     const entry = { stream, streamId: streamId ?? this.nextStreamId() };
+    this.standaloneStreamId = entry.streamId;
     this.standalone.push(entry);
     stream.onClose(() => this.standalone.splice(this.standalone.indexOf(entry), 1));
     return streamId !== undefined ? 'resumed' : 'fresh';
@@ -206,7 +222,12 @@ export class StreamableHttpSession implements Transport {
 
   private async sendStandalone(message: JSONRPCMessage): Promise<void> {
     const target = [...this.standalone].reverse().find((s) => !s.stream.closed);
-    if (!target) return; // no GET stream open: the spec lets the server drop unsolicited messages
+    if (!target) {
+      // No GET stream open. If one was open before, keep its events for a Last-Event-ID resume;
+      // a session that never opened one gets nothing (the spec lets the server drop them).
+      if (this.standaloneStreamId && this.options.eventStore) await this.options.eventStore.append(this.standaloneStreamId, message);
+      return;
+    }
     const eventId = this.options.eventStore ? await this.options.eventStore.append(target.streamId, message) : undefined;
     target.stream.send(message, eventId);
   }
