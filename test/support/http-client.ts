@@ -52,8 +52,9 @@ export function parseSse(buffer: string): { events: SseEvent[]; rest: string } {
       else if (field === 'event') event = value;
       else if (field === 'data') data.push(value);
     }
-    // retry-only and comment-only blocks carry no event
-    if (data.length > 0) events.push({ ...(id !== undefined ? { id } : {}), event, data: data.join('\n') });
+    // retry-only and comment-only blocks carry no event, and (as in the WHATWG SSE spec) neither does
+    // an event whose data is empty: the SEP-1699 priming event that opens each stream
+    if (data.length > 0 && data.join('\n') !== '') events.push({ ...(id !== undefined ? { id } : {}), event, data: data.join('\n') });
   }
   return { events, rest };
 }

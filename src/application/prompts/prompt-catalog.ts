@@ -1,8 +1,14 @@
 import type { Prompt } from '../../domain/prompt/prompt.js';
 
+export type PromptContent =
+  | { type: 'text'; text: string }
+  | { type: 'image'; data: string; mimeType: string }
+  | { type: 'audio'; data: string; mimeType: string }
+  | { type: 'resource'; resource: { uri: string; mimeType?: string; text?: string; blob?: string } };
+
 export interface PromptMessage {
   readonly role: 'user' | 'assistant';
-  readonly content: { type: 'text'; text: string };
+  readonly content: PromptContent;
 }
 
 export interface PromptResult {

@@ -24,6 +24,11 @@ export interface ToolContext {
   log(level: LogLevelName, data: unknown): void;
   /** Sampling and elicitation through this request's client (absent where the transport has none). */
   readonly client?: ClientRequests;
+  /**
+   * Closes the response stream of this request now (HTTP/SSE only; SEP-1699 polling): the client
+   * reconnects with Last-Event-ID and receives the result there. A no-op elsewhere.
+   */
+  releaseStream?(): void;
 }
 
 /**

@@ -31,6 +31,7 @@ export function toolContext(connection: SessionChannel, tool: string, extra: Ext
     signal: extra.signal,
     progress: token === undefined ? noProgress : increasingProgress(token, extra, failed),
     client: clientRequests(connection, extra),
+    releaseStream: () => extra.closeSSEStream?.(),
     log: (level: LogLevelName, data: unknown) => {
       if (!logging || !connection.clientLogLevel.admits(level)) return;
       extra.sendNotification({ method: 'notifications/message', params: { level, logger: tool, data } }).catch(failed);

@@ -4,6 +4,8 @@ export interface SseOptions {
   readonly keepaliveMs: number;
   readonly retryMs: number;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Event id of a priming event (id + empty data) sent first, so a client can resume from the very start. */
+  readonly primingEventId?: string;
 }
 
 /**
@@ -26,7 +28,11 @@ export class SseStream {
       'X-Accel-Buffering': 'no',
       ...options.headers,
     });
-    res.write(`retry: ${options.retryMs}\n\n`);
+    res.write(
+      options.primingEventId !== undefined
+        ? `id: ${options.primingEventId}\nretry: ${options.retryMs}\ndata: \n\n`
+        : `retry: ${options.retryMs}\n\n`,
+    );
     this.keepalive = setInterval(() => this.res.write(': keep-alive\n\n'), options.keepaliveMs);
     this.keepalive.unref();
     res.on('close', () => this.markClosed());

@@ -30,6 +30,8 @@ interface Exchange {
 
 type Message = JSONRPCMessage & { id?: RequestId; method?: string; result?: unknown; error?: unknown };
 
+const PRIMING = null;
+
 const isResponse = (m: Message) => m.id !== undefined && m.method === undefined && ('result' in m || 'error' in m);
 
 /**
@@ -97,7 +99,9 @@ export class StreamableHttpSession implements Transport {
       };
       exchange.timer.unref();
       for (const id of exchange.pending) this.exchanges.set(id, exchange);
-      if (this.options.responseMode === 'sse') this.openStream(exchange);
+      if (this.options.responseMode === 'sse') void this.openStream(exchange);
+      // SEP-1699: a handler may end this POST's stream early; the client resumes with Last-Event-ID.
+      extra = { ...extra, closeSSEStream: () => void this.release(exchange) };
       res.on('close', () => {
         // The client went away: keep the work going (a disconnect is not a cancellation); answers
         // still reach the event store, so a GET with Last-Event-ID can resume this stream.
@@ -135,14 +139,16 @@ export class StreamableHttpSession implements Transport {
       if (found && found.streamId.startsWith(`${this.sessionId}.`)) ({ streamId, events: replay } = found);
     }
     const headers = { ...responseHeaders, ...this.headers };
-    const stream = new SseStream(res, { keepaliveMs: this.options.keepaliveMs, retryMs: this.options.retryMs, headers });
-    for (const event of replay) stream.send(event.message, event.eventId);
+    const fresh = streamId === undefined ? this.nextStreamId() : undefined;
+    const primingEventId = fresh !== undefined ? await this.primingId(fresh) : undefined;
+    const stream = new SseStream(res, { keepaliveMs: this.options.keepaliveMs, retryMs: this.options.retryMs, headers, primingEventId });
+    for (const event of replay) if (event.message !== PRIMING) stream.send(event.message, event.eventId);
     const resumed = streamId !== undefined ? [...new Set(this.exchanges.values())].find((e) => e.streamId === streamId) : undefined;
     if (resumed) {
       resumed.stream = stream;
       return 'resumed';
     }
-    const entry = { stream, streamId: streamId ?? this.nextStreamId() };
+    const entry = { stream, streamId: streamId ?? (fresh as string) };
     this.standaloneStreamId = entry.streamId;
     this.standalone.push(entry);
     stream.onClose(() => this.standalone.splice(this.standalone.indexOf(entry), 1));
@@ -159,7 +165,8 @@ export class StreamableHttpSession implements Transport {
     }
     const related = options?.relatedRequestId !== undefined ? this.exchanges.get(options.relatedRequestId) : undefined;
     if (related && this.options.responseMode !== 'json') {
-      if (!related.stream) this.openStream(related);
+      // Both queue on the exchange's chain at once, so nothing sent later can overtake this message.
+      if (!related.streamId) void this.openStream(related);
       await this.emit(related, message);
       return;
     }
@@ -203,21 +210,47 @@ export class StreamableHttpSession implements Transport {
     this.lastActivity = Date.now();
   }
 
-  private openStream(exchange: Exchange): void {
-    exchange.streamId = this.nextStreamId();
-    if (!exchange.finished && !exchange.res.headersSent) {
-      exchange.stream = new SseStream(exchange.res, { keepaliveMs: this.options.keepaliveMs, retryMs: this.options.retryMs, headers: exchange.headers });
+  /** Stream creation joins the exchange's chain, so nothing can be written before the stream exists. */
+  private openStream(exchange: Exchange): Promise<void> {
+    if (exchange.streamId) return exchange.chain;
+    const streamId = this.nextStreamId();
+    exchange.streamId = streamId;
+    exchange.chain = exchange.chain.then(async () => {
+      const primingEventId = await this.primingId(streamId);
+      if (!exchange.finished && !exchange.res.headersSent) {
+        exchange.stream = new SseStream(exchange.res, {
+          keepaliveMs: this.options.keepaliveMs,
+          retryMs: this.options.retryMs,
+          headers: exchange.headers,
+          primingEventId,
+        });
+      }
       // Answers collected before the stream opened (a batch) go out first, in order.
-      for (const collected of exchange.collected.splice(0)) void this.emit(exchange, collected);
-    }
+      for (const collected of exchange.collected.splice(0)) await this.write(exchange, collected);
+    });
+    return exchange.chain;
+  }
+
+  /** Ends the POST's stream but keeps its work: what follows goes to the event store for a resume. */
+  private async release(exchange: Exchange): Promise<void> {
+    await this.openStream(exchange);
+    await exchange.chain;
+    exchange.stream?.end();
+  }
+
+  /** Stored like any event so that its id is a valid Last-Event-ID; never replayed itself. */
+  private async primingId(streamId: string): Promise<string | undefined> {
+    return this.options.eventStore ? this.options.eventStore.append(streamId, PRIMING) : undefined;
   }
 
   private emit(exchange: Exchange, message: unknown): Promise<void> {
-    exchange.chain = exchange.chain.then(async () => {
-      const eventId = this.options.eventStore && exchange.streamId ? await this.options.eventStore.append(exchange.streamId, message) : undefined;
-      exchange.stream?.send(message, eventId);
-    });
+    exchange.chain = exchange.chain.then(() => this.write(exchange, message));
     return exchange.chain;
+  }
+
+  private async write(exchange: Exchange, message: unknown): Promise<void> {
+    const eventId = this.options.eventStore && exchange.streamId ? await this.options.eventStore.append(exchange.streamId, message) : undefined;
+    exchange.stream?.send(message, eventId);
   }
 
   private async sendStandalone(message: JSONRPCMessage): Promise<void> {
