@@ -23,6 +23,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   step "npm install" npm install --no-audit --no-fund || { echo "0 passed, 1 failed"; exit 1; }
 fi
 
+step "conformance suite install (test/conformance)" bash scripts/conformance-install.sh
 step "build" npm run --silent build
 step "typecheck (src + tests)" npm run --silent typecheck
 step "layer rules" npm run --silent lint:layers

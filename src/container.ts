@@ -29,6 +29,9 @@ import { InMemoryToolExecutionRepository } from './infrastructure/persistence/me
 import { OsSystemProbe } from './infrastructure/system/os-system-probe.js';
 import { RandomUuidGenerator, SystemClock } from './infrastructure/system/system-clock.js';
 import type { McpDependencies } from './presentation/mcp/session-channel.js';
+import { CONFORMANCE_PROMPTS } from './presentation/mcp/fixtures/conformance.prompts.js';
+import { ConformanceResources } from './presentation/mcp/fixtures/conformance.resources.js';
+import { ConformanceTools } from './presentation/mcp/fixtures/conformance.tools.js';
 import { CODE_PROMPTS } from './presentation/mcp/prompts/code.prompts.js';
 import { FileResources } from './presentation/mcp/resources/file.resources.js';
 import { ServerResources } from './presentation/mcp/resources/server.resources.js';
@@ -80,7 +83,8 @@ export function buildApplication(config: ResolvedConfig, logger: Logger): Applic
     new WorkspaceHealthCheck(config.mcp.roots),
   ] satisfies HealthCheck[]);
   c.bind(TOKENS.ToolRegistry).toConstantValue(new ToolRegistry());
-  c.bind(TOKENS.PromptCatalog).toConstantValue(new PromptCatalog(CODE_PROMPTS));
+  const fixtures = config.mcp.fixtures.conformance;
+  c.bind(TOKENS.PromptCatalog).toConstantValue(new PromptCatalog(fixtures ? [...CODE_PROMPTS, ...CONFORMANCE_PROMPTS] : CODE_PROMPTS));
   c.bind(TOKENS.OutboxRelay).toResolvedValue(
     (o, p, l) =>
       new OutboxRelay(o, p, l, { batchSize: config.events.relay_batch_size, maxAttempts: config.events.relay_max_attempts }),
@@ -167,6 +171,7 @@ function bindUseCases(c: Container, config: ResolvedConfig): { commands: Command
       new ResourceCatalog([
         new ServerResources(redactConfig(config) as Record<string, unknown>, q),
         new FileResources(workspace, config.security.max_file_bytes),
+        ...(config.mcp.fixtures.conformance ? [new ConformanceResources()] : []),
       ]),
   );
   c.bind(T.CommandBus).toConstantValue(commands);
@@ -184,6 +189,7 @@ function toolFamilies(c: Container, config: ResolvedConfig): ToolFamily[] {
     allowPathsOutsideRoots: s.allow_paths_outside_roots,
   });
   return [
+    ...(config.mcp.fixtures.conformance ? [new ConformanceTools()] : []),
     new SystemTools(c.get(TOKENS.SystemProbe), workspace),
     new FileTools(workspace, { maxFileBytes: s.max_file_bytes, maxListEntries: s.max_list_entries, maxSearchResults: s.max_search_results }),
     new CommandTools(c.get(TOKENS.Executor), workspace, policy, {

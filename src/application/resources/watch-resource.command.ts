@@ -26,7 +26,8 @@ export class WatchResourceHandler implements CommandHandler<WatchResourceCommand
     } catch (error) {
       throw new ApplicationError('resource.not_found', `Resource not found: ${command.uri.slice(0, 512)}`, { cause: error });
     }
-    if (!stop) throw new ApplicationError('resource.not_found', `Resource not found or not watchable: ${command.uri.slice(0, 512)}`);
-    return { stop };
+    // A URI no provider owns may still appear (or be served by a later release): the subscription is
+    // kept and simply never fires. URIs a provider owns but cannot serve were refused above.
+    return { stop: stop ?? (() => undefined) };
   }
 }

@@ -89,6 +89,10 @@ const mcpSchema = z
       })
       .strict()
       .prefault({}),
+    fixtures: z
+      .object({ conformance: bool.default(false) })
+      .strict()
+      .prefault({}),
     timeouts: z
       .object({
         tool_ms: int(100, 3_600_000).default(120_000),

@@ -106,7 +106,9 @@ describe('prompts use cases', () => {
 
     expect(result.messages).toHaveLength(1);
     expect(result.messages[0]?.role).toBe('user');
-    expect(result.messages[0]?.content.text).toContain('let x = 1');
+    const content = result.messages[0]?.content;
+    expect(content?.type).toBe('text');
+    expect(content?.type === 'text' ? content.text : '').toContain('let x = 1');
   });
 
   it.each([

@@ -1,11 +1,16 @@
-import type { PromptDefinition } from '../../../src/application/prompts/prompt-catalog.js';
+import type { PromptContent, PromptDefinition } from '../../../src/application/prompts/prompt-catalog.js';
 import { CODE_PROMPTS, codeReviewPrompt, debugHelpPrompt, explainCodePrompt } from '../../../src/presentation/mcp/prompts/code.prompts.js';
 
 function textOf(definition: PromptDefinition, args: Record<string, string>): string {
   const result = definition.render(args);
   expect(result.messages).toHaveLength(1);
   expect(result.messages[0]?.role).toBe('user');
-  return result.messages[0]!.content.text;
+  return contentText(result.messages[0]!.content);
+}
+
+function contentText(content: PromptContent): string {
+  if (content.type !== 'text') throw new Error(`expected text content, got ${content.type}`);
+  return content.text;
 }
 
 /**
@@ -65,7 +70,7 @@ describe('code prompts', () => {
 
   it.each(['ts\n```', 'ts```'])('language %j (untrusted text) - the code still stays in exactly one fenced block', (language) => {
     for (const definition of [codeReviewPrompt, explainCodePrompt]) {
-      const text = definition.render({ code: 'secret_sauce()', language }).messages[0]!.content.text;
+      const text = contentText(definition.render({ code: 'secret_sauce()', language }).messages[0]!.content);
       const blocks = fences(text.slice(text.indexOf('\n\n') + 2));
       expect(blocks.map((b) => b.body)).toEqual(['secret_sauce()']);
     }
