@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Real Postgres, Redis, NATS (JetStream) and ClickHouse on loopback, for development and tests.
+#
+#   scripts/services.sh up      install missing Debian packages, start what is not running, wait, print env
+#   scripts/services.sh env     print the TELEMETRYFLOW_MCP_* / *_URL lines for running services
+#   scripts/services.sh status  one line per service
+#   scripts/services.sh down    stop the services this data directory started (by PID), nothing else
+#
+# Data lives in $TFO_SERVICES_DIR (default /tmp/tfo-mcp-services): throwaway, no durability settings.
+# Ports default to 55432 (pg) 56379 (redis) 54222/58222 (nats) 58123/59000 (clickhouse); override
+# with TFO_PG_PORT, TFO_REDIS_PORT, TFO_NATS_PORT, TFO_NATS_MONITOR_PORT, TFO_CH_HTTP_PORT, TFO_CH_TCP_PORT.
+set -euo pipefail
+
+D=${TFO_SERVICES_DIR:-/tmp/tfo-mcp-services}
+PG_PORT=${TFO_PG_PORT:-55432}
+REDIS_PORT=${TFO_REDIS_PORT:-56379}
+NATS_PORT=${TFO_NATS_PORT:-54222}
+NATS_MON=${TFO_NATS_MONITOR_PORT:-58222}
+CH_HTTP=${TFO_CH_HTTP_PORT:-58123}
+CH_TCP=${TFO_CH_TCP_PORT:-59000}
+PG_BIN=/usr/lib/postgresql/15/bin
+
+log() { echo "services: $*" >&2; }
+alive() { local pid; pid=$(cat "$1" 2>/dev/null) || return 1; [ -n "$pid" ] && [ -d "/proc/$pid" ] && ! grep -q '^State:\s*Z' "/proc/$pid/status" 2>/dev/null; }
+wait_for() { # name, attempts (x0.1 s), command...
+  local name=$1 tries=$2; shift 2
+  for _ in $(seq "$tries"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  log "$name did not become ready; see its log in $D"; return 1
+}
+
+install_packages() {
+  local missing=()
+  command -v redis-server >/dev/null || missing+=(redis-server redis-tools)
+  command -v nats-server >/dev/null || missing+=(nats-server)
+  command -v clickhouse-server >/dev/null || missing+=(clickhouse-server clickhouse-client)
+  [ -x "$PG_BIN/postgres" ] || missing+=(postgresql-15)
+  command -v curl >/dev/null || missing+=(curl)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  # Never let package scripts start system-wide instances (they would take the default ports).
+  local added_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; added_policy=1; fi
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  [ $added_policy -eq 1 ] && rm -f /usr/sbin/policy-rc.d
+  return 0
+}
+
+pg_up() {
+  local dir=$D/pg
+  if [ -f "$dir/data/PG_VERSION" ] && runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then return 0; fi
+  mkdir -p "$dir"; chown postgres:postgres "$dir"; chmod 700 "$dir"
+  if [ ! -f "$dir/data/PG_VERSION" ]; then
+    echo mcp > "$dir/pw"; chown postgres "$dir/pw"
+    runuser -u postgres -- "$PG_BIN/initdb" -D "$dir/data" -U mcp --pwfile="$dir/pw" --auth-host=scram-sha-256 \
+      --auth-local=trust -E UTF8 --locale=C.UTF-8 --no-sync >"$dir/initdb.log" 2>&1
+  fi
+  rm -f "$dir/data/postmaster.pid"
+  runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o \
+    "-c listen_addresses=127.0.0.1 -p $PG_PORT -c unix_socket_directories='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    start >/dev/null
+  PGPASSWORD=mcp psql -h 127.0.0.1 -p "$PG_PORT" -U mcp -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='mcp'" | grep -q 1 \
+    || PGPASSWORD=mcp psql -h 127.0.0.1 -p "$PG_PORT" -U mcp -d postgres -qc 'CREATE DATABASE mcp'
+}
+
+redis_up() {
+  alive "$D/redis.pid" && return 0
+  mkdir -p "$D"
+  redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --daemonize yes \
+    --pidfile "$D/redis.pid" --logfile "$D/redis.log" --dir "$D" --protected-mode yes
+  wait_for redis 50 redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping
+}
+
+nats_up() {
+  alive "$D/nats.pid" && return 0
+  mkdir -p "$D/js"
+  cat > "$D/nats.conf" <<EOF
+jetstream { store_dir: "$D/js", max_memory_store: 256MB, max_file_store: 1GB }
+EOF
+  nats-server -c "$D/nats.conf" -a 127.0.0.1 -p "$NATS_PORT" -m "$NATS_MON" -l "$D/nats.log" -P "$D/nats.pid" >/dev/null 2>&1 &
+  disown || true
+  wait_for nats 100 curl -sf "http://127.0.0.1:$NATS_MON/healthz?js-enabled=true"
+}
+
+clickhouse_up() {
+  alive "$D/clickhouse.pid" && return 0
+  local dir=$D/clickhouse
+  mkdir -p "$dir"/{data,tmp,user_files,format_schemas}
+  cat > "$dir/users.xml" <<EOF
+<yandex>
+  <profiles><default><allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type></default></profiles>
+  <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default></users>
+  <quotas><default></default></quotas>
+</yandex>
+EOF
+  cat > "$dir/config.xml" <<EOF
+<yandex>
+  <logger><level>warning</level><log>$dir/server.log</log><errorlog>$dir/error.log</errorlog></logger>
+  <listen_host>127.0.0.1</listen_host>
+  <http_port>$CH_HTTP</http_port>
+  <tcp_port>$CH_TCP</tcp_port>
+  <path>$dir/data/</path>
+  <tmp_path>$dir/tmp/</tmp_path>
+  <user_files_path>$dir/user_files/</user_files_path>
+  <format_schema_path>$dir/format_schemas/</format_schema_path>
+  <users_config>$dir/users.xml</users_config>
+  <default_profile>default</default_profile>
+  <default_database>default</default_database>
+  <mark_cache_size>67108864</mark_cache_size>
+  <uncompressed_cache_size>67108864</uncompressed_cache_size>
+  <timezone>UTC</timezone>
+</yandex>
+EOF
+  clickhouse-server --config-file="$dir/config.xml" >"$dir/stdout.log" 2>&1 &
+  echo $! > "$D/clickhouse.pid"
+  disown || true
+  wait_for clickhouse 150 curl -sf "http://127.0.0.1:$CH_HTTP/ping"
+}
+
+print_env() {
+  cat <<EOF
+export TFO_PG_URL=postgres://mcp:mcp@127.0.0.1:$PG_PORT/mcp
+export TFO_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0
+export TFO_NATS_URL=nats://127.0.0.1:$NATS_PORT
+export TFO_NATS_MONITOR_URL=http://127.0.0.1:$NATS_MON
+export TFO_CLICKHOUSE_URL=http://127.0.0.1:$CH_HTTP
+export TFO_SERVICES_DIR=$D
+EOF
+}
+
+stop_pid() { # name, pidfile, signal
+  local pid; pid=$(cat "$2" 2>/dev/null) || return 0
+  if [ -n "$pid" ] && [ -d "/proc/$pid" ]; then
+    kill "-$3" "$pid" 2>/dev/null || true
+    for _ in $(seq 100); do
+      [ -d "/proc/$pid" ] || break
+      grep -q '^State:\s*Z' "/proc/$pid/status" 2>/dev/null && break   # exited; PID 1 reaps it later
+      sleep 0.05
+    done
+  fi
+  rm -f "$2"
+  log "$1 stopped"
+}
+
+case "${1:-}" in
+  up)
+    install_packages
+    mkdir -p "$D"
+    pg_up; redis_up; nats_up; clickhouse_up
+    log "all services ready (data in $D)"
+    print_env
+    ;;
+  env) print_env ;;
+  status)
+    for s in redis nats clickhouse; do if alive "$D/$s.pid"; then echo "$s up"; else echo "$s down"; fi; done
+    if [ -f "$D/pg/data/postmaster.pid" ] && [ -d "/proc/$(head -1 "$D/pg/data/postmaster.pid")" ]; then echo "postgres up"; else echo "postgres down"; fi
+    ;;
+  down)
+    if [ -f "$D/pg/data/postmaster.pid" ]; then
+      head -1 "$D/pg/data/postmaster.pid" > "$D/pg.pid"; stop_pid postgres "$D/pg.pid" INT
+    fi
+    stop_pid redis "$D/redis.pid" TERM
+    stop_pid nats "$D/nats.pid" TERM
+    stop_pid clickhouse "$D/clickhouse.pid" TERM
+    ;;
+  *) echo "usage: $0 up|down|env|status" >&2; exit 2 ;;
+esac
