@@ -22,20 +22,27 @@ module.exports = {
     {
       name: 'only-the-composition-root-imports-infrastructure',
       severity: 'error',
-      from: { path: '^src/', pathNot: ['^src/infrastructure/', '^src/container\\.ts$', '^src/main\\.ts$'] },
+      from: { path: '^src/', pathNot: ['^src/infrastructure/', '^src/composition/', '^src/container\\.ts$', '^src/main\\.ts$'] },
       to: { path: '^src/infrastructure/' },
     },
     {
       name: 'infrastructure-does-not-know-presentation',
       severity: 'error',
       from: { path: '^src/infrastructure/' },
-      to: { path: ['^src/presentation/', '^src/container\\.ts$', '^src/main\\.ts$'] },
+      to: { path: ['^src/presentation/', '^src/composition/', '^src/container\\.ts$', '^src/main\\.ts$'] },
     },
     {
       name: 'nothing-imports-the-entry-or-root',
       severity: 'error',
       from: { path: '^src/', pathNot: ['^src/main\\.ts$'] },
       to: { path: ['^src/main\\.ts$', '^src/container\\.ts$'] },
+    },
+    {
+      name: 'composition-is-for-the-root',
+      severity: 'error',
+      comment: 'src/composition wires adapters for container.ts and main.ts only.',
+      from: { path: '^src/', pathNot: ['^src/composition/', '^src/container\\.ts$', '^src/main\\.ts$'] },
+      to: { path: '^src/composition/' },
     },
     {
       name: 'no-circular',

@@ -29,6 +29,13 @@ step "typecheck (src + tests)" npm run --silent typecheck
 step "layer rules" npm run --silent lint:layers
 step "stdout purity (no console.* or stdout writes in src/)" bash scripts/check-stdout.sh
 
+# Real Postgres, Redis, NATS and ClickHouse on loopback; stopped afterwards only if this run started them.
+started_services=0
+if ! bash scripts/services.sh status 2>/dev/null | grep -q down; then :; else started_services=1; fi
+services_env=$(bash scripts/services.sh up) || { echo "!! services did not start" >&2; failed_steps=$((failed_steps + 1)); }
+eval "$services_env"
+[ "$started_services" -eq 1 ] && trap 'bash scripts/services.sh down >/dev/null 2>&1' EXIT
+
 mkdir -p .tmp
 rm -f .tmp/jest-results.json
 NODE_OPTIONS=--experimental-vm-modules npx jest --ci --json --outputFile=.tmp/jest-results.json "$@"

@@ -1,8 +1,9 @@
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import { Container } from 'inversify';
 import type { CommandBus, QueryBus } from './application/bus/message-bus.js';
+import { CompositeEventPublisher } from './application/events/composite-event-publisher.js';
 import { OutboxRelay } from './application/events/outbox-relay.js';
-import type { EventPublisher } from './application/ports/event-publisher.js';
+import type { ToolUsageReader } from './application/ports/analytics.js';
 import type { EventStore } from './application/ports/event-store.js';
 import type { HealthCheck } from './application/ports/health.js';
 import type { Logger } from './application/ports/logger.js';
@@ -12,6 +13,12 @@ import type { ServerSettings } from './application/server-settings.js';
 import { RegisterToolCommand } from './application/tools/register-tool.command.js';
 import type { ToolFamily } from './application/tools/tool-definition.js';
 import { ToolRegistry } from './application/tools/tool-registry.js';
+import { ToolResultCache } from './application/tools/tool-result-cache.js';
+import { wireSharedState } from './composition/cache.wiring.js';
+import { wireAnalytics, wireEvents } from './composition/events.wiring.js';
+import { wirePersistence } from './composition/persistence.wiring.js';
+import type { Wired } from './composition/wiring.js';
+import type { EventMetaSource } from './domain/shared/event-meta-source.js';
 import { createBuses } from './application/use-cases.js';
 import { TOKENS } from './tokens.js';
 import { CommandPolicy } from './domain/security/command-policy.js';
@@ -19,13 +26,8 @@ import type { ResolvedConfig } from './infrastructure/config/config.schema.js';
 import { redactConfig } from './infrastructure/config/redact.js';
 import { NativeExecutor } from './infrastructure/execution/native-executor.js';
 import { NodeWorkspace } from './infrastructure/filesystem/node-workspace.js';
-import { EmbeddedHealthCheck, InMemoryOutboxHealthCheck, WorkspaceHealthCheck } from './infrastructure/health/embedded-health-checks.js';
-import { InMemoryEventPublisher, NullEventPublisher } from './infrastructure/messaging/memory/in-memory-event-publisher.js';
-import { InMemoryEventStore } from './infrastructure/messaging/memory/in-memory-event-store.js';
-import { InMemoryConversationRepository } from './infrastructure/persistence/memory/in-memory-conversation-repository.js';
-import { InMemoryOutbox } from './infrastructure/persistence/memory/in-memory-outbox.js';
-import { InMemorySessionRepository } from './infrastructure/persistence/memory/in-memory-session-repository.js';
-import { InMemoryToolExecutionRepository } from './infrastructure/persistence/memory/in-memory-tool-execution-repository.js';
+import { EmbeddedHealthCheck, WorkspaceHealthCheck } from './infrastructure/health/embedded-health-checks.js';
+import type { InMemoryEventPublisher } from './infrastructure/messaging/memory/in-memory-event-publisher.js';
 import { OsSystemProbe } from './infrastructure/system/os-system-probe.js';
 import { RandomUuidGenerator, SystemClock } from './infrastructure/system/system-clock.js';
 import type { McpDependencies } from './presentation/mcp/session-channel.js';
@@ -33,6 +35,7 @@ import { CONFORMANCE_PROMPTS } from './presentation/mcp/fixtures/conformance.pro
 import { ConformanceResources } from './presentation/mcp/fixtures/conformance.resources.js';
 import { ConformanceTools } from './presentation/mcp/fixtures/conformance.tools.js';
 import { CODE_PROMPTS } from './presentation/mcp/prompts/code.prompts.js';
+import { AnalyticsResources } from './presentation/mcp/resources/analytics.resources.js';
 import { FileResources } from './presentation/mcp/resources/file.resources.js';
 import { ServerResources } from './presentation/mcp/resources/server.resources.js';
 import { CommandTools } from './presentation/mcp/tools/command.tools.js';
@@ -65,20 +68,32 @@ export function buildApplication(config: ResolvedConfig, logger: Logger): Applic
     defaultClientLogLevel: config.mcp.client_log_level,
     startedAt: new Date(),
   };
+  const clock = new SystemClock();
+  const ids = new RandomUuidGenerator();
+  const meta: EventMetaSource = () => ({ id: ids.next(), occurredAt: clock.now() });
   c.bind(TOKENS.Settings).toConstantValue(settings);
   c.bind(TOKENS.Logger).toConstantValue(logger);
-  c.bind(TOKENS.Clock).toConstantValue(new SystemClock());
-  c.bind(TOKENS.IdGenerator).toConstantValue(new RandomUuidGenerator());
-  c.bind(TOKENS.EventMeta).toResolvedValue((clock, ids) => () => ({ id: ids.next(), occurredAt: clock.now() }), [TOKENS.Clock, TOKENS.IdGenerator]);
+  c.bind(TOKENS.Clock).toConstantValue(clock);
+  c.bind(TOKENS.IdGenerator).toConstantValue(ids);
+  c.bind(TOKENS.EventMeta).toConstantValue(meta);
 
-  const outbox = bindPersistence(c, config, logger);
-  const publisher = bindEvents(c, config);
+  // One wiring per technology family; each says how it starts and how it closes.
+  const persistence = wirePersistence(config, logger, meta);
+  const events = wireEvents(config, logger);
+  const analytics = wireAnalytics(config, logger, clock);
+  const shared = wireSharedState(config, logger, clock);
+  const wired: Wired<unknown>[] = [persistence, shared, analytics, events];
+
+  c.bind(TOKENS.Outbox).toConstantValue(persistence.adapters.outbox);
+  c.bind(TOKENS.SessionRepository).toConstantValue(persistence.adapters.sessions);
+  c.bind(TOKENS.ToolExecutionRepository).toConstantValue(persistence.adapters.executions);
+  c.bind(TOKENS.ConversationRepository).toConstantValue(persistence.adapters.conversations);
+  const destinations = [events.adapters.publisher, ...(analytics.adapters.projection ? [analytics.adapters.projection] : [])];
+  c.bind(TOKENS.EventPublisher).toConstantValue(destinations.length === 1 ? destinations[0] : new CompositeEventPublisher(destinations));
   bindExecution(c, config);
 
   c.bind(TOKENS.HealthChecks).toConstantValue([
-    new EmbeddedHealthCheck('persistence', 'memory'),
-    new InMemoryOutboxHealthCheck(outbox),
-    new EmbeddedHealthCheck('events', config.events.driver),
+    ...wired.flatMap((w) => w.healthChecks),
     new EmbeddedHealthCheck('executor', 'native'),
     new WorkspaceHealthCheck(config.mcp.roots),
   ] satisfies HealthCheck[]);
@@ -90,7 +105,11 @@ export function buildApplication(config: ResolvedConfig, logger: Logger): Applic
       new OutboxRelay(o, p, l, { batchSize: config.events.relay_batch_size, maxAttempts: config.events.relay_max_attempts }),
     [TOKENS.Outbox, TOKENS.EventPublisher, TOKENS.Logger],
   );
-  const { commands, queries } = bindUseCases(c, config);
+  const toolResults = new ToolResultCache(shared.adapters.cache, {
+    ttlMs: config.cache.ttl_ms,
+    disabledTools: new Set(config.cache.disabled_tools),
+  });
+  const { commands, queries } = bindUseCases(c, config, toolResults, analytics.adapters.reader);
   const relay = c.get(TOKENS.OutboxRelay);
   const families = toolFamilies(c, config);
 
@@ -102,9 +121,10 @@ export function buildApplication(config: ResolvedConfig, logger: Logger): Applic
       settings,
       features: config.mcp.capabilities,
     },
-    eventStore: new InMemoryEventStore(config.server.http.event_retention),
-    events: publisher instanceof InMemoryEventPublisher ? publisher : undefined,
+    eventStore: shared.adapters.eventStore,
+    events: events.adapters.memory,
     async start() {
+      for (const w of wired) await w.start?.();
       relay.start();
       for (const family of families) {
         for (const definition of family.tools()) await commands.execute(new RegisterToolCommand(definition));
@@ -113,35 +133,11 @@ export function buildApplication(config: ResolvedConfig, logger: Logger): Applic
     async stop(timeoutMs: number) {
       await c.get(TOKENS.Executor).shutdown();
       await relay.stop(timeoutMs);
+      for (const w of [...wired].reverse()) {
+        await w.close?.().catch((error: unknown) => logger.warn('closing an adapter failed', { error: String(error) }));
+      }
     },
   };
-}
-
-function bindPersistence(c: Container, config: ResolvedConfig, logger: Logger): InMemoryOutbox {
-  switch (config.persistence.driver) {
-    case 'memory': {
-      const outbox = new InMemoryOutbox(config.events.outbox_capacity, logger);
-      c.bind(TOKENS.Outbox).toConstantValue(outbox);
-      c.bind(TOKENS.SessionRepository).toConstantValue(new InMemorySessionRepository(outbox, config.persistence.closed_session_retention));
-      c.bind(TOKENS.ToolExecutionRepository).toConstantValue(new InMemoryToolExecutionRepository(outbox));
-      c.bind(TOKENS.ConversationRepository).toConstantValue(new InMemoryConversationRepository(outbox));
-      return outbox;
-    }
-  }
-}
-
-function bindEvents(c: Container, config: ResolvedConfig): EventPublisher {
-  let publisher: EventPublisher;
-  switch (config.events.driver) {
-    case 'memory':
-      publisher = new InMemoryEventPublisher(config.events.memory_retention);
-      break;
-    case 'none':
-      publisher = new NullEventPublisher();
-      break;
-  }
-  c.bind(TOKENS.EventPublisher).toConstantValue(publisher);
-  return publisher;
 }
 
 function bindExecution(c: Container, config: ResolvedConfig): void {
@@ -150,7 +146,12 @@ function bindExecution(c: Container, config: ResolvedConfig): void {
   c.bind(TOKENS.SystemProbe).toConstantValue(new OsSystemProbe());
 }
 
-function bindUseCases(c: Container, config: ResolvedConfig): { commands: CommandBus; queries: QueryBus } {
+function bindUseCases(
+  c: Container,
+  config: ResolvedConfig,
+  toolResults: ToolResultCache,
+  usage: ToolUsageReader | undefined,
+): { commands: CommandBus; queries: QueryBus } {
   const T = TOKENS;
   const workspace = c.get(T.Workspace);
   const { commands, queries } = createBuses(
@@ -166,11 +167,13 @@ function bindUseCases(c: Container, config: ResolvedConfig): { commands: Command
       meta: c.get(T.EventMeta),
       settings: c.get(T.Settings),
       logger: c.get(T.Logger),
+      toolResults,
     },
     (q) =>
       new ResourceCatalog([
         new ServerResources(redactConfig(config) as Record<string, unknown>, q),
         new FileResources(workspace, config.security.max_file_bytes),
+        ...(usage ? [new AnalyticsResources(usage, c.get(T.Clock))] : []),
         ...(config.mcp.fixtures.conformance ? [new ConformanceResources()] : []),
       ]),
   );

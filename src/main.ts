@@ -9,6 +9,8 @@ import { redactConfig } from './infrastructure/config/redact.js';
 import { createWinston, WinstonLogger } from './infrastructure/logging/winston-logger.js';
 import { parseCli, USAGE, UsageError, type CliCommand } from './presentation/cli/cli-arguments.js';
 import { McpConnection } from './presentation/mcp/mcp-connection.js';
+import { migratePostgres } from './composition/persistence.wiring.js';
+import { tailEvents } from './infrastructure/messaging/nats/events-tail.js';
 import { StdioServerTransport } from './presentation/transports/stdio.js';
 import { McpHttpServer } from './presentation/transports/http/mcp-http-server.js';
 import { isLoopbackHost } from './infrastructure/config/config-loader.js';
@@ -121,6 +123,30 @@ async function main(argv: readonly string[], output: Writable): Promise<void> {
     case 'config-print':
       output.write(`${JSON.stringify(redactConfig(configFor(command)), null, 2)}\n`);
       return;
+    case 'migrate': {
+      const config = configFor(command);
+      const logger = new WinstonLogger(createWinston(config.logging));
+      if (config.persistence.driver !== 'postgres') fail('migrate: persistence.driver is not postgres; nothing to migrate', 2);
+      const report = await migratePostgres(config, logger);
+      output.write(`migrations applied: ${report.applied.length > 0 ? report.applied.join(', ') : 'none'}; schema version ${report.version}\n`);
+      return;
+    }
+    case 'events-tail': {
+      const config = configFor(command);
+      if (config.events.driver !== 'nats') fail('events tail: events.driver is not nats; there is no stream to tail', 2);
+      const stop = new AbortController();
+      process.on('SIGINT', () => stop.abort());
+      process.on('SIGTERM', () => stop.abort());
+      await tailEvents({
+        url: config.events.nats.url,
+        stream: config.events.nats.stream,
+        subject: command.subject,
+        deliver: command.all ? 'all' : 'new',
+        output: (line) => output.write(`${line}\n`),
+        signal: stop.signal,
+      });
+      return;
+    }
     case 'serve': {
       const config = configFor(command);
       if (config.server.transport === 'http') await serveHttp(config);

@@ -26,6 +26,7 @@ import { ExecuteToolHandler } from './tools/execute-tool.command.js';
 import { ListToolsHandler } from './tools/list-tools.query.js';
 import { RegisterToolHandler } from './tools/register-tool.command.js';
 import type { ToolRegistry } from './tools/tool-registry.js';
+import type { ToolResultCache } from './tools/tool-result-cache.js';
 
 /** Every port and catalog the use cases need; the composition root (or a test) supplies them. */
 export interface UseCaseDependencies {
@@ -41,6 +42,8 @@ export interface UseCaseDependencies {
   readonly settings: ServerSettings;
   readonly logger: Logger;
   readonly healthCheckTimeoutMs?: number;
+  /** Tool-result caching (read-only + idempotent tools); absent = off. */
+  readonly toolResults?: ToolResultCache;
 }
 
 /**
@@ -58,7 +61,7 @@ export function createBuses(
   commands.register(new CloseSessionHandler(d.sessions));
   commands.register(new SetLogLevelHandler(d.sessions));
   commands.register(new RegisterToolHandler(d.registry, d.outbox, d.meta));
-  commands.register(new ExecuteToolHandler(d.sessions, d.registry, d.executions, d.clock, d.ids, d.meta, d.settings, d.logger));
+  commands.register(new ExecuteToolHandler(d.sessions, d.registry, d.executions, d.clock, d.ids, d.meta, d.settings, d.logger, d.toolResults));
 
   const queries = new QueryBus();
   queries.register(new GetSessionHandler(d.sessions));

@@ -9,6 +9,7 @@ import type { Clock, IdGenerator } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { ServerSettings } from '../server-settings.js';
 import type { ContentBlock, ToolContext, ToolOutput } from './tool-definition.js';
+import type { ToolResultCache } from './tool-result-cache.js';
 import { ToolRun } from './tool-run.js';
 import type { ToolRegistry } from './tool-registry.js';
 
@@ -46,6 +47,7 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
     private readonly meta: EventMetaSource,
     private readonly settings: ServerSettings,
     private readonly logger: Logger,
+    private readonly results?: ToolResultCache,
   ) {}
 
   async execute(command: ExecuteToolCommand): Promise<ToolCallResult> {
@@ -57,6 +59,16 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
     const parsed = registered.definition.input.safeParse(command.args ?? {});
     if (!parsed.success) return this.failed(execution, 'error', invalidArguments(parsed.error.issues));
     if (command.context.signal.aborted) return this.failed(execution, 'cancelled', CANCELLED);
+
+    const cacheable = this.results?.cacheable(registered.tool) === true;
+    if (cacheable) {
+      const hit = await this.results!.get(registered.tool, parsed.data);
+      if (hit) {
+        execution.succeed();
+        await this.executions.save(execution);
+        return hit as ToolCallResult;
+      }
+    }
 
     const run = new ToolRun(command.context, this.settings.toolTimeoutMs);
     let output: ToolOutput;
@@ -71,9 +83,13 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
     }
     execution.succeed();
     await this.executions.save(execution);
-    return output.structuredContent !== undefined
-      ? { content: output.content, structuredContent: output.structuredContent }
-      : { content: output.content };
+    const result: ToolCallResult =
+      output.structuredContent !== undefined
+        ? { content: output.content, structuredContent: output.structuredContent }
+        : { content: output.content };
+    if (cacheable) await this.results!.put(registered.tool, parsed.data, result);
+    else if (this.results?.invalidates(registered.tool)) await this.results.invalidate();
+    return result;
   }
 
   private async failed(execution: ToolExecution, outcome: 'error' | 'cancelled', envelope: ToolErrorEnvelope): Promise<ToolCallResult> {

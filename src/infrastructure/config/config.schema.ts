@@ -134,20 +134,77 @@ const telemetrySchema = z
   })
   .strict();
 
+const natsSchema = z
+  .object({
+    url: z.string().min(1).default('nats://127.0.0.1:4222'),
+    stream: z.string().regex(/^[A-Za-z0-9_-]+$/).default('TFO_MCP_EVENTS'),
+    subject_prefix: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/).default('tfo.mcp'),
+    retention: z.enum(['limits', 'interest', 'workqueue']).default('limits'),
+    max_age_ms: int(0, 365 * 24 * 3_600_000).default(7 * 24 * 3_600_000),
+    duplicate_window_ms: int(1000, 24 * 3_600_000).default(2 * 60_000),
+    storage: z.enum(['file', 'memory']).default('file'),
+  })
+  .strict();
+
 const eventsSchema = z
   .object({
-    driver: z.enum(['none', 'memory']).default('memory'),
+    driver: z.enum(['none', 'memory', 'nats']).default('memory'),
+    source: z.string().min(1).default('tfo-mcp'),
     memory_retention: int(0, 1_000_000).default(10_000),
     outbox_capacity: int(100, 10_000_000).default(100_000),
     relay_batch_size: int(1, 10_000).default(256),
     relay_max_attempts: int(1, 1000).default(10),
+    nats: natsSchema.prefault({}),
   })
   .strict();
 
 const persistenceSchema = z
   .object({
-    driver: z.enum(['memory']).default('memory'),
+    driver: z.enum(['memory', 'postgres']).default('memory'),
     closed_session_retention: int(0, 10_000_000).default(1000),
+    postgres: z
+      .object({
+        url: z.string().min(1).default('postgres://tfo:tfo@127.0.0.1:5432/tfo_mcp'),
+        pool_max: int(1, 1000).default(10),
+        statement_timeout_ms: int(100, 600_000).default(10_000),
+        migrate_on_start: bool.default(true),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+const cacheSchema = z
+  .object({
+    driver: z.enum(['memory', 'redis']).default('memory'),
+    ttl_ms: int(0, 24 * 3_600_000).default(0),
+    max_entries: int(0, 10_000_000).default(10_000),
+    max_value_bytes: int(1024, 64 * 1024 * 1024).default(1024 * 1024),
+    disabled_tools: list.default([]),
+    redis: z
+      .object({
+        url: z.string().min(1).default('redis://127.0.0.1:6379/0'),
+        key_prefix: z.string().default('tfo-mcp:'),
+        connect_timeout_ms: int(100, 60_000).default(2_000),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+const analyticsSchema = z
+  .object({
+    driver: z.enum(['none', 'clickhouse']).default('none'),
+    clickhouse: z
+      .object({
+        url: z.string().min(1).default('http://127.0.0.1:8123'),
+        database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).default('tfo_mcp'),
+        username: z.string().default('default'),
+        password: z.string().default(''),
+        batch_size: int(1, 1_000_000).default(1_000),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 
@@ -161,6 +218,8 @@ export const configSchema = z
     telemetry: telemetrySchema.prefault({}),
     events: eventsSchema.prefault({}),
     persistence: persistenceSchema.prefault({}),
+    cache: cacheSchema.prefault({}),
+    analytics: analyticsSchema.prefault({}),
   })
   .strict();
 

@@ -68,7 +68,13 @@ describe('loadConfig', () => {
     expect(config.security.blocked_commands).toEqual(DEFAULT_BLOCKED_COMMANDS);
     expect(config.security.allow_shell).toBe(false);
     expect(config.events).toMatchObject({ driver: 'memory', relay_max_attempts: 10 });
-    expect(config.persistence).toEqual({ driver: 'memory', closed_session_retention: 1000 });
+    expect(config.persistence).toEqual({
+      driver: 'memory',
+      closed_session_retention: 1000,
+      postgres: { url: 'postgres://tfo:tfo@127.0.0.1:5432/tfo_mcp', pool_max: 10, statement_timeout_ms: 10000, migrate_on_start: true },
+    });
+    expect(config.cache).toMatchObject({ driver: 'memory', ttl_ms: 0 });
+    expect(config.analytics.driver).toBe('none');
     expect(config.claude.api_key).toBeUndefined();
   });
 

@@ -32,13 +32,15 @@ export class InMemoryEventStore implements EventStore {
     const cut = lastEventId.lastIndexOf('_');
     if (cut <= 0) return undefined;
     const streamId = lastEventId.slice(0, cut);
-    const sequence = Number(lastEventId.slice(cut + 1));
+    const digits = lastEventId.slice(cut + 1);
+    if (!/^\d{1,15}$/.test(digits)) return undefined;
+    const sequence = Number(digits);
     const stream = this.streams.get(streamId);
-    if (!stream || !Number.isSafeInteger(sequence) || sequence >= stream.next) return undefined;
-    const first = stream.events[0];
+    if (!stream || sequence >= stream.next) return undefined;
+    const events = stream.events.filter((event) => sequenceOf(event.eventId) > sequence);
     // The client missed events we no longer hold: resuming would silently skip them.
-    if (first && sequenceOf(first.eventId) > sequence + 1) return undefined;
-    return { streamId, events: stream.events.filter((event) => sequenceOf(event.eventId) > sequence) };
+    if (events.length < stream.next - 1 - sequence) return undefined;
+    return { streamId, events };
   }
 
   async dropSession(sessionId: string): Promise<void> {

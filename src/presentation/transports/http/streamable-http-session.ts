@@ -134,7 +134,10 @@ export class StreamableHttpSession implements Transport {
     let streamId: string | undefined;
     let replay: { eventId: string; message: unknown }[] = [];
     if (lastEventId !== undefined && this.options.eventStore) {
-      const found = await this.options.eventStore.replayAfter(lastEventId);
+      const found = await this.options.eventStore.replayAfter(lastEventId).catch((error: unknown) => {
+        this.onerror?.(new Error(`event store unavailable, resuming as a fresh stream: ${(error as Error).message}`));
+        return undefined;
+      });
       // Another session's id, or one we no longer hold: a fresh stream (never another session's events).
       if (found && found.streamId.startsWith(`${this.sessionId}.`)) ({ streamId, events: replay } = found);
     }
@@ -179,7 +182,7 @@ export class StreamableHttpSession implements Transport {
     for (const exchange of new Set(this.exchanges.values())) this.finish(exchange);
     this.exchanges.clear();
     for (const { stream } of this.standalone.splice(0)) stream.end();
-    await this.options.eventStore?.dropSession(this.sessionId);
+    await this.options.eventStore?.dropSession(this.sessionId).catch(() => undefined);
     this.onclose?.();
   }
 
@@ -240,7 +243,7 @@ export class StreamableHttpSession implements Transport {
 
   /** Stored like any event so that its id is a valid Last-Event-ID; never replayed itself. */
   private async primingId(streamId: string): Promise<string | undefined> {
-    return this.options.eventStore ? this.options.eventStore.append(streamId, PRIMING) : undefined;
+    return this.store(streamId, PRIMING);
   }
 
   private emit(exchange: Exchange, message: unknown): Promise<void> {
@@ -249,8 +252,22 @@ export class StreamableHttpSession implements Transport {
   }
 
   private async write(exchange: Exchange, message: unknown): Promise<void> {
-    const eventId = this.options.eventStore && exchange.streamId ? await this.options.eventStore.append(exchange.streamId, message) : undefined;
+    const eventId = exchange.streamId ? await this.store(exchange.streamId, message) : undefined;
     exchange.stream?.send(message, eventId);
+  }
+
+  /**
+   * An event store that is down must not cost the live client its message: it is sent without an
+   * id (not resumable) and the outage is reported.
+   */
+  private async store(streamId: string, message: unknown): Promise<string | undefined> {
+    if (!this.options.eventStore) return undefined;
+    try {
+      return await this.options.eventStore.append(streamId, message);
+    } catch (error) {
+      this.onerror?.(new Error(`event store unavailable, sending without an event id: ${(error as Error).message}`));
+      return undefined;
+    }
   }
 
   private async sendStandalone(message: JSONRPCMessage): Promise<void> {
@@ -258,11 +275,10 @@ export class StreamableHttpSession implements Transport {
     if (!target) {
       // No GET stream open. If one was open before, keep its events for a Last-Event-ID resume;
       // a session that never opened one gets nothing (the spec lets the server drop them).
-      if (this.standaloneStreamId && this.options.eventStore) await this.options.eventStore.append(this.standaloneStreamId, message);
+      if (this.standaloneStreamId) await this.store(this.standaloneStreamId, message);
       return;
     }
-    const eventId = this.options.eventStore ? await this.options.eventStore.append(target.streamId, message) : undefined;
-    target.stream.send(message, eventId);
+    target.stream.send(message, await this.store(target.streamId, message));
   }
 
   /** Answers what is still pending with an error and cancels the work behind it. */

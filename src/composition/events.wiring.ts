@@ -1,0 +1,90 @@
+import type { Clock } from '../application/ports/clock.js';
+import type { EventPublisher } from '../application/ports/event-publisher.js';
+import type { Logger } from '../application/ports/logger.js';
+import type { ToolUsageReader } from '../application/ports/analytics.js';
+import { ClickHouseToolUsageReader } from '../infrastructure/analytics/clickhouse-analytics.js';
+import { createClickHouseClient } from '../infrastructure/analytics/clickhouse-client.js';
+import { ClickHouseHealthCheck } from '../infrastructure/analytics/clickhouse-health-check.js';
+import { ClickHouseMigrator } from '../infrastructure/analytics/clickhouse-migrator.js';
+import { ClickHouseProjection } from '../infrastructure/analytics/clickhouse-projection.js';
+import type { ResolvedConfig } from '../infrastructure/config/config.schema.js';
+import { EmbeddedHealthCheck } from '../infrastructure/health/embedded-health-checks.js';
+import { InMemoryEventPublisher, NullEventPublisher } from '../infrastructure/messaging/memory/in-memory-event-publisher.js';
+import { NatsConnection } from '../infrastructure/messaging/nats/nats-connection.js';
+import { NatsEventPublisher } from '../infrastructure/messaging/nats/nats-event-publisher.js';
+import { NatsHealthCheck } from '../infrastructure/messaging/nats/nats-health-check.js';
+import type { StreamOptions } from '../infrastructure/messaging/nats/stream-setup.js';
+import type { Wired } from './wiring.js';
+
+export interface Events {
+  readonly publisher: EventPublisher;
+  /** The embedded publisher, when events.driver is memory (in-process subscribers, recent events). */
+  readonly memory?: InMemoryEventPublisher;
+}
+
+export function natsStreamOptions(config: ResolvedConfig): StreamOptions {
+  const nats = config.events.nats;
+  return {
+    name: nats.stream,
+    subjectPrefix: nats.subject_prefix,
+    retention: nats.retention,
+    maxAgeMs: nats.max_age_ms,
+    duplicateWindowMs: nats.duplicate_window_ms,
+    storage: nats.storage,
+  };
+}
+
+export function wireEvents(config: ResolvedConfig, logger: Logger): Wired<Events> {
+  switch (config.events.driver) {
+    case 'memory': {
+      const memory = new InMemoryEventPublisher(config.events.memory_retention);
+      return { adapters: { publisher: memory, memory }, healthChecks: [new EmbeddedHealthCheck('events', 'memory')] };
+    }
+    case 'none':
+      return { adapters: { publisher: new NullEventPublisher() }, healthChecks: [new EmbeddedHealthCheck('events', 'none')] };
+    case 'nats': {
+      const nats = config.events.nats;
+      const connection = new NatsConnection({ url: nats.url, name: `${config.server.name} ${config.server.version}` }, logger);
+      const publisher = new NatsEventPublisher(connection, {
+        subjectPrefix: nats.subject_prefix,
+        source: config.events.source,
+        stream: natsStreamOptions(config),
+      });
+      return {
+        adapters: { publisher },
+        healthChecks: [new NatsHealthCheck(connection, nats.stream)],
+        start: async () => connection.start(),
+        close: async () => connection.close(),
+      };
+    }
+  }
+}
+
+export interface Analytics {
+  /** An extra event destination (the projection), fed by the same relay. */
+  readonly projection?: EventPublisher;
+  readonly reader?: ToolUsageReader;
+}
+
+export function wireAnalytics(config: ResolvedConfig, logger: Logger, clock: Clock): Wired<Analytics> {
+  switch (config.analytics.driver) {
+    case 'none':
+      return { adapters: {}, healthChecks: [] };
+    case 'clickhouse': {
+      const ch = config.analytics.clickhouse;
+      const client = createClickHouseClient({ url: ch.url, username: ch.username, password: ch.password }, logger);
+      const projection = new ClickHouseProjection(client, { database: ch.database, batchSize: ch.batch_size }, logger, clock);
+      return {
+        adapters: { projection, reader: new ClickHouseToolUsageReader(client, ch.database, clock) },
+        healthChecks: [new ClickHouseHealthCheck(client)],
+        start: async () => {
+          await new ClickHouseMigrator(client, ch.database, logger, clock).migrate();
+        },
+        close: async () => {
+          await projection.close();
+          await client.close();
+        },
+      };
+    }
+  }
+}

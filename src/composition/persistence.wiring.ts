@@ -1,0 +1,76 @@
+import type { Logger } from '../application/ports/logger.js';
+import type { Outbox } from '../application/ports/outbox.js';
+import type { ConversationRepository } from '../domain/conversation/conversation.repository.js';
+import type { EventMetaSource } from '../domain/shared/event-meta-source.js';
+import type { SessionRepository } from '../domain/session/session.repository.js';
+import type { ToolExecutionRepository } from '../domain/tool/tool-execution.repository.js';
+import type { ResolvedConfig } from '../infrastructure/config/config.schema.js';
+import { EmbeddedHealthCheck, InMemoryOutboxHealthCheck } from '../infrastructure/health/embedded-health-checks.js';
+import { InMemoryConversationRepository } from '../infrastructure/persistence/memory/in-memory-conversation-repository.js';
+import { InMemoryOutbox } from '../infrastructure/persistence/memory/in-memory-outbox.js';
+import { InMemorySessionRepository } from '../infrastructure/persistence/memory/in-memory-session-repository.js';
+import { InMemoryToolExecutionRepository } from '../infrastructure/persistence/memory/in-memory-tool-execution-repository.js';
+import { migrate } from '../infrastructure/persistence/postgres/migrator.js';
+import { PostgresConversationRepository } from '../infrastructure/persistence/postgres/postgres-conversation-repository.js';
+import { PostgresHealthCheck, PostgresOutboxHealthCheck } from '../infrastructure/persistence/postgres/postgres-health-check.js';
+import { PostgresOutbox } from '../infrastructure/persistence/postgres/postgres-outbox.js';
+import { createPostgresPool } from '../infrastructure/persistence/postgres/postgres-pool.js';
+import { PostgresSessionRepository } from '../infrastructure/persistence/postgres/postgres-session-repository.js';
+import { PostgresToolExecutionRepository } from '../infrastructure/persistence/postgres/postgres-tool-execution-repository.js';
+import type { Wired } from './wiring.js';
+
+export interface Persistence {
+  readonly outbox: Outbox;
+  readonly sessions: SessionRepository;
+  readonly executions: ToolExecutionRepository;
+  readonly conversations: ConversationRepository;
+}
+
+export function wirePersistence(config: ResolvedConfig, logger: Logger, meta: EventMetaSource): Wired<Persistence> {
+  switch (config.persistence.driver) {
+    case 'memory': {
+      const outbox = new InMemoryOutbox(config.events.outbox_capacity, logger);
+      return {
+        adapters: {
+          outbox,
+          sessions: new InMemorySessionRepository(outbox, config.persistence.closed_session_retention),
+          executions: new InMemoryToolExecutionRepository(outbox),
+          conversations: new InMemoryConversationRepository(outbox),
+        },
+        healthChecks: [new EmbeddedHealthCheck('persistence', 'memory'), new InMemoryOutboxHealthCheck(outbox)],
+      };
+    }
+    case 'postgres': {
+      const pg = config.persistence.postgres;
+      const pool = createPostgresPool({ url: pg.url, poolMax: pg.pool_max, statementTimeoutMs: pg.statement_timeout_ms }, logger);
+      const outbox = new PostgresOutbox(pool, logger);
+      return {
+        adapters: {
+          outbox,
+          sessions: new PostgresSessionRepository(pool, meta),
+          executions: new PostgresToolExecutionRepository(pool),
+          conversations: new PostgresConversationRepository(pool, meta),
+        },
+        healthChecks: [new PostgresHealthCheck(pool), new PostgresOutboxHealthCheck(outbox)],
+        start: async () => {
+          if (pg.migrate_on_start) await migrate(pool, logger);
+        },
+        close: async () => {
+          await outbox.close();
+          await pool.end();
+        },
+      };
+    }
+  }
+}
+
+/** `tfo-mcp migrate`: apply pending Postgres migrations and exit. */
+export async function migratePostgres(config: ResolvedConfig, logger: Logger): Promise<{ applied: string[]; version: number }> {
+  const pg = config.persistence.postgres;
+  const pool = createPostgresPool({ url: pg.url, poolMax: 2, statementTimeoutMs: pg.statement_timeout_ms }, logger);
+  try {
+    return await migrate(pool, logger);
+  } finally {
+    await pool.end();
+  }
+}

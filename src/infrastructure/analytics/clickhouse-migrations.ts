@@ -1,0 +1,70 @@
+import { tableRef } from './clickhouse-sql.js';
+
+export const CLICKHOUSE_TABLES = {
+  events: 'events',
+  toolExecutions: 'tool_executions',
+  migrations: 'schema_migrations',
+} as const;
+
+/**
+ * ClickHouse has no transactions, so a migration is a list of statements that are each safe to run
+ * again (IF NOT EXISTS): a crash between a statement and the version record only repeats work.
+ * The SQL is the subset 18.16 and current servers both accept: no LowCardinality (18.16 needs an
+ * experimental setting), DateTime64, JSON/Map, TTL or CODEC.
+ */
+export interface ClickHouseMigration {
+  readonly version: number;
+  readonly name: string;
+  statements(database: string): readonly string[];
+}
+
+/**
+ * ReplacingMergeTree collapses rows with the same sorting key, which makes redelivery by the outbox
+ * relay idempotent; readers use FINAL because collapsing happens only at (background) merges. The
+ * partition key is derived from occurred_at, which is the same in every delivery of an event, so
+ * duplicates always share a partition (FINAL does not collapse across partitions).
+ */
+export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
+  {
+    version: 1,
+    name: 'events and tool executions',
+    statements: (database) => [
+      `CREATE TABLE IF NOT EXISTS ${tableRef(database, CLICKHOUSE_TABLES.events)} (
+        event_id String,
+        type String,
+        version UInt16,
+        aggregate_type String,
+        aggregate_id String,
+        session_id String,
+        occurred_at DateTime,
+        occurred_ms UInt16,
+        payload String,
+        inserted_at DateTime
+      ) ENGINE = ReplacingMergeTree()
+      PARTITION BY toYYYYMM(occurred_at)
+      ORDER BY event_id`,
+      `CREATE TABLE IF NOT EXISTS ${tableRef(database, CLICKHOUSE_TABLES.toolExecutions)} (
+        execution_id String,
+        event_id String,
+        session_id String,
+        tool String,
+        outcome String,
+        duration_ms UInt32,
+        error String,
+        retryable UInt8,
+        occurred_at DateTime
+      ) ENGINE = ReplacingMergeTree()
+      PARTITION BY toYYYYMM(occurred_at)
+      ORDER BY (tool, execution_id)`,
+    ],
+  },
+];
+
+export function migrationsTableStatement(database: string): string {
+  return `CREATE TABLE IF NOT EXISTS ${tableRef(database, CLICKHOUSE_TABLES.migrations)} (
+    version UInt32,
+    name String,
+    applied_at DateTime
+  ) ENGINE = ReplacingMergeTree()
+  ORDER BY version`;
+}

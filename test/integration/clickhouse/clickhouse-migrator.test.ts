@@ -1,0 +1,78 @@
+import { CLICKHOUSE_MIGRATIONS, type ClickHouseMigration } from '../../../src/infrastructure/analytics/clickhouse-migrations.js';
+import { ClickHouseMigrator } from '../../../src/infrastructure/analytics/clickhouse-migrator.js';
+import { FixedClock, T0 } from '../../support/fixed-clock.js';
+import { countOf, openTestDatabase, select, type TestDatabase } from './clickhouse-fixture.js';
+
+describe('ClickHouseMigrator (ClickHouse 18.16)', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await openTestDatabase('migrator');
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  const migrator = () => new ClickHouseMigrator(db.client, db.database, db.logger, new FixedClock());
+
+  it('migrate on a missing database - creates it, the tables and records version 1', async () => {
+    const report = await migrator().migrate();
+
+    expect(report).toEqual({ applied: [1], current: 1 });
+    const tables = await select<{ name: string; engine: string; sorting_key: string }>(
+      db.client,
+      `SELECT name, engine, sorting_key FROM system.tables WHERE database = '${db.database}' ORDER BY name`,
+    );
+    expect(tables).toEqual([
+      { name: 'events', engine: 'ReplacingMergeTree', sorting_key: 'event_id' },
+      { name: 'schema_migrations', engine: 'ReplacingMergeTree', sorting_key: 'version' },
+      { name: 'tool_executions', engine: 'ReplacingMergeTree', sorting_key: 'tool, execution_id' },
+    ]);
+    const recorded = await select<{ version: number; name: string; applied_at: string }>(db.client, `SELECT version, name, applied_at FROM \`${db.database}\`.schema_migrations`);
+    expect(recorded).toEqual([{ version: 1, name: 'events and tool executions', applied_at: T0.toISOString().replace('T', ' ').slice(0, 19) }]);
+  });
+
+  it('migrate again, twice at once - applies nothing and records nothing new', async () => {
+    const reports = await Promise.all([migrator().migrate(), migrator().migrate()]);
+
+    expect(reports).toEqual([{ applied: [], current: 1 }, { applied: [], current: 1 }]);
+    expect(await countOf(db.client, `SELECT count() AS n FROM \`${db.database}\`.schema_migrations`)).toBe(1);
+    expect(await countOf(db.client, `SELECT count() AS n FROM system.tables WHERE database = '${db.database}'`)).toBe(3);
+  });
+
+  it('migrate with a new version - applies only that one, keeping the data already stored', async () => {
+    await db.client.insert({ table: `\`${db.database}\`.events`, values: [{ event_id: 'kept', type: 't' }], format: 'JSONEachRow' });
+    const extra: ClickHouseMigration = {
+      version: 2,
+      name: 'test table',
+      statements: (database) => [`CREATE TABLE IF NOT EXISTS \`${database}\`.extra (id String) ENGINE = MergeTree ORDER BY id`],
+    };
+    const withExtra = [...CLICKHOUSE_MIGRATIONS, extra];
+
+    const report = await new ClickHouseMigrator(db.client, db.database, db.logger, new FixedClock(), withExtra).migrate();
+
+    expect(report).toEqual({ applied: [2], current: 2 });
+    expect(await countOf(db.client, `SELECT count() AS n FROM system.tables WHERE database = '${db.database}' AND name = 'extra'`)).toBe(1);
+    expect(await countOf(db.client, `SELECT count() AS n FROM \`${db.database}\`.events WHERE event_id = 'kept'`)).toBe(1);
+    expect(db.logger.at('info').map((l) => l.fields.version)).toEqual([1, 2]);
+  });
+
+  it('migrate with a statement the server refuses - rejects naming the migration and the server error', async () => {
+    const broken: ClickHouseMigration = { version: 3, name: 'broken', statements: () => ['CREATE TABLE nonsense ('] };
+
+    const run = new ClickHouseMigrator(db.client, db.database, db.logger, new FixedClock(), [broken]).migrate();
+
+    await expect(run).rejects.toMatchObject({ name: 'AnalyticsError', code: 'analytics.migration_failed', message: expect.stringMatching(/at 3 \(broken\): .*Syntax error/) });
+    expect(await countOf(db.client, `SELECT count() AS n FROM \`${db.database}\`.schema_migrations WHERE version = 3`)).toBe(0);
+  });
+
+  it.each(['bad-name', '1abc', 'x; DROP DATABASE system', ''])('constructor with database %j - rejected before any SQL', (name) => {
+    expect(() => new ClickHouseMigrator(db.client, name, db.logger, new FixedClock())).toThrow(/invalid ClickHouse identifier/);
+  });
+
+  it('constructor with versions out of order - rejected', () => {
+    const m = (version: number): ClickHouseMigration => ({ version, name: `m${version}`, statements: () => [] });
+    expect(() => new ClickHouseMigrator(db.client, db.database, db.logger, new FixedClock(), [m(2), m(1)])).toThrow(/ascending/);
+  });
+});
