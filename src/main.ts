@@ -88,7 +88,8 @@ async function serveHttp(config: ResolvedConfig): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { reason, sessions: server.sessionCount });
-    await server.close(config.mcp.timeouts.shutdown_ms);
+    // Sessions in Postgres outlive this process: a restarted server or another replica serves them on.
+    await server.close(config.mcp.timeouts.shutdown_ms, config.persistence.driver === 'memory');
     await app.stop(config.mcp.timeouts.shutdown_ms);
     process.exit(0);
   };

@@ -219,7 +219,7 @@ describe('Streamable HTTP – POST answered as SSE (response_mode=sse)', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
     expect(response.headers.get('mcp-session-id')).toBe(sessionId);
-    expect(response.events).toEqual([expect.objectContaining({ event: 'message', id: expect.stringMatching(new RegExp(`^${sessionId}\\.\\d+_\\d+$`)) })]);
+    expect(response.events).toEqual([expect.objectContaining({ event: 'message', id: expect.stringMatching(new RegExp(`^${sessionId}\\.[0-9a-f]+_\\d+$`)) })]);
     expect(response.messages).toEqual([{ jsonrpc: '2.0', id: 'p1', result: {} }]);
   });
 

@@ -4,6 +4,7 @@ import type { ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { CloseSessionCommand } from '../../application/session/close-session.command.js';
 import { OpenSessionCommand } from '../../application/session/open-session.command.js';
 import { LogLevel } from '../../domain/session/log-level.js';
+import type { SessionSnapshot } from '../../domain/session/session.js';
 import type { TransportKind } from '../../domain/session/session-state.js';
 import { registerCatalogRoutes } from './catalog.routes.js';
 import { registerLifecycleRoutes } from './lifecycle.routes.js';
@@ -63,10 +64,38 @@ export class McpConnection implements SessionChannel {
     };
   }
 
+  /**
+   * Serves an existing session (created by another replica, or by this one before a restart) whose
+   * state lives in the shared repository: no new session, the SDK server is told what the client
+   * declared at initialize, and the negotiated protocol version carries over.
+   */
+  async adopt(transport: Transport, snapshot: SessionSnapshot): Promise<void> {
+    this.sessionId = snapshot.id;
+    this.clientLogLevel = LogLevel.of(snapshot.logLevel);
+    await this.server.connect(transport);
+    if (snapshot.protocolVersion !== undefined) {
+      const sdk = this.server as unknown as { _oninitialize(request: { params: unknown }): Promise<unknown> };
+      await sdk._oninitialize({
+        params: { protocolVersion: snapshot.protocolVersion, capabilities: snapshot.clientCapabilities ?? {}, clientInfo: snapshot.clientInfo ?? { name: 'unknown', version: '' } },
+      });
+      transport.setProtocolVersion?.(snapshot.protocolVersion);
+    }
+  }
+
   initializeSettled(): void {
     this.initializeSettledNow?.();
     this.initializeSettledNow = undefined;
     this.initializing = undefined;
+  }
+
+  /**
+   * Lets go of the session without ending it: its state lives in a shared repository and another
+   * process (a replica, or this server after a restart) will serve it.
+   */
+  detach(): void {
+    this.closed = true;
+    for (const stop of this.subscriptions.values()) stop();
+    this.subscriptions.clear();
   }
 
   /** Drives the Session to CLOSED once, whatever ended it. */

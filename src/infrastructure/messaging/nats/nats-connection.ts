@@ -133,7 +133,7 @@ export class NatsConnection {
       this.lastError = undefined;
       this.logger.info('nats connected', { server: this.server, name: this.options.name });
       this.setState('connected');
-      void this.watch(client);
+      this.watch(client);
     } catch (error) {
       this.failedAttempts += 1;
       this.lastError = describeNatsError(error);
@@ -155,10 +155,15 @@ export class NatsConnection {
     this.retryTimer.unref();
   }
 
-  private async watch(client: NatsClient): Promise<void> {
-    const closed = client.closed();
+  private watch(client: NatsClient): void {
+    void this.followStatus(client);
+    // The status iterator does not end when the client closes: closed() is the signal for that.
+    void client.closed().then((error) => this.onClosed(client, error));
+  }
+
+  private async followStatus(client: NatsClient): Promise<void> {
     for await (const status of client.status()) {
-      if (this.state === 'closed') break;
+      if (this.state === 'closed' || this.client !== client) break;
       switch (status.type) {
         case Events.Disconnect:
           this.lastError = 'disconnected';
@@ -182,11 +187,13 @@ export class NatsConnection {
           break;
       }
     }
-    const error = await closed;
-    if (this.state === 'closed' || this.client !== client) return;
-    // The client gave up (e.g. an authorization error): start over rather than stay down for good.
+  }
+
+  private onClosed(client: NatsClient, error: void | Error): void {
+    if (this.closedByUs() || this.client !== client) return;
+    // The client gave up (e.g. an authorization error) or was closed elsewhere: start over rather than stay down.
     this.client = undefined;
-    this.lastError = error ? describeNatsError(error) : 'connection closed by the client';
+    this.lastError = error ? describeNatsError(error) : 'connection closed';
     this.logger.error('nats connection closed unexpectedly; reconnecting', { server: this.server, error: this.lastError });
     this.setState('connecting');
     this.scheduleAttempt();

@@ -4,6 +4,8 @@ import type { EventStore } from '../../../application/ports/event-store.js';
 import type { Logger } from '../../../application/ports/logger.js';
 import { McpConnection } from '../../mcp/mcp-connection.js';
 import type { McpDependencies } from '../../mcp/session-channel.js';
+import { GetSessionQuery } from '../../../application/session/get-session.query.js';
+import type { SessionSnapshot } from '../../../domain/session/session.js';
 import { LegacySseSession } from './legacy-sse-session.js';
 import { StreamableHttpSession, type StreamableSessionOptions } from './streamable-http-session.js';
 
@@ -18,6 +20,8 @@ interface Entry {
 }
 
 export class TooManySessions extends Error {}
+
+const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Every live HTTP session: one SDK server and one transport each, never shared between clients.
@@ -42,7 +46,37 @@ export class HttpSessionRegistry {
     return this.sessions.size;
   }
 
-  streamable(id: string): StreamableHttpSession | undefined {
+  /**
+   * The session's transport here; or, when another replica (or this process before a restart)
+   * opened it and the shared repository still holds it open, a new transport that adopts it.
+   */
+  async streamable(id: string): Promise<StreamableHttpSession | undefined> {
+    const local = this.sessions.get(id)?.transport;
+    if (local) return local instanceof StreamableHttpSession ? local : undefined;
+    if (!SESSION_ID.test(id)) return undefined;
+    let snapshot: SessionSnapshot;
+    try {
+      snapshot = await this.deps.queries.execute(new GetSessionQuery(id));
+    } catch {
+      return undefined;
+    }
+    if ((snapshot.transport !== 'http' || (snapshot.state !== 'INITIALIZING' && snapshot.state !== 'READY')) || this.sessions.has(id)) {
+      return this.streamableLocal(id);
+    }
+    if (this.sessions.size >= this.options.maxSessions) return undefined;
+    const transport = new StreamableHttpSession(id, { ...this.options, eventStore: this.eventStore });
+    const connection = new McpConnection(this.deps, 'http');
+    this.sessions.set(id, { transport, connection });
+    connection.server.onclose = () => {
+      this.sessions.delete(id);
+      void connection.close('transport closed');
+    };
+    await connection.adopt(transport, snapshot);
+    this.logger.info('adopted a session opened elsewhere', { sessionId: id, state: snapshot.state });
+    return transport;
+  }
+
+  private streamableLocal(id: string): StreamableHttpSession | undefined {
     const transport = this.sessions.get(id)?.transport;
     return transport instanceof StreamableHttpSession ? transport : undefined;
   }
@@ -75,12 +109,25 @@ export class HttpSessionRegistry {
     return true;
   }
 
-  /** Stops admitting requests, lets the ones in flight finish (bounded), then closes every session. */
-  async closeAll(reason: string, drainMs: number): Promise<void> {
+  /**
+   * Stops admitting requests and lets the ones in flight finish (bounded). Then either ends every
+   * session, or (`endSessions: false`, when sessions live in a shared repository) only lets go of
+   * them, so the next process or another replica serves them on.
+   */
+  async closeAll(reason: string, drainMs: number, endSessions = true): Promise<void> {
     clearInterval(this.sweeper);
     const entries = [...this.sessions.keys()];
     await Promise.all(entries.map((id) => this.sessions.get(id)?.connection.gate.drain(drainMs)));
-    await Promise.all(entries.map((id) => this.close(id, reason)));
+    if (endSessions) {
+      await Promise.all(entries.map((id) => this.close(id, reason)));
+      return;
+    }
+    for (const id of entries) {
+      const entry = this.sessions.get(id);
+      this.sessions.delete(id);
+      entry?.connection.detach();
+      await entry?.transport.close();
+    }
   }
 
   private assertCapacity(): void {

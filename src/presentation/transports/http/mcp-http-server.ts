@@ -90,11 +90,14 @@ export class McpHttpServer {
     return this.registry.size;
   }
 
-  /** Stop accepting, answer what is in flight (bounded), close every session, then the sockets. */
-  async close(drainMs: number): Promise<void> {
+  /**
+   * Stop accepting, answer what is in flight (bounded), then end every session — or, when sessions
+   * live in shared storage (`endSessions: false`), leave them for the next process — then the sockets.
+   */
+  async close(drainMs: number, endSessions = true): Promise<void> {
     const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeIdleConnections();
-    await this.registry.closeAll('server shutdown', drainMs);
+    await this.registry.closeAll('server shutdown', drainMs, endSessions);
     this.http.closeAllConnections();
     await closed;
   }
@@ -141,20 +144,20 @@ export class McpHttpServer {
       }
       return session.handlePost(res, messages, batch, { requestInfo: { headers: req.headers } }, cors);
     }
-    const session = this.sessionFor(req, res, sessionId);
+    const session = await this.sessionFor(req, res, sessionId);
     if (!session) return;
     session.handlePost(res, messages, batch, { requestInfo: { headers: req.headers } }, cors);
   }
 
   private async get(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!accepts(req, 'text/event-stream')) return fail(res, 406, TRANSPORT_ERROR, 'Not Acceptable: the client must accept text/event-stream');
-    const session = this.sessionFor(req, res, header(req, 'mcp-session-id'));
+    const session = await this.sessionFor(req, res, header(req, 'mcp-session-id'));
     if (!session) return;
     await session.handleGet(res, header(req, 'last-event-id'), corsHeaders(req, this.guards));
   }
 
   private async delete(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const session = this.sessionFor(req, res, header(req, 'mcp-session-id'));
+    const session = await this.sessionFor(req, res, header(req, 'mcp-session-id'));
     if (!session) return;
     await this.registry.close(session.sessionId, 'deleted by the client');
     res.writeHead(200, corsHeaders(req, this.guards)).end();
@@ -219,12 +222,12 @@ export class McpHttpServer {
     return { messages, batch };
   }
 
-  private sessionFor(req: IncomingMessage, res: ServerResponse, sessionId: string | undefined) {
+  private async sessionFor(req: IncomingMessage, res: ServerResponse, sessionId: string | undefined) {
     if (sessionId === undefined) {
       fail(res, 400, TRANSPORT_ERROR, 'Bad Request: Mcp-Session-Id header is required (send initialize first to get one)');
       return undefined;
     }
-    const session = this.registry.streamable(sessionId);
+    const session = await this.registry.streamable(sessionId);
     if (!session) {
       fail(res, 404, TRANSPORT_ERROR, 'Session not found: it ended or never existed; start a new one with initialize');
       return undefined;

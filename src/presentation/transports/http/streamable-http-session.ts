@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
@@ -52,6 +53,7 @@ export class StreamableHttpSession implements Transport {
   /** The last GET stream: events keep going to the store while it is disconnected, for Last-Event-ID. */
   private standaloneStreamId?: string;
   private streams = 0;
+  private readonly instance = randomBytes(3).toString('hex');
   private closed = false;
 
   private readonly headers: Readonly<Record<string, string>>;
@@ -293,8 +295,9 @@ export class StreamableHttpSession implements Transport {
     }
   }
 
+  /** `<session>.<instance><n>`: another replica serving the same session never reuses our stream ids. */
   private nextStreamId(): string {
     this.streams += 1;
-    return `${this.sessionId}.${this.streams}`;
+    return `${this.sessionId}.${this.instance}${this.streams}`;
   }
 }
