@@ -8,6 +8,7 @@ import { InitializeSessionCommand } from '../../src/application/session/initiali
 import { MarkSessionReadyCommand } from '../../src/application/session/mark-session-ready.command.js';
 import { OpenSessionCommand } from '../../src/application/session/open-session.command.js';
 import { ToolRegistry } from '../../src/application/tools/tool-registry.js';
+import type { ToolResultCache } from '../../src/application/tools/tool-result-cache.js';
 import type { DomainEvent } from '../../src/domain/shared/domain-event.js';
 import type { EventMetaSource } from '../../src/domain/shared/event-meta-source.js';
 import { EmbeddedHealthCheck, InMemoryOutboxHealthCheck } from '../../src/infrastructure/health/embedded-health-checks.js';
@@ -27,6 +28,7 @@ export interface TestAppOptions {
   readonly resourceProviders?: (queries: QueryBus) => ResourceProvider[];
   readonly outboxCapacity?: number;
   readonly closedSessionRetention?: number;
+  readonly toolResults?: ToolResultCache;
 }
 
 /**
@@ -60,6 +62,7 @@ export function createTestApp(options: TestAppOptions = {}) {
       settings,
       logger,
       healthCheckTimeoutMs: options.healthCheckTimeoutMs,
+      toolResults: options.toolResults,
     },
     (q) => new ResourceCatalog(options.resourceProviders?.(q) ?? [new ServerResources({ server: { name: 'tfo-mcp-test' } }, q)]),
   );
