@@ -34,6 +34,8 @@ function configFor(command: Extract<CliCommand, { configPath?: string }>): Resol
 
 /** CLI output (help, config print) goes to the stream main hands in; the server itself never writes there. */
 async function serveStdio(config: ResolvedConfig, output: Writable): Promise<void> {
+  // Our code never writes to stdout, but a dependency might (nats.js does on rare error paths).
+  for (const method of ['log', 'info', 'debug', 'dir', 'table'] as const) console[method] = console.error.bind(console);
   const logger = new WinstonLogger(createWinston(config.logging));
   const app = buildApplication(config, logger);
   await app.start();

@@ -1,5 +1,5 @@
 import type { DomainEvent } from '../../domain/shared/domain-event.js';
-import type { EventPublisher } from '../ports/event-publisher.js';
+import { isTransientPublishFailure, type EventPublisher } from '../ports/event-publisher.js';
 
 /**
  * One outbox, several destinations (NATS for subscribers, the ClickHouse projection, in-process
@@ -15,7 +15,9 @@ export class CompositeEventPublisher implements EventPublisher {
     const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failures.length > 0) {
       const reasons = failures.map((f) => (f.reason instanceof Error ? f.reason.message : String(f.reason)));
-      throw new Error(`${failures.length} of ${this.destinations.length} event destinations failed: ${reasons.join('; ')}`);
+      const error = new Error(`${failures.length} of ${this.destinations.length} event destinations failed: ${reasons.join('; ')}`);
+      // Transient only if every failure was: one real rejection is enough to count toward parking.
+      throw Object.assign(error, { transient: failures.every((f) => isTransientPublishFailure(f.reason)) });
     }
   }
 }

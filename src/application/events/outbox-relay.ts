@@ -1,4 +1,4 @@
-import type { EventPublisher } from '../ports/event-publisher.js';
+import { isTransientPublishFailure, type EventPublisher } from '../ports/event-publisher.js';
 import type { Logger } from '../ports/logger.js';
 import type { Outbox } from '../ports/outbox.js';
 
@@ -96,8 +96,10 @@ export class OutboxRelay {
     } catch (error) {
       this.failures += 1;
       const message = error instanceof Error ? error.message : String(error);
-      await this.outbox.release(ids, message, this.options.maxAttempts);
-      this.logger.warn('event publish failed; will retry', { events: ids.length, attempt: this.failures, error: message });
+      const transient = isTransientPublishFailure(error);
+      // An outage is retried for as long as it lasts; only rejections count toward parking.
+      await this.outbox.release(ids, message, transient ? Number.MAX_SAFE_INTEGER : this.options.maxAttempts);
+      this.logger.warn('event publish failed; will retry', { events: ids.length, attempt: this.failures, transient, error: message });
       this.scheduleRetry();
       return false;
     }

@@ -9,6 +9,9 @@ export type AnalyticsErrorCode =
  * credentials; the MCP edge answers clients with a generic error for it.
  */
 export class AnalyticsError extends Error {
+  /** Rows that cannot be projected are skipped, so a failed write means ClickHouse could not take it now. */
+  readonly transient: boolean;
+
   constructor(
     readonly code: AnalyticsErrorCode,
     message: string,
@@ -16,6 +19,7 @@ export class AnalyticsError extends Error {
   ) {
     super(message, options);
     this.name = 'AnalyticsError';
+    this.transient = code === 'analytics.write_failed';
   }
 }
 

@@ -171,3 +171,44 @@ describe('OutboxRelay', () => {
     expect(await s.outbox.pending()).toBe(1);
   });
 });
+
+describe('OutboxRelay – destination outages', () => {
+  it('a destination unreachable for more attempts than maxAttempts (transient failures) – nothing parked; all delivered once it is back', async () => {
+    const logger = new RecordingLogger();
+    const outbox = new InMemoryOutbox(1000, logger);
+    const sink = new InMemoryEventPublisher(100);
+    let outage = 8;
+    const flaky: EventPublisher = {
+      async publish(events) {
+        if (outage > 0) {
+          outage -= 1;
+          throw Object.assign(new Error('broker unreachable'), { transient: true });
+        }
+        await sink.publish(events);
+      },
+    };
+    const relay = new OutboxRelay(outbox, flaky, logger, { batchSize: 100, maxAttempts: 3, baseBackoffMs: 1, maxBackoffMs: 5 });
+    relay.start();
+    await outbox.append(testEvents(4));
+    await waitFor(() => sink.recent().length === 4, 'all four events delivered after the outage');
+    expect(outbox.parkedCount()).toBe(0);
+    expect(outage).toBe(0);
+    await relay.stop(100);
+  });
+
+  it('a destination that rejects (not transient) – parked after maxAttempts, loudly', async () => {
+    const logger = new RecordingLogger();
+    const outbox = new InMemoryOutbox(1000, logger);
+    const rejecting: EventPublisher = {
+      async publish() {
+        throw new Error('message rejected: too large');
+      },
+    };
+    const relay = new OutboxRelay(outbox, rejecting, logger, { batchSize: 100, maxAttempts: 3, baseBackoffMs: 1, maxBackoffMs: 5 });
+    relay.start();
+    await outbox.append(testEvents(2));
+    await waitFor(() => outbox.parkedCount() === 2, 'both events parked');
+    expect(logger.lines.some((l) => l.level === 'error' && /parked/.test(l.message))).toBe(true);
+    await relay.stop(100);
+  });
+});

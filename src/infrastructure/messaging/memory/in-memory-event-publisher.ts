@@ -8,12 +8,20 @@ export class InMemoryEventPublisher implements EventPublisher {
   private readonly ring: DomainEvent[] = [];
   private next = 0;
   private readonly listeners = new Set<EventListener>();
+  /** Recent event ids: a batch the relay retries is delivered once, as JetStream's dedupe does. */
+  private readonly seen = new Set<string>();
+  private readonly seenOrder: string[] = [];
   published = 0;
 
-  constructor(private readonly retention: number) {}
+  constructor(
+    private readonly retention: number,
+    private readonly dedupeWindow = 10_000,
+  ) {}
 
   async publish(events: readonly DomainEvent[]): Promise<void> {
     for (const event of events) {
+      if (this.seen.has(event.id)) continue;
+      this.remember(event.id);
       this.published += 1;
       if (this.retention > 0) {
         this.ring[this.next] = event;
@@ -21,6 +29,12 @@ export class InMemoryEventPublisher implements EventPublisher {
       }
       for (const listener of this.listeners) listener(event);
     }
+  }
+
+  private remember(id: string): void {
+    this.seen.add(id);
+    this.seenOrder.push(id);
+    if (this.seenOrder.length > this.dedupeWindow) this.seen.delete(this.seenOrder.shift() as string);
   }
 
   subscribe(listener: EventListener): () => void {

@@ -5,6 +5,9 @@
 export type NatsErrorCode = 'nats.unavailable' | 'nats.stream_setup' | 'nats.publish_failed' | 'nats.invalid_event';
 
 export class NatsAdapterError extends Error {
+  /** An outage or a timeout: the relay keeps retrying instead of parking (see isTransientPublishFailure). */
+  readonly transient: boolean;
+
   constructor(
     readonly code: NatsErrorCode,
     message: string,
@@ -12,6 +15,7 @@ export class NatsAdapterError extends Error {
   ) {
     super(message, options);
     this.name = 'NatsAdapterError';
+    this.transient = code === 'nats.unavailable' || code === 'nats.publish_failed';
   }
 }
 
