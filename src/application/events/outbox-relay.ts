@@ -2,6 +2,9 @@ import { isTransientPublishFailure, type EventPublisher } from '../ports/event-p
 import type { Logger } from '../ports/logger.js';
 import type { Outbox } from '../ports/outbox.js';
 
+/** An attempt limit no outage reaches (and that fits a SQL integer column). */
+const NEVER_PARK = 2_147_483_647;
+
 export interface OutboxRelayOptions {
   readonly batchSize: number;
   readonly maxAttempts: number;
@@ -98,7 +101,7 @@ export class OutboxRelay {
       const message = error instanceof Error ? error.message : String(error);
       const transient = isTransientPublishFailure(error);
       // An outage is retried for as long as it lasts; only rejections count toward parking.
-      await this.outbox.release(ids, message, transient ? Number.MAX_SAFE_INTEGER : this.options.maxAttempts);
+      await this.outbox.release(ids, message, transient ? NEVER_PARK : this.options.maxAttempts);
       this.logger.warn('event publish failed; will retry', { events: ids.length, attempt: this.failures, transient, error: message });
       this.scheduleRetry();
       return false;

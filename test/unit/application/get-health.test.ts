@@ -1,8 +1,8 @@
-import { GetHealthQuery } from '../../../src/application/health/get-health.query.js';
+import { GetHealthHandler, GetHealthQuery } from '../../../src/application/health/get-health.query.js';
 import type { ComponentHealth, HealthCheck } from '../../../src/application/ports/health.js';
 import { EmbeddedHealthCheck, InMemoryOutboxHealthCheck } from '../../../src/infrastructure/health/embedded-health-checks.js';
-import { testEvent } from '../../support/builders.js';
-import { T0 } from '../../support/fixed-clock.js';
+import { serverSettings, testEvent } from '../../support/builders.js';
+import { FixedClock, T0 } from '../../support/fixed-clock.js';
 import { createTestApp } from '../../support/test-app.js';
 
 /** A dependency that never answers (a hung socket): no adapter can be made to hang on demand. */
@@ -95,5 +95,25 @@ describe('GetHealth', () => {
   it('no checks at all - up', async () => {
     const app = createTestApp({ healthChecks: () => [] });
     await expect(app.queries.execute(new GetHealthQuery())).resolves.toMatchObject({ status: 'up', components: [] });
+  });
+});
+
+describe('GetHealth – the session store itself is down', () => {
+  it('countByState rejects – the report still comes back: sessions null, status from the components', async () => {
+    const failingStore = {
+      get: async () => {
+        throw new Error('ECONNREFUSED');
+      },
+      save: async () => undefined,
+      countByState: async () => {
+        throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+      },
+    };
+    const down: HealthCheck = { name: 'postgres', check: async () => ({ name: 'postgres', status: 'down', detail: 'no connection' }) };
+    const handler = new GetHealthHandler(failingStore, [down], serverSettings(), new FixedClock());
+    const report = await handler.execute();
+    expect(report.sessions).toBeNull();
+    expect(report.status).toBe('down');
+    expect(report.components).toEqual([{ name: 'postgres', status: 'down', detail: 'no connection' }]);
   });
 });

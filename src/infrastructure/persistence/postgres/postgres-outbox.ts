@@ -85,7 +85,8 @@ export class PostgresOutbox implements Outbox {
              parked_at = CASE WHEN attempts + 1 >= $3 THEN now() END
        WHERE event_id = ANY($1::text[]) AND published_at IS NULL AND parked_at IS NULL AND claimed_until IS NOT NULL
        RETURNING event_id, parked_at IS NOT NULL AS parked`,
-      [ids.map(withoutNul), withoutNul(error).slice(0, MAX_ERROR_LENGTH), maxAttempts],
+      // attempts is an integer column: "never park" arrives as a huge number and is clamped to int4.
+      [ids.map(withoutNul), withoutNul(error).slice(0, MAX_ERROR_LENGTH), Math.min(Math.max(1, Math.floor(maxAttempts)), 2_147_483_647)],
     );
     const parkedSet = new Set(rows.filter((row) => row.parked).map((row) => row.event_id));
     const parked = ids.filter((id) => parkedSet.has(withoutNul(id)));

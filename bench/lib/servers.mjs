@@ -1,0 +1,51 @@
+import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
+
+export const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
+export const REPO_DIR = fileURLToPath(new URL('../..', import.meta.url));
+const TFO_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+const serverScript = (name) => fileURLToPath(new URL(`../servers/${name}`, import.meta.url));
+
+/** tfo-mcp logs at warn so that logging does not dominate; its cwd is bench/ (no tfo-mcp.yaml: defaults). */
+const TFO_ENV = { TELEMETRYFLOW_MCP_LOGGING__LEVEL: 'warn' };
+
+/**
+ * How to start each server on each transport. `nodeArgs` go before the script (e.g. --cpu-prof).
+ * HTTP servers get their port through the environment and answer on /mcp.
+ */
+export const SERVERS = {
+  tfo: {
+    label: 'tfo-mcp',
+    stdio: (nodeArgs = []) => ({ command: process.execPath, args: [...nodeArgs, TFO_MAIN], env: TFO_ENV, cwd: BENCH_DIR }),
+    http: (port, nodeArgs = []) => ({
+      command: process.execPath,
+      args: [...nodeArgs, TFO_MAIN, '--transport', 'http'],
+      env: { ...TFO_ENV, TELEMETRYFLOW_MCP_SERVER__HTTP__PORT: String(port) },
+      cwd: BENCH_DIR,
+    }),
+    check: () => (existsSync(TFO_MAIN) ? undefined : `${TFO_MAIN} is missing: run \`npx tsc -p tsconfig.json\` first`),
+  },
+  sdk: {
+    label: 'bare SDK',
+    stdio: (nodeArgs = []) => ({ command: process.execPath, args: [...nodeArgs, serverScript('sdk-stdio.mjs')], env: {}, cwd: BENCH_DIR }),
+    http: (port, nodeArgs = [], options = {}) => ({
+      command: process.execPath,
+      args: [...nodeArgs, serverScript('sdk-http.mjs')],
+      env: { BENCH_PORT: String(port), ...(options.sdkJson ? { BENCH_SDK_JSON: '1' } : {}) },
+      cwd: BENCH_DIR,
+    }),
+    check: checkBenchDeps,
+  },
+  fastmcp: {
+    label: 'fastmcp',
+    stdio: (nodeArgs = []) => ({ command: process.execPath, args: [...nodeArgs, serverScript('fastmcp-stdio.mjs')], env: {}, cwd: BENCH_DIR }),
+    http: (port, nodeArgs = []) => ({ command: process.execPath, args: [...nodeArgs, serverScript('fastmcp-http.mjs')], env: { BENCH_PORT: String(port) }, cwd: BENCH_DIR }),
+    check: checkBenchDeps,
+  },
+};
+
+function checkBenchDeps() {
+  const needed = ['@modelcontextprotocol/sdk', 'fastmcp', 'zod'];
+  const missing = needed.filter((name) => !existsSync(fileURLToPath(new URL(`../node_modules/${name}/package.json`, import.meta.url))));
+  return missing.length === 0 ? undefined : `bench dependencies missing (${missing.join(', ')}): run \`npm install --prefix bench\``;
+}

@@ -1,0 +1,16 @@
+// Baseline: fastmcp (4.x) with the same echo tool, on its HTTP streaming transport (stateful, defaults).
+import { FastMCP } from 'fastmcp';
+import { z } from 'zod';
+import { ECHO_ANNOTATIONS, ECHO_DESCRIPTION, ECHO_NAME, echoInputShape, echoOutputShape, echoResult, quietLogger } from './echo-tool.mjs';
+
+const server = new FastMCP({ name: 'fastmcp-baseline', version: '1.0.0', logger: quietLogger });
+server.addTool({
+  name: ECHO_NAME,
+  description: ECHO_DESCRIPTION,
+  annotations: ECHO_ANNOTATIONS,
+  parameters: z.object(echoInputShape),
+  outputSchema: z.object(echoOutputShape),
+  execute: async ({ message }) => echoResult(message),
+});
+await server.start({ transportType: 'httpStream', httpStream: { host: '127.0.0.1', port: Number(process.env.BENCH_PORT), endpoint: '/mcp' } });
+process.on('SIGTERM', () => process.exit(0));
