@@ -171,7 +171,7 @@ function bindUseCases(
     },
     (q) =>
       new ResourceCatalog([
-        new ServerResources(redactConfig(config) as Record<string, unknown>, q),
+        new ServerResources(redactConfig(config) as Record<string, unknown>, q, undefined, usage),
         new FileResources(workspace, config.security.max_file_bytes),
         ...(usage ? [new AnalyticsResources(usage, c.get(T.Clock))] : []),
         ...(config.mcp.fixtures.conformance ? [new ConformanceResources()] : []),

@@ -13,7 +13,7 @@ import { InMemoryEventPublisher, NullEventPublisher } from '../infrastructure/me
 import { NatsConnection } from '../infrastructure/messaging/nats/nats-connection.js';
 import { NatsEventPublisher } from '../infrastructure/messaging/nats/nats-event-publisher.js';
 import { NatsHealthCheck } from '../infrastructure/messaging/nats/nats-health-check.js';
-import type { StreamOptions } from '../infrastructure/messaging/nats/stream-setup.js';
+import { ensureStream, type StreamOptions } from '../infrastructure/messaging/nats/stream-setup.js';
 import type { Wired } from './wiring.js';
 
 export interface Events {
@@ -53,7 +53,17 @@ export function wireEvents(config: ResolvedConfig, logger: Logger): Wired<Events
       return {
         adapters: { publisher },
         healthChecks: [new NatsHealthCheck(connection, nats.stream)],
-        start: async () => connection.start(),
+        start: async () => {
+          connection.start();
+          // Create or update the stream now; if NATS is not up yet the publisher does it before its
+          // first publish. A stream the configuration cannot produce stops start-up.
+          try {
+            await ensureStream(await connection.jetstreamManager(3_000), natsStreamOptions(config));
+          } catch (error) {
+            if ((error as { code?: string }).code !== 'nats.unavailable') throw error;
+            logger.warn('NATS not reachable at start-up; the stream will be set up before the first publish', { stream: nats.stream });
+          }
+        },
         close: async () => connection.close(),
       };
     }

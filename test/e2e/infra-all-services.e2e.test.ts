@@ -67,6 +67,7 @@ let stdioStdout: { problems: string[] };
 let httpCalls: Calls & { echoAgain: CallToolResult };
 let httpSessionId: string;
 let cacheKeysAfterCalls: string[];
+let statusText = '';
 let usageText: string;
 let readyDuringSession: HealthAnswer;
 
@@ -141,6 +142,8 @@ beforeAll(async () => {
     );
     const usage = await client.client.readResource({ uri: 'analytics://tool-usage' });
     usageText = usage.contents.map((c) => ('text' in c ? c.text : '')).join('');
+    const status = await client.client.readResource({ uri: 'status://health' });
+    statusText = status.contents.map((c) => ('text' in c ? c.text : '')).join('');
 
     await client.transport.terminateSession(); // DELETE /mcp: the session closes
   } finally {
@@ -267,6 +270,16 @@ describe('tfo-mcp on Postgres + NATS + Redis + ClickHouse', () => {
     expect(counts).toEqual(countsOf(executions));
     const executionIds = await ch.select<{ execution_id: string }>(`SELECT execution_id FROM ${ch.name}.tool_executions FINAL`);
     expect(executionIds.map((r) => r.execution_id).sort()).toEqual(executions.map((e) => e.id).sort());
+  });
+
+  it('status://health – with analytics configured – includes the tool usage of the last hour, busiest first', () => {
+    const body = JSON.parse(statusText) as { toolUsage: { windowSeconds: number; tools: { tool: string; calls: number }[] } };
+    expect(body.toolUsage.windowSeconds).toBe(3600);
+    expect(body.toolUsage.tools.map((t) => [t.tool, t.calls])).toEqual([
+      ['read_file', 4],
+      ['echo', 3],
+      ['list_directory', 2],
+    ]);
   });
 
   it('analytics://tool-usage – read through the MCP client – reports the calls and errors per tool', () => {

@@ -1,5 +1,6 @@
 import type { QueryBus } from '../../../application/bus/message-bus.js';
 import { GetHealthQuery } from '../../../application/health/get-health.query.js';
+import type { ToolUsageReader } from '../../../application/ports/analytics.js';
 import type { ResourceContents, ResourceProvider } from '../../../application/resources/resource-catalog.js';
 import type { Resource } from '../../../domain/resource/resource.js';
 
@@ -26,6 +27,7 @@ export class ServerResources implements ResourceProvider {
     private readonly redactedConfig: Readonly<Record<string, unknown>>,
     private readonly queries: QueryBus,
     private readonly healthPollMs = 5000,
+    private readonly usage?: ToolUsageReader,
   ) {}
 
   resources(): readonly Resource[] {
@@ -56,6 +58,17 @@ export class ServerResources implements ResourceProvider {
     return () => clearInterval(timer);
   }
 
+  /** With analytics configured, the busiest tools of the last hour; null when analytics cannot answer. */
+  private async toolUsage(): Promise<{ toolUsage?: unknown }> {
+    if (!this.usage) return {};
+    try {
+      const rows = await this.usage.toolUsage({ sinceSeconds: 3600 });
+      return { toolUsage: { windowSeconds: 3600, tools: [...rows].sort((a, b) => b.calls - a.calls).slice(0, 10) } };
+    } catch {
+      return { toolUsage: null };
+    }
+  }
+
   private async fingerprint(): Promise<string> {
     const report = await this.queries.execute(new GetHealthQuery());
     return JSON.stringify([report.status, report.sessions, report.components]);
@@ -63,7 +76,7 @@ export class ServerResources implements ResourceProvider {
 
   async read(uri: string): Promise<ResourceContents[] | undefined> {
     if (uri === 'config://server') return [json(uri, this.redactedConfig)];
-    if (uri === 'status://health') return [json(uri, await this.queries.execute(new GetHealthQuery()))];
+    if (uri === 'status://health') return [json(uri, { ...(await this.queries.execute(new GetHealthQuery())), ...(await this.toolUsage()) })];
     return undefined;
   }
 }
