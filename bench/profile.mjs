@@ -106,6 +106,30 @@ function packageOf(url, name) {
   return path;
 }
 
+/** Coarse areas that line up across servers, so two profiles can be compared per call. */
+function areaOf(callFrame) {
+  const { url, functionName: f } = callFrame;
+  if (f === '(garbage collector)') return 'garbage collection';
+  if (f === '(idle)') return '(idle)';
+  if (f === 'writeUtf8String' || f === 'writev' || f === 'writeBuffer') return 'write syscalls (stdout pipe / socket)';
+  if (url.includes('abort_controller') || url.includes('event_target')) return 'AbortController / EventTarget';
+  if (
+    url.includes('/dist/presentation/transports') || url.includes('esm/shared/stdio') || url.includes('esm/server/stdio') ||
+    url.includes('esm/server/streamableHttp') || url.includes('esm/server/webStandard') || url.includes('@hono/') ||
+    url.includes('bench/servers/sdk-http') || url.includes('mcp-proxy') || f === 'parse' || f === 'stringify'
+  ) return 'transport framing (JSON, routing, answer writing)';
+  if (url.startsWith('node:_http') || url.includes('internal/streams') || url.includes('stream_base') || url === 'node:net' ||
+    url === 'node:events' || url.includes('webstreams') || url.includes('deps/undici') || url.includes('js_transferable') ||
+    url.includes('internal/encoding') || url.includes('buffer')) return 'node http / streams / events';
+  if (url.includes('/dist/domain') || url.includes('/dist/application') || url.includes('/dist/infrastructure') ||
+    url.includes('/dist/container') || url.includes('internal/crypto')) return 'tfo use case + domain + events (bus, ToolExecution, outbox, relay, publisher, ids, clock)';
+  if (url.includes('/dist/presentation/mcp')) return 'tfo MCP routing (route, gate, tool context, tool)';
+  if (url.includes('/zod/')) return 'zod';
+  if (url.includes('@modelcontextprotocol/sdk') || url.includes('/fastmcp/')) return 'SDK / framework protocol + server';
+  if (url.includes('timers')) return 'timers';
+  return 'other (microtasks, native glue, program)';
+}
+
 function summarize(profile, [from, to], calls) {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map();
@@ -121,8 +145,11 @@ function summarize(profile, [from, to], calls) {
   }
   const byFunction = new Map();
   const byPackage = new Map();
+  const byArea = new Map();
   for (const [id, us] of self) {
     const { functionName, url, lineNumber } = nodes.get(id).callFrame;
+    const area = areaOf(nodes.get(id).callFrame);
+    byArea.set(area, (byArea.get(area) ?? 0) + us);
     const name = functionName || '(anonymous)';
     const short = url ? `${url.replace(/^file:\/\//, '').replace(REPO_DIR, '').replace(/.*\/node_modules\//, '')}:${lineNumber + 1}` : '';
     const key = `${name} ${short}`;
@@ -134,6 +161,8 @@ function summarize(profile, [from, to], calls) {
   const lines = [];
   const row = (us, label) => `${(us / calls).toFixed(2).padStart(9)} µs/call  ${((us / busy) * 100).toFixed(1).padStart(5)} %  ${label}`;
   lines.push(`sampled ${(total / 1e6).toFixed(2)} s in the window, busy (not idle) ${(busy / 1e6).toFixed(2)} s = ${(busy / calls).toFixed(2)} µs/call over ${calls} calls`);
+  lines.push('', 'self time by area (percent of busy):');
+  for (const [area, us] of [...byArea].sort((a, b) => b[1] - a[1])) if (area !== '(idle)') lines.push(row(us, area));
   lines.push('', 'self time by package / area (percent of busy):');
   for (const [pkg, us] of [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, 25)) if (pkg !== '(idle)') lines.push(row(us, pkg));
   lines.push('', `top ${top} functions by self time:`);

@@ -41,6 +41,18 @@ async function startStdio(key, options) {
   }
 }
 
+/**
+ * A request that failed because the server died (socket hang up, EPIPE) is reported as the
+ * server's exit, with its stderr: give the exit a moment to be seen before stopping it.
+ */
+async function explained(handle, error) {
+  if (!handle.exited) await sleep(250);
+  if (handle.exited && !handle.stopping) {
+    return new Error(`server exited unexpectedly (code ${handle.exit.code}, signal ${handle.exit.signal}) — ${error.message}\n${handle.stderrTail.slice(-1500)}`);
+  }
+  return error;
+}
+
 /** Stops a server we started and fails if it had already died or failed a request. */
 async function finish(handle, client) {
   const crashed = handle.exited && !handle.stopping;
@@ -74,6 +86,8 @@ export async function stdioSuite(key, options) {
     await sleep(options.settleMs);
     const rssAfterKb = rssKb(handle.pid);
     return { coldStartMs, rssIdleKb, rssAfterKb, serial, pipelined };
+  } catch (error) {
+    throw await explained(handle, error);
   } finally {
     await finish(handle, client);
   }
@@ -130,6 +144,8 @@ export async function httpSuite(key, options) {
     await sleep(options.settleMs);
     const rssAfterKb = rssKb(server.handle.pid);
     return { rssIdleKb, rssAfterKb, answers: sse ? 'sse' : 'json', levels };
+  } catch (error) {
+    throw await explained(server.handle, error);
   } finally {
     await server.stop();
   }
@@ -162,6 +178,8 @@ export async function heldSuite(key, options) {
       rssAfterKb,
       kbPerSession: (rssAfterKb - rssBeforeKb) / options.held,
     };
+  } catch (error) {
+    throw await explained(server.handle, error);
   } finally {
     await server.stop();
   }
@@ -201,6 +219,8 @@ export async function soakSuite(key, options, seconds, log) {
       slopeKbPerMin: slope(steady.map((s) => [s.t / 60, s.rssKb])),
       samples,
     };
+  } catch (error) {
+    throw await explained(server.handle, error);
   } finally {
     await server.stop();
   }
