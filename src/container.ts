@@ -56,7 +56,7 @@ export interface Application {
  * The only composition root: every port is bound to the adapter the config selects (one
  * exhaustive switch per port), and nothing else in the code base reads config or the container.
  */
-export function buildApplication(config: ResolvedConfig, logger: Logger): Application {
+export async function buildApplication(config: ResolvedConfig, logger: Logger): Promise<Application> {
   const c = new Container({ defaultScope: 'Singleton' });
   const settings: ServerSettings = {
     name: config.server.name,
@@ -78,10 +78,12 @@ export function buildApplication(config: ResolvedConfig, logger: Logger): Applic
   c.bind(TOKENS.EventMeta).toConstantValue(meta);
 
   // One wiring per technology family; each says how it starts and how it closes.
-  const persistence = wirePersistence(config, logger, meta);
-  const events = wireEvents(config, logger);
-  const analytics = wireAnalytics(config, logger, clock);
-  const shared = wireSharedState(config, logger, clock);
+  const [persistence, events, analytics, shared] = await Promise.all([
+    wirePersistence(config, logger, meta),
+    wireEvents(config, logger),
+    wireAnalytics(config, logger, clock),
+    wireSharedState(config, logger, clock),
+  ]);
   const wired: Wired<unknown>[] = [persistence, shared, analytics, events];
 
   c.bind(TOKENS.Outbox).toConstantValue(persistence.adapters.outbox);

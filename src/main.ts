@@ -10,7 +10,6 @@ import { createWinston, WinstonLogger } from './infrastructure/logging/winston-l
 import { parseCli, USAGE, UsageError, type CliCommand } from './presentation/cli/cli-arguments.js';
 import { McpConnection } from './presentation/mcp/mcp-connection.js';
 import { migratePostgres } from './composition/persistence.wiring.js';
-import { tailEvents } from './infrastructure/messaging/nats/events-tail.js';
 import { StdioServerTransport } from './presentation/transports/stdio.js';
 import { McpHttpServer } from './presentation/transports/http/mcp-http-server.js';
 import { isLoopbackHost } from './infrastructure/config/config-loader.js';
@@ -37,7 +36,7 @@ async function serveStdio(config: ResolvedConfig, output: Writable): Promise<voi
   // Our code never writes to stdout, but a dependency might (nats.js does on rare error paths).
   for (const method of ['log', 'info', 'debug', 'dir', 'table'] as const) console[method] = console.error.bind(console);
   const logger = new WinstonLogger(createWinston(config.logging));
-  const app = buildApplication(config, logger);
+  const app = await buildApplication(config, logger);
   await app.start();
 
   let stopping = false;
@@ -67,7 +66,7 @@ async function serveStdio(config: ResolvedConfig, output: Writable): Promise<voi
 
 async function serveHttp(config: ResolvedConfig): Promise<void> {
   const logger = new WinstonLogger(createWinston(config.logging));
-  const app = buildApplication(config, logger);
+  const app = await buildApplication(config, logger);
   await app.start();
   const http = config.server.http;
   const server = new McpHttpServer(app.mcp, app.eventStore, {
@@ -137,6 +136,7 @@ async function main(argv: readonly string[], output: Writable): Promise<void> {
     case 'events-tail': {
       const config = configFor(command);
       if (config.events.driver !== 'nats') fail('events tail: events.driver is not nats; there is no stream to tail', 2);
+      const { tailEvents } = await import('./infrastructure/messaging/nats/events-tail.js');
       const stop = new AbortController();
       process.on('SIGINT', () => stop.abort());
       process.on('SIGTERM', () => stop.abort());

@@ -3,13 +3,9 @@ import type { Clock } from '../application/ports/clock.js';
 import type { EventStore } from '../application/ports/event-store.js';
 import type { Logger } from '../application/ports/logger.js';
 import { InMemoryCache } from '../infrastructure/cache/in-memory-cache.js';
-import { RedisCache } from '../infrastructure/cache/redis-cache.js';
-import { createRedisConnection } from '../infrastructure/cache/redis-connection.js';
-import { RedisHealthCheck } from '../infrastructure/cache/redis-health-check.js';
 import type { ResolvedConfig } from '../infrastructure/config/config.schema.js';
 import { EmbeddedHealthCheck } from '../infrastructure/health/embedded-health-checks.js';
 import { InMemoryEventStore } from '../infrastructure/messaging/memory/in-memory-event-store.js';
-import { RedisEventStore } from '../infrastructure/messaging/redis/redis-event-store.js';
 import type { Wired } from './wiring.js';
 
 export interface SharedState {
@@ -18,7 +14,7 @@ export interface SharedState {
   readonly eventStore: EventStore;
 }
 
-export function wireSharedState(config: ResolvedConfig, logger: Logger, clock: Clock): Wired<SharedState> {
+export async function wireSharedState(config: ResolvedConfig, logger: Logger, clock: Clock): Promise<Wired<SharedState>> {
   const retention = config.server.http.event_retention;
   const limits = { maxEntries: config.cache.max_entries, maxValueBytes: config.cache.max_value_bytes };
   switch (config.cache.driver) {
@@ -28,6 +24,13 @@ export function wireSharedState(config: ResolvedConfig, logger: Logger, clock: C
         healthChecks: [new EmbeddedHealthCheck('cache', 'memory')],
       };
     case 'redis': {
+      // ioredis costs ~55 ms to load: only when configured.
+      const [{ RedisCache }, { createRedisConnection }, { RedisHealthCheck }, { RedisEventStore }] = await Promise.all([
+        import('../infrastructure/cache/redis-cache.js'),
+        import('../infrastructure/cache/redis-connection.js'),
+        import('../infrastructure/cache/redis-health-check.js'),
+        import('../infrastructure/messaging/redis/redis-event-store.js'),
+      ]);
       const redis = config.cache.redis;
       const connection = createRedisConnection({ url: redis.url, connectTimeoutMs: redis.connect_timeout_ms, keyPrefix: redis.key_prefix }, logger);
       return {

@@ -2,18 +2,10 @@ import type { Clock } from '../application/ports/clock.js';
 import type { EventPublisher } from '../application/ports/event-publisher.js';
 import type { Logger } from '../application/ports/logger.js';
 import type { ToolUsageReader } from '../application/ports/analytics.js';
-import { ClickHouseToolUsageReader } from '../infrastructure/analytics/clickhouse-analytics.js';
-import { createClickHouseClient } from '../infrastructure/analytics/clickhouse-client.js';
-import { ClickHouseHealthCheck } from '../infrastructure/analytics/clickhouse-health-check.js';
-import { ClickHouseMigrator } from '../infrastructure/analytics/clickhouse-migrator.js';
-import { ClickHouseProjection } from '../infrastructure/analytics/clickhouse-projection.js';
 import type { ResolvedConfig } from '../infrastructure/config/config.schema.js';
 import { EmbeddedHealthCheck } from '../infrastructure/health/embedded-health-checks.js';
 import { InMemoryEventPublisher, NullEventPublisher } from '../infrastructure/messaging/memory/in-memory-event-publisher.js';
-import { NatsConnection } from '../infrastructure/messaging/nats/nats-connection.js';
-import { NatsEventPublisher } from '../infrastructure/messaging/nats/nats-event-publisher.js';
-import { NatsHealthCheck } from '../infrastructure/messaging/nats/nats-health-check.js';
-import { ensureStream, type StreamOptions } from '../infrastructure/messaging/nats/stream-setup.js';
+import type { StreamOptions } from '../infrastructure/messaging/nats/stream-setup.js';
 import type { Wired } from './wiring.js';
 
 export interface Events {
@@ -34,7 +26,7 @@ export function natsStreamOptions(config: ResolvedConfig): StreamOptions {
   };
 }
 
-export function wireEvents(config: ResolvedConfig, logger: Logger): Wired<Events> {
+export async function wireEvents(config: ResolvedConfig, logger: Logger): Promise<Wired<Events>> {
   switch (config.events.driver) {
     case 'memory': {
       const memory = new InMemoryEventPublisher(config.events.memory_retention);
@@ -43,6 +35,13 @@ export function wireEvents(config: ResolvedConfig, logger: Logger): Wired<Events
     case 'none':
       return { adapters: { publisher: new NullEventPublisher() }, healthChecks: [new EmbeddedHealthCheck('events', 'none')] };
     case 'nats': {
+      // nats.js costs ~75 ms to load: only when configured.
+      const [{ NatsConnection }, { NatsEventPublisher }, { NatsHealthCheck }, { ensureStream }] = await Promise.all([
+        import('../infrastructure/messaging/nats/nats-connection.js'),
+        import('../infrastructure/messaging/nats/nats-event-publisher.js'),
+        import('../infrastructure/messaging/nats/nats-health-check.js'),
+        import('../infrastructure/messaging/nats/stream-setup.js'),
+      ]);
       const nats = config.events.nats;
       const connection = new NatsConnection({ url: nats.url, name: `${config.server.name} ${config.server.version}` }, logger);
       const publisher = new NatsEventPublisher(connection, {
@@ -76,11 +75,18 @@ export interface Analytics {
   readonly reader?: ToolUsageReader;
 }
 
-export function wireAnalytics(config: ResolvedConfig, logger: Logger, clock: Clock): Wired<Analytics> {
+export async function wireAnalytics(config: ResolvedConfig, logger: Logger, clock: Clock): Promise<Wired<Analytics>> {
   switch (config.analytics.driver) {
     case 'none':
       return { adapters: {}, healthChecks: [] };
     case 'clickhouse': {
+      const [{ ClickHouseToolUsageReader }, { createClickHouseClient }, { ClickHouseHealthCheck }, { ClickHouseMigrator }, { ClickHouseProjection }] = await Promise.all([
+        import('../infrastructure/analytics/clickhouse-analytics.js'),
+        import('../infrastructure/analytics/clickhouse-client.js'),
+        import('../infrastructure/analytics/clickhouse-health-check.js'),
+        import('../infrastructure/analytics/clickhouse-migrator.js'),
+        import('../infrastructure/analytics/clickhouse-projection.js'),
+      ]);
       const ch = config.analytics.clickhouse;
       const client = createClickHouseClient({ url: ch.url, username: ch.username, password: ch.password }, logger);
       const projection = new ClickHouseProjection(client, { database: ch.database, batchSize: ch.batch_size }, logger, clock);

@@ -10,13 +10,6 @@ import { InMemoryConversationRepository } from '../infrastructure/persistence/me
 import { InMemoryOutbox } from '../infrastructure/persistence/memory/in-memory-outbox.js';
 import { InMemorySessionRepository } from '../infrastructure/persistence/memory/in-memory-session-repository.js';
 import { InMemoryToolExecutionRepository } from '../infrastructure/persistence/memory/in-memory-tool-execution-repository.js';
-import { migrate } from '../infrastructure/persistence/postgres/migrator.js';
-import { PostgresConversationRepository } from '../infrastructure/persistence/postgres/postgres-conversation-repository.js';
-import { PostgresHealthCheck, PostgresOutboxHealthCheck } from '../infrastructure/persistence/postgres/postgres-health-check.js';
-import { PostgresOutbox } from '../infrastructure/persistence/postgres/postgres-outbox.js';
-import { createPostgresPool } from '../infrastructure/persistence/postgres/postgres-pool.js';
-import { PostgresSessionRepository } from '../infrastructure/persistence/postgres/postgres-session-repository.js';
-import { PostgresToolExecutionRepository } from '../infrastructure/persistence/postgres/postgres-tool-execution-repository.js';
 import type { Wired } from './wiring.js';
 
 export interface Persistence {
@@ -26,7 +19,21 @@ export interface Persistence {
   readonly conversations: ConversationRepository;
 }
 
-export function wirePersistence(config: ResolvedConfig, logger: Logger, meta: EventMetaSource): Wired<Persistence> {
+/** The Postgres adapter modules, loaded only when configured (pg alone costs ~40 ms of start-up). */
+async function postgresModules() {
+  const [migrator, conversations, health, outbox, pool, sessions, executions] = await Promise.all([
+    import('../infrastructure/persistence/postgres/migrator.js'),
+    import('../infrastructure/persistence/postgres/postgres-conversation-repository.js'),
+    import('../infrastructure/persistence/postgres/postgres-health-check.js'),
+    import('../infrastructure/persistence/postgres/postgres-outbox.js'),
+    import('../infrastructure/persistence/postgres/postgres-pool.js'),
+    import('../infrastructure/persistence/postgres/postgres-session-repository.js'),
+    import('../infrastructure/persistence/postgres/postgres-tool-execution-repository.js'),
+  ]);
+  return { ...migrator, ...conversations, ...health, ...outbox, ...pool, ...sessions, ...executions };
+}
+
+export async function wirePersistence(config: ResolvedConfig, logger: Logger, meta: EventMetaSource): Promise<Wired<Persistence>> {
   switch (config.persistence.driver) {
     case 'memory': {
       const outbox = new InMemoryOutbox(config.events.outbox_capacity, logger);
@@ -41,6 +48,8 @@ export function wirePersistence(config: ResolvedConfig, logger: Logger, meta: Ev
       };
     }
     case 'postgres': {
+      const { createPostgresPool, PostgresOutbox, PostgresSessionRepository, PostgresToolExecutionRepository, PostgresConversationRepository, PostgresHealthCheck, PostgresOutboxHealthCheck, migrate } =
+        await postgresModules();
       const pg = config.persistence.postgres;
       const pool = createPostgresPool({ url: pg.url, poolMax: pg.pool_max, statementTimeoutMs: pg.statement_timeout_ms }, logger);
       const outbox = new PostgresOutbox(pool, logger);
@@ -66,6 +75,7 @@ export function wirePersistence(config: ResolvedConfig, logger: Logger, meta: Ev
 
 /** `tfo-mcp migrate`: apply pending Postgres migrations and exit. */
 export async function migratePostgres(config: ResolvedConfig, logger: Logger): Promise<{ applied: string[]; version: number }> {
+  const { createPostgresPool, migrate } = await postgresModules();
   const pg = config.persistence.postgres;
   const pool = createPostgresPool({ url: pg.url, poolMax: 2, statementTimeoutMs: pg.statement_timeout_ms }, logger);
   try {

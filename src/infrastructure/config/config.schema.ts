@@ -150,7 +150,7 @@ const eventsSchema = z
   .object({
     driver: z.enum(['none', 'memory', 'nats']).default('memory'),
     source: z.string().min(1).default('tfo-mcp'),
-    memory_retention: int(0, 1_000_000).default(10_000),
+    memory_retention: int(0, 1_000_000).default(1_000),
     outbox_capacity: int(100, 10_000_000).default(100_000),
     relay_batch_size: int(1, 10_000).default(256),
     relay_max_attempts: int(1, 1000).default(10),

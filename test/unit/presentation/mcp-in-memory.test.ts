@@ -31,7 +31,7 @@ describe('MCP over InMemoryTransport (in-process twin)', () => {
     root = await realpath(await mkdtemp(path.join(tmpdir(), 'tfo-mcp-twin-')));
     await writeFile(path.join(root, 'hello.txt'), 'hello from the twin\n');
     const config = loadConfig({ env: { TELEMETRYFLOW_MCP_SERVER__NAME: 'tfo-mcp-twin', TELEMETRYFLOW_MCP_CLAUDE__API_KEY: API_KEY }, cwd: root, version: '0.0.0-test' });
-    app = buildApplication(config, logger);
+    app = await buildApplication(config, logger);
     app.events?.subscribe((event) => events.push(event));
     await app.start();
 

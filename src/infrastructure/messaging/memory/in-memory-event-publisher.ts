@@ -15,7 +15,7 @@ export class InMemoryEventPublisher implements EventPublisher {
 
   constructor(
     private readonly retention: number,
-    private readonly dedupeWindow = 10_000,
+    private readonly dedupeWindow = 2_000,
   ) {}
 
   async publish(events: readonly DomainEvent[]): Promise<void> {

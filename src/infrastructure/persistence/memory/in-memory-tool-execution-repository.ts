@@ -4,7 +4,9 @@ import type { ToolExecutionRepository } from '../../../domain/tool/tool-executio
 
 /** Keeps the most recent executions (a ring) — the durable audit trail is the Postgres adapter's job. */
 export class InMemoryToolExecutionRepository implements ToolExecutionRepository {
-  private readonly recent: ToolExecutionSnapshot[] = [];
+  // Aggregates, not snapshots: a snapshot per save costs more than the call it records (two ISO
+  // timestamps and spreads); the few readers of the ring pay for it instead.
+  private readonly recent: ToolExecution[] = [];
   private next = 0;
 
   constructor(
@@ -14,7 +16,7 @@ export class InMemoryToolExecutionRepository implements ToolExecutionRepository 
 
   async save(execution: ToolExecution): Promise<void> {
     if (this.retention > 0) {
-      this.recent[this.next] = execution.snapshot();
+      this.recent[this.next] = execution;
       this.next = (this.next + 1) % this.retention;
     }
     const events = execution.pullEvents();
@@ -24,6 +26,6 @@ export class InMemoryToolExecutionRepository implements ToolExecutionRepository 
   /** Newest first. */
   list(): ToolExecutionSnapshot[] {
     const ordered = [...this.recent.slice(this.next), ...this.recent.slice(0, this.next)];
-    return ordered.filter(Boolean).reverse();
+    return ordered.filter(Boolean).reverse().map((execution) => execution.snapshot());
   }
 }
