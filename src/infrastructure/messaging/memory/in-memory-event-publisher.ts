@@ -10,13 +10,17 @@ export class InMemoryEventPublisher implements EventPublisher {
   private readonly listeners = new Set<EventListener>();
   /** Recent event ids: a batch the relay retries is delivered once, as JetStream's dedupe does. */
   private readonly seen = new Set<string>();
-  private readonly seenOrder: string[] = [];
+  /** A fixed ring of the ids in `seen`, oldest overwritten first (Array.shift would copy on every call). */
+  private readonly seenRing: (string | undefined)[];
+  private seenNext = 0;
   published = 0;
 
   constructor(
     private readonly retention: number,
-    private readonly dedupeWindow = 2_000,
-  ) {}
+    dedupeWindow = 2_000,
+  ) {
+    this.seenRing = new Array<string | undefined>(Math.max(1, dedupeWindow));
+  }
 
   async publish(events: readonly DomainEvent[]): Promise<void> {
     for (const event of events) {
@@ -32,9 +36,11 @@ export class InMemoryEventPublisher implements EventPublisher {
   }
 
   private remember(id: string): void {
+    const evicted = this.seenRing[this.seenNext];
+    if (evicted !== undefined) this.seen.delete(evicted);
+    this.seenRing[this.seenNext] = id;
+    this.seenNext = (this.seenNext + 1) % this.seenRing.length;
     this.seen.add(id);
-    this.seenOrder.push(id);
-    if (this.seenOrder.length > this.dedupeWindow) this.seen.delete(this.seenOrder.shift() as string);
   }
 
   subscribe(listener: EventListener): () => void {
