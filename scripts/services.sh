@@ -21,7 +21,13 @@ CH_TCP=${TFO_CH_TCP_PORT:-59000}
 PG_BIN=/usr/lib/postgresql/15/bin
 
 log() { echo "services: $*" >&2; }
-alive() { local pid; pid=$(cat "$1" 2>/dev/null) || return 1; [ -n "$pid" ] && [ -d "/proc/$pid" ] && ! grep -q '^State:\s*Z' "/proc/$pid/status" 2>/dev/null; }
+# alive PIDFILE [NAME]: the PID runs, is not a zombie, and (a PID can be reused after a reboot or a
+# killed session) its command name contains NAME.
+alive() {
+  local pid; pid=$(cat "$1" 2>/dev/null) || return 1
+  [ -n "$pid" ] && [ -d "/proc/$pid" ] && ! grep -q '^State:\s*Z' "/proc/$pid/status" 2>/dev/null || return 1
+  [ -z "${2:-}" ] || grep -q "$2" "/proc/$pid/comm" 2>/dev/null
+}
 wait_for() { # name, attempts (x0.1 s), command...
   local name=$1 tries=$2; shift 2
   for _ in $(seq "$tries"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
@@ -65,7 +71,7 @@ pg_up() {
 }
 
 redis_up() {
-  alive "$D/redis.pid" && return 0
+  alive "$D/redis.pid" redis && return 0
   mkdir -p "$D"
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' --appendonly no --daemonize yes \
     --pidfile "$D/redis.pid" --logfile "$D/redis.log" --dir "$D" --protected-mode yes
@@ -73,7 +79,7 @@ redis_up() {
 }
 
 nats_up() {
-  alive "$D/nats.pid" && return 0
+  alive "$D/nats.pid" nats && return 0
   mkdir -p "$D/js"
   cat > "$D/nats.conf" <<EOF
 jetstream { store_dir: "$D/js", max_memory_store: 256MB, max_file_store: 1GB }
@@ -84,7 +90,7 @@ EOF
 }
 
 clickhouse_up() {
-  alive "$D/clickhouse.pid" && return 0
+  alive "$D/clickhouse.pid" clickhouse && return 0
   local dir=$D/clickhouse
   mkdir -p "$dir"/{data,tmp,user_files,format_schemas}
   cat > "$dir/users.xml" <<EOF
@@ -153,7 +159,7 @@ case "${1:-}" in
     ;;
   env) print_env ;;
   status)
-    for s in redis nats clickhouse; do if alive "$D/$s.pid"; then echo "$s up"; else echo "$s down"; fi; done
+    for s in redis nats clickhouse; do if alive "$D/$s.pid" "$s"; then echo "$s up"; else echo "$s down"; fi; done
     if [ -f "$D/pg/data/postmaster.pid" ] && [ -d "/proc/$(head -1 "$D/pg/data/postmaster.pid")" ]; then echo "postgres up"; else echo "postgres down"; fi
     ;;
   down)
