@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from './infrastructure/config/config-loader.j
 import type { ResolvedConfig } from './infrastructure/config/config.schema.js';
 import { redactConfig } from './infrastructure/config/redact.js';
 import { createWinston, WinstonLogger } from './infrastructure/logging/winston-logger.js';
+import type { Logger } from './application/ports/logger.js';
 import { parseCli, USAGE, UsageError, type CliCommand } from './presentation/cli/cli-arguments.js';
 import { McpConnection } from './presentation/mcp/mcp-connection.js';
 import { migratePostgres } from './composition/persistence.wiring.js';
@@ -56,12 +57,17 @@ async function serveStdio(config: ResolvedConfig, output: Writable): Promise<voi
     maxMessageBytes: config.mcp.max_message_bytes,
     onInputEnd: () => void shutdown('end of input'),
   });
+  onProcessEvents(logger, shutdown);
+  await connection.connect(transport);
+  logger.info('tfo-mcp ready', { transport: 'stdio', version: config.server.version, roots: config.mcp.roots, sessionId: connection.sessionId });
+}
+
+/** Signals end the server cleanly; stray errors are logged, never allowed to kill it on input. */
+function onProcessEvents(logger: Logger, shutdown: (reason: string) => Promise<void>): void {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('unhandledRejection', (error) => logger.error('unhandled rejection', { error: error instanceof Error ? error.stack : String(error) }));
   process.on('uncaughtException', (error) => logger.error('uncaught exception', { error: error.stack }));
-  await connection.connect(transport);
-  logger.info('tfo-mcp ready', { transport: 'stdio', version: config.server.version, roots: config.mcp.roots, sessionId: connection.sessionId });
 }
 
 async function serveHttp(config: ResolvedConfig): Promise<void> {
@@ -94,10 +100,7 @@ async function serveHttp(config: ResolvedConfig): Promise<void> {
     await app.stop(config.mcp.timeouts.shutdown_ms);
     process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('unhandledRejection', (error) => logger.error('unhandled rejection', { error: error instanceof Error ? error.stack : String(error) }));
-  process.on('uncaughtException', (error) => logger.error('uncaught exception', { error: error.stack }));
+  onProcessEvents(logger, shutdown);
   const port = await server.listen();
   if (!isLoopbackHost(http.host)) logger.warn('listening on a non-loopback address without authentication', { host: http.host });
   logger.info('tfo-mcp ready', { transport: 'http', url: `http://${http.host.includes(':') ? `[${http.host}]` : http.host}:${port}/mcp`, version: config.server.version });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { ToolFailure, type ToolErrorEnvelope } from '../../../src/application/application.errors.js';
 import type { ToolContext, ToolDefinition, ToolOutput } from '../../../src/application/tools/tool-definition.js';
 import { NodeWorkspace } from '../../../src/infrastructure/filesystem/node-workspace.js';
-import { jsonSchemaOf } from '../../../src/presentation/mcp/tools/define-tool.js';
+import { jsonSchemaOf } from '../../../src/application/tools/json-schema.js';
 import {
   FileTools,
   listDirectoryOutput,

@@ -65,13 +65,7 @@ export class HttpSessionRegistry {
     }
     if (this.sessions.size >= this.options.maxSessions) return undefined;
     const transport = new StreamableHttpSession(id, { ...this.options, eventStore: this.eventStore });
-    const connection = new McpConnection(this.deps, 'http');
-    this.sessions.set(id, { transport, connection });
-    connection.server.onclose = () => {
-      this.sessions.delete(id);
-      void connection.close('transport closed');
-    };
-    await connection.adopt(transport, snapshot);
+    await this.track(transport, 'http').adopt(transport, snapshot);
     this.logger.info('adopted a session opened elsewhere', { sessionId: id, state: snapshot.state });
     return transport;
   }
@@ -135,14 +129,18 @@ export class HttpSessionRegistry {
   }
 
   private async register(transport: StreamableHttpSession | LegacySseSession, kind: 'http' | 'sse'): Promise<void> {
+    await this.track(transport, kind).connect(transport);
+  }
+
+  /** A connection for `transport`, held until its transport closes — a dropped legacy stream, or a close from inside, ends the session too. */
+  private track(transport: StreamableHttpSession | LegacySseSession, kind: 'http' | 'sse'): McpConnection {
     const connection = new McpConnection(this.deps, kind);
     this.sessions.set(transport.sessionId, { transport, connection });
-    // A legacy stream that drops, or a transport closed from inside, ends the session too.
     connection.server.onclose = () => {
       this.sessions.delete(transport.sessionId);
       void connection.close('transport closed');
     };
-    await connection.connect(transport);
+    return connection;
   }
 
   private sweep(): void {
