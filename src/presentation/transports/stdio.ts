@@ -29,6 +29,10 @@ export class StdioServerTransport implements Transport {
   private bufferBytes = 0;
   private discarding = false;
   private closed = false;
+  /** Frames sent since the last flush, joined into one write when the current tick's work is done. */
+  private outgoing: string[] = [];
+  /** The pending write's completion, shared by every frame in it: settled when the output takes it. */
+  private batch?: { readonly done: Promise<void>; readonly settle: () => void };
   private drainWaiters: (() => void)[] = [];
 
   constructor(
@@ -45,16 +49,41 @@ export class StdioServerTransport implements Transport {
     this.output.on('drain', this.onDrain);
   }
 
-  async send(message: JSONRPCMessage, _options?: TransportSendOptions): Promise<void> {
-    if (this.closed) return;
-    if (!this.output.write(`${JSON.stringify(message)}\n`)) {
-      await new Promise<void>((resolve) => this.drainWaiters.push(resolve));
+  /**
+   * Frames are coalesced: every answer produced while one input chunk is handled (a pipelining
+   * client's whole window) leaves in one write once the tick's promise work is done, instead of
+   * one write — one stream request and one syscall — per frame. Order is kept; a frame waits at
+   * most until the end of the current tick. The returned promise settles when the output has
+   * accepted the write holding the frame, so senders feel backpressure.
+   */
+  send(message: JSONRPCMessage, _options?: TransportSendOptions): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.outgoing.push(JSON.stringify(message));
+    if (!this.batch) {
+      let settle!: () => void;
+      const done = new Promise<void>((resolve) => (settle = resolve));
+      this.batch = { done, settle };
+      process.nextTick(this.flush);
     }
+    return this.batch.done;
   }
+
+  private readonly flush = (): void => {
+    const batch = this.batch;
+    if (!batch) return;
+    this.batch = undefined;
+    const frames = this.outgoing;
+    this.outgoing = [];
+    const text = frames.length === 1 ? `${frames[0]}\n` : `${frames.join('\n')}\n`;
+    if (this.output.write(text)) batch.settle();
+    else this.drainWaiters.push(batch.settle);
+  };
 
   /** The output 'error' listener stays: a late EPIPE must not become an uncaught exception. */
   async close(): Promise<void> {
     if (this.closed) return;
+    // What was sent before close still leaves, in order.
+    this.flush();
     this.closed = true;
     this.input.off('data', this.onData);
     this.input.off('end', this.onEnd);

@@ -222,6 +222,35 @@ describe('StdioServerTransport', () => {
     expect(h.unterminated()).toBe('');
   });
 
+  it('frames sent in one tick - leave in one write, in order, each on its own line', async () => {
+    const h = await harness();
+    const writes: string[] = [];
+    const write = h.output.write.bind(h.output);
+    h.output.write = ((chunk: string, ...rest: never[]) => {
+      writes.push(chunk);
+      return write(chunk, ...rest);
+    }) as typeof h.output.write;
+
+    const sent = [1, 2, 3].map((id) => h.transport.send({ jsonrpc: '2.0', id, result: {} }));
+    await Promise.all(sent);
+    await h.transport.send({ jsonrpc: '2.0', id: 4, result: {} });
+    await settle();
+
+    expect(writes).toHaveLength(2);
+    expect(h.replies().map((r) => r.id)).toEqual([1, 2, 3, 4]);
+    expect(h.unterminated()).toBe('');
+  });
+
+  it('close with frames not yet written - they are written first', async () => {
+    const h = await harness();
+
+    void h.transport.send({ jsonrpc: '2.0', id: 'last', result: {} });
+    await h.transport.close();
+    await settle();
+
+    expect(h.replies().map((r) => r.id)).toEqual(['last']);
+  });
+
   it('send under backpressure - resolves once the output drains', async () => {
     const input = new PassThrough();
     const output = new PassThrough({ highWaterMark: 16 });
