@@ -4,9 +4,9 @@ import { SetLogLevelCommand } from '../../application/session/set-log-level.comm
 import { LogLevel } from '../../domain/session/log-level.js';
 import type { SessionChannel } from './session-channel.js';
 import { EmptyParams, InitializeParams, SetLevelParams } from './params.js';
-import { onNotification, route } from './route.js';
+import { route } from './route.js';
 
-/** initialize, notifications/initialized, logging/setLevel, shutdown. (ping and cancellation are the SDK's.) */
+/** initialize, notifications/initialized, logging/setLevel, shutdown. (ping is the SDK's; cancellation is the dispatcher's.) */
 export function registerLifecycleRoutes(connection: SessionChannel): void {
   const { server, deps } = connection;
   const { commands, logger, settings } = deps;
@@ -30,14 +30,15 @@ export function registerLifecycleRoutes(connection: SessionChannel): void {
     };
   });
 
-  onNotification(server, 'notifications/initialized', async () => {
-    try {
-      // A client that does not wait for the initialize response must not lose its READY.
-      if (connection.initializing) await connection.initializing;
-      await commands.execute(new MarkSessionReadyCommand(connection.sessionId));
-    } catch (error) {
-      logger.warn('notifications/initialized ignored', { sessionId: connection.sessionId, reason: (error as Error).message });
-    }
+  // Handled in arrival order: requests sent after it (even before the initialize answer) see READY.
+  connection.dispatcher.onNotification('notifications/initialized', () => {
+    connection.inOrder(async () => {
+      try {
+        await commands.execute(new MarkSessionReadyCommand(connection.sessionId));
+      } catch (error) {
+        logger.warn('notifications/initialized ignored', { sessionId: connection.sessionId, reason: (error as Error).message });
+      }
+    });
   });
 
   if (deps.features.logging) {

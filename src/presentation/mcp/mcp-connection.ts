@@ -1,6 +1,6 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { CloseSessionCommand } from '../../application/session/close-session.command.js';
 import { OpenSessionCommand } from '../../application/session/open-session.command.js';
 import { LogLevel } from '../../domain/session/log-level.js';
@@ -8,6 +8,7 @@ import type { SessionSnapshot } from '../../domain/session/session.js';
 import type { TransportKind } from '../../domain/session/session-state.js';
 import { registerCatalogRoutes } from './catalog.routes.js';
 import { registerLifecycleRoutes } from './lifecycle.routes.js';
+import { RequestDispatcher } from './request-dispatcher.js';
 import { RequestGate } from './request-gate.js';
 import type { McpDependencies, McpFeatures, SessionChannel } from './session-channel.js';
 
@@ -21,9 +22,12 @@ export class McpConnection implements SessionChannel {
   readonly server: Server;
   readonly capabilities: ServerCapabilities;
   readonly gate = new RequestGate();
+  readonly dispatcher: RequestDispatcher;
   readonly subscriptions = new Map<string, () => void>();
+  /** Requests wait on this while initialize (and a notifications/initialized after it) runs. */
   initializing?: Promise<void>;
   private initializeSettledNow?: () => void;
+  private initializeBarrier?: Promise<void>;
   sessionId = '';
   /** Threshold for notifications/message to this client; mirrors the Session's log level. */
   clientLogLevel: LogLevel;
@@ -41,9 +45,11 @@ export class McpConnection implements SessionChannel {
       { name: deps.settings.name, version: deps.settings.version },
       { capabilities: this.capabilities, ...(deps.instructions ? { instructions: deps.instructions } : {}) },
     );
+    this.dispatcher = new RequestDispatcher(this.server, (error) => this.server.onerror?.(error));
     registerLifecycleRoutes(this);
     registerCatalogRoutes(this);
     this.server.onclose = () => {
+      this.dispatcher.closeAll();
       void this.close('transport closed').then(() => this.onEnded(this.closeReason));
     };
     this.server.onerror = (error) => deps.logger.warn('protocol error', { sessionId: this.sessionId, error: error.message });
@@ -52,16 +58,34 @@ export class McpConnection implements SessionChannel {
   async connect(transport: Transport): Promise<void> {
     ({ sessionId: this.sessionId } = await this.deps.commands.execute(new OpenSessionCommand(this.transportKind, transport.sessionId)));
     await this.server.connect(transport);
-    // The SDK dispatches notifications a microtask sooner than requests, so a client that does not
-    // wait for the initialize response would see its notifications/initialized handled first. The
-    // marker is set as the initialize frame arrives; lifecycle routes wait on it.
-    const deliver = transport.onmessage;
-    transport.onmessage = (message, extra) => {
-      if (!this.initializing && 'method' in message && message.method === 'initialize' && 'id' in message) {
-        this.initializing = new Promise<void>((resolve) => (this.initializeSettledNow = resolve));
-      }
-      deliver?.(message, extra);
-    };
+    this.dispatcher.attach(transport, this.observe);
+  }
+
+  /**
+   * A client that does not wait for the initialize response sends notifications/initialized (and
+   * requests) while initialize is still running. The marker is set as the initialize frame
+   * arrives; lifecycle routes and every other route wait on it.
+   */
+  private readonly observe = (message: JSONRPCMessage): void => {
+    if (!this.initializing && 'method' in message && message.method === 'initialize' && 'id' in message) {
+      this.initializing = new Promise<void>((resolve) => (this.initializeSettledNow = resolve));
+      this.initializeBarrier = this.initializing;
+    }
+  };
+
+  /**
+   * Runs `task` after whatever requests are waiting on now (initialize), and makes requests that
+   * arrive from here on wait for it too: a lifecycle notification takes effect in arrival order.
+   */
+  inOrder(task: () => Promise<void>): void {
+    const before = this.initializing;
+    const mine: Promise<void> = (before ? before.then(task) : task()).catch((error: unknown) =>
+      this.deps.logger.warn('lifecycle notification failed', { sessionId: this.sessionId, error: String(error) }),
+    );
+    this.initializing = mine;
+    void mine.finally(() => {
+      if (this.initializing === mine) this.initializing = undefined;
+    });
   }
 
   /**
@@ -73,6 +97,7 @@ export class McpConnection implements SessionChannel {
     this.sessionId = snapshot.id;
     this.clientLogLevel = LogLevel.of(snapshot.logLevel);
     await this.server.connect(transport);
+    this.dispatcher.attach(transport, this.observe);
     if (snapshot.protocolVersion !== undefined) {
       const sdk = this.server as unknown as { _oninitialize(request: { params: unknown }): Promise<unknown> };
       await sdk._oninitialize({
@@ -85,7 +110,9 @@ export class McpConnection implements SessionChannel {
   initializeSettled(): void {
     this.initializeSettledNow?.();
     this.initializeSettledNow = undefined;
-    this.initializing = undefined;
+    // Something queued behind initialize (inOrder) keeps requests waiting until it is done.
+    if (this.initializing === this.initializeBarrier) this.initializing = undefined;
+    this.initializeBarrier = undefined;
   }
 
   /**

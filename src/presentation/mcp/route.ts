@@ -1,6 +1,6 @@
-import { Protocol, type RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
-import { z, type ZodType } from 'zod';
+import type { ZodType } from 'zod';
 import { RPC, rpcError, toMcpError } from './error-mapping.js';
 import type { SessionChannel } from './session-channel.js';
 
@@ -8,13 +8,9 @@ export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 type Result = Record<string, unknown>;
 
 /**
- * Registers `method` with a schema that only pins the method name, so that the SDK never rejects
- * params itself (its parse failures surface as -32603 or as multi-line zod dumps). We validate
- * params here and answer -32602 with the problem named, then map whatever the use case throws once.
- *
- * Registration goes through Protocol's setRequestHandler: the SDK Server's override re-validates
- * tools/call requests and results with its own schemas, answering in its own words, and costs a
- * zod parse per call; our results are built from typed use-case output.
+ * Registers `method` on the connection's dispatcher (not the SDK's request path: see
+ * RequestDispatcher). Params are validated here and answered with -32602 naming the problem, then
+ * whatever the use case throws is mapped once.
  */
 export function route<P>(
   channel: SessionChannel,
@@ -22,11 +18,9 @@ export function route<P>(
   params: ZodType<P>,
   handler: (params: P, extra: Extra) => Promise<Result>,
 ): void {
-  const { server, gate } = channel;
+  const { gate } = channel;
   const { logger } = channel.deps;
-  const envelope = envelopeFor(method);
-  const register = Protocol.prototype.setRequestHandler as (schema: unknown, handler: unknown) => void;
-  register.call(server, envelope, async (request: { params?: unknown }, extra: Extra) => {
+  channel.dispatcher.register(method, async (request, extra) => {
     gate.enter(method);
     const started = logger.debugEnabled ? performance.now() : 0;
     let outcome = 'ok';
@@ -51,21 +45,6 @@ export function route<P>(
   });
 }
 
-export function onNotification(server: SessionChannel['server'], method: string, handler: () => Promise<void>): void {
-  server.setNotificationHandler(envelopeFor(method), handler as never);
-}
-
-/** One schema per method for the whole process: every HTTP session registers the same routes. */
-const envelopes = new Map<string, z.ZodObject>();
-
-function envelopeFor(method: string): z.ZodObject {
-  let envelope = envelopes.get(method);
-  if (!envelope) {
-    envelope = z.object({ method: z.literal(method), params: z.unknown().optional() });
-    envelopes.set(method, envelope);
-  }
-  return envelope;
-}
 
 export function describeIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
   return issues

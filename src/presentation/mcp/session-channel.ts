@@ -4,6 +4,7 @@ import type { CommandBus, QueryBus } from '../../application/bus/message-bus.js'
 import type { Logger } from '../../application/ports/logger.js';
 import type { ServerSettings } from '../../application/server-settings.js';
 import type { LogLevel } from '../../domain/session/log-level.js';
+import type { RequestDispatcher } from './request-dispatcher.js';
 import type { RequestGate } from './request-gate.js';
 
 export interface McpFeatures {
@@ -30,9 +31,13 @@ export interface SessionChannel {
   readonly capabilities: ServerCapabilities;
   readonly sessionId: string;
   readonly gate: RequestGate;
-  /** Set while `initialize` runs: requests that arrive meanwhile wait for it instead of failing. */
+  /** Where route tables register their request handlers. */
+  readonly dispatcher: RequestDispatcher;
+  /** Set while `initialize` (or a lifecycle step after it) runs: requests that arrive meanwhile wait instead of failing. */
   readonly initializing?: Promise<void>;
   initializeSettled(): void;
+  /** Runs a lifecycle step after the one in progress; requests arriving meanwhile wait for it. */
+  inOrder(task: () => Promise<void>): void;
   clientLogLevel: LogLevel;
   /** resources/subscribe watchers by URI; stopped when the session closes. */
   readonly subscriptions: Map<string, () => void>;
