@@ -8,7 +8,7 @@ import { Command, type CommandHandler } from '../bus/message-bus.js';
 import type { Clock, IdGenerator } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import type { ServerSettings } from '../server-settings.js';
-import type { ContentBlock, ToolContext, ToolOutput } from './tool-definition.js';
+import { isCancelled, type ContentBlock, type ToolContext, type ToolOutput } from './tool-definition.js';
 import type { ToolResultCache } from './tool-result-cache.js';
 import { ToolRun } from './tool-run.js';
 import type { ToolRegistry } from './tool-registry.js';
@@ -58,7 +58,7 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
 
     const parsed = registered.definition.input.safeParse(command.args ?? {});
     if (!parsed.success) return this.failed(execution, 'error', invalidArguments(parsed.error.issues));
-    if (command.context.signal.aborted) return this.failed(execution, 'cancelled', CANCELLED);
+    if (isCancelled(command.context)) return this.failed(execution, 'cancelled', CANCELLED);
 
     const cacheable = this.results?.cacheable(registered.tool) === true;
     if (cacheable) {
@@ -76,7 +76,7 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
       output = await run.race(registered.definition.run(parsed.data, run.context));
     } catch (error) {
       if (run.timedOut) return this.failed(execution, 'error', timedOut(this.settings.toolTimeoutMs));
-      if (command.context.signal.aborted) return this.failed(execution, 'cancelled', CANCELLED);
+      if (isCancelled(command.context)) return this.failed(execution, 'cancelled', CANCELLED);
       return this.failed(execution, 'error', this.envelopeFor(error, command.tool));
     } finally {
       run.dispose();

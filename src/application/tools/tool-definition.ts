@@ -18,6 +18,12 @@ export interface ToolOutput {
 export interface ToolContext {
   readonly sessionId: string;
   readonly signal: AbortSignal;
+  /**
+   * Whether the run was cancelled (or timed out), answered without creating `signal`: contexts
+   * may create their AbortSignal lazily, and most tools finish without ever looking at it.
+   * Absent, `signal.aborted` is the answer (see `isCancelled`).
+   */
+  readonly cancelled?: boolean;
   /** No-op unless the request carried a progressToken. */
   progress(progress: number, total?: number, message?: string): void;
   /** notifications/message to this request's client, filtered by the session's log level. */
@@ -29,6 +35,10 @@ export interface ToolContext {
    * reconnects with Last-Event-ID and receives the result there. A no-op elsewhere.
    */
   releaseStream?(): void;
+}
+
+export function isCancelled(context: ToolContext): boolean {
+  return context.cancelled ?? context.signal.aborted;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ToolContext } from './tool-definition.js';
+import { isCancelled, type ToolContext } from './tool-definition.js';
 
 /** How often running tools are checked against their deadline and their request's cancellation. */
 const SWEEP_MS = 100;
@@ -38,26 +38,15 @@ export class ToolRun {
   private rejectEarly?: (error: Error) => void;
   private reason?: Error;
   private readonly deadline: number;
-  private readonly onRequestAbort = () => this.abort(new Error('cancelled by the client'));
+  /** The listener on the request's signal; exists only once this run's own signal does. */
+  private onRequestAbort?: () => void;
 
   constructor(
     private readonly request: ToolContext,
     limitMs: number,
   ) {
     this.deadline = Date.now() + limitMs;
-    const run = this;
-    // Every ToolContext member, with `signal` made lazy (a getter, so no AbortController for tools
-    // that never look at it).
-    this.context = {
-      sessionId: request.sessionId,
-      progress: request.progress,
-      log: request.log,
-      ...(request.client !== undefined ? { client: request.client } : {}),
-      ...(request.releaseStream !== undefined ? { releaseStream: request.releaseStream } : {}),
-      get signal(): AbortSignal {
-        return run.signal();
-      },
-    };
+    this.context = new RunContext(this, request);
     watch(this);
   }
 
@@ -75,24 +64,32 @@ export class ToolRun {
     if (now >= this.deadline) {
       this.timedOut = true;
       this.abort(new Error('timed out'));
-    } else if (this.request.signal.aborted) {
-      this.onRequestAbort();
+    } else if (isCancelled(this.request)) {
+      this.abort(cancelledByClient());
     }
   }
 
   dispose(): void {
     running.delete(this);
-    if (this.controller) this.request.signal.removeEventListener('abort', this.onRequestAbort);
+    if (this.onRequestAbort) this.request.signal.removeEventListener('abort', this.onRequestAbort);
   }
 
-  private signal(): AbortSignal {
+  /** The run's own signal, created on first use (through `context.signal`). */
+  signal(): AbortSignal {
     if (!this.controller) {
       this.controller = new AbortController();
       if (this.reason) this.controller.abort(this.reason);
-      else if (this.request.signal.aborted) this.onRequestAbort();
-      else this.request.signal.addEventListener('abort', this.onRequestAbort, { once: true });
+      else if (isCancelled(this.request)) this.abort(cancelledByClient());
+      else {
+        this.onRequestAbort = () => this.abort(cancelledByClient());
+        this.request.signal.addEventListener('abort', this.onRequestAbort, { once: true });
+      }
     }
     return this.controller.signal;
+  }
+
+  get cancelled(): boolean {
+    return this.reason !== undefined || isCancelled(this.request);
   }
 
   private abort(reason: Error): void {
@@ -100,5 +97,45 @@ export class ToolRun {
     this.reason = reason;
     this.controller?.abort(reason);
     this.rejectEarly?.(reason);
+  }
+}
+
+function cancelledByClient(): Error {
+  return new Error('cancelled by the client');
+}
+
+/**
+ * The context a tool sees: the request's, with `signal` and `cancelled` answered by its run. A
+ * class with prototype getters, because one is made per call. `progress` and `log` are the
+ * request's own functions (a tool may pass them on detached).
+ */
+class RunContext implements ToolContext {
+  readonly sessionId: string;
+  readonly progress: ToolContext['progress'];
+  readonly log: ToolContext['log'];
+
+  constructor(
+    private readonly run: ToolRun,
+    private readonly request: ToolContext,
+  ) {
+    this.sessionId = request.sessionId;
+    this.progress = request.progress;
+    this.log = request.log;
+  }
+
+  get signal(): AbortSignal {
+    return this.run.signal();
+  }
+
+  get cancelled(): boolean {
+    return this.run.cancelled;
+  }
+
+  get client(): ToolContext['client'] {
+    return this.request.client;
+  }
+
+  releaseStream(): void {
+    this.request.releaseStream?.();
   }
 }

@@ -1,6 +1,6 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { AnySchema, SchemaOutput } from '@modelcontextprotocol/sdk/server/zod-compat.js';
-import type { TaskRequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { RequestHandlerExtra, TaskRequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   ErrorCode,
@@ -12,9 +12,9 @@ import {
   type ServerNotification,
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
-import type { Extra } from './route.js';
 
-export type RequestHandler = (request: JSONRPCRequest, extra: Extra) => Promise<Record<string, unknown>>;
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+export type RequestHandler = (request: JSONRPCRequest, extra: RequestScope) => Promise<Record<string, unknown>>;
 
 /**
  * Serves the methods our route tables register, in place of the SDK Protocol's request path.
@@ -120,7 +120,7 @@ export class RequestDispatcher {
  * One request's `extra`, as the SDK's handlers receive it. The AbortController behind `signal` is
  * created on first read; a cancellation before that is remembered and applied then.
  */
-class RequestScope implements Extra {
+export class RequestScope implements Extra {
   cancelled = false;
   private controller?: AbortController;
   private reason?: unknown;

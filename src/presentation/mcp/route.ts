@@ -1,10 +1,10 @@
-import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import type { ZodType } from 'zod';
 import { RPC, rpcError, toMcpError } from './error-mapping.js';
+import type { RequestScope } from './request-dispatcher.js';
 import type { SessionChannel } from './session-channel.js';
 
-export type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+/** A request's `extra`: the SDK's RequestHandlerExtra, plus `cancelled` (read without creating the signal). */
+export type Extra = RequestScope;
 type Result = Record<string, unknown>;
 
 /**

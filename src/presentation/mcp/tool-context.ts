@@ -23,20 +23,50 @@ function increasingProgress(token: string | number, extra: Extra, failed: (error
  * messages pass the session's threshold. Both go to this request's client only.
  */
 export function toolContext(connection: SessionChannel, tool: string, extra: Extra): ToolContext {
-  const token = extra._meta?.progressToken;
-  const logging = connection.deps.features.logging;
-  const failed = (error: unknown) => connection.deps.logger.debug('notification not delivered', { tool, error: String(error) });
-  return {
-    sessionId: connection.sessionId,
-    signal: extra.signal,
-    progress: token === undefined ? noProgress : increasingProgress(token, extra, failed),
-    client: clientRequests(connection, extra),
-    releaseStream: () => extra.closeSSEStream?.(),
-    log: (level: LogLevelName, data: unknown) => {
-      if (!logging || !connection.clientLogLevel.admits(level)) return;
+  return new RequestToolContext(connection, tool, extra);
+}
+
+/**
+ * One per tools/call, so kept cheap: the request's AbortSignal and the client-request helpers are
+ * created only if the tool reads them (`cancelled` answers without creating the signal).
+ * `progress` and `log` stay own functions: a tool may pass them on detached.
+ */
+class RequestToolContext implements ToolContext {
+  readonly sessionId: string;
+  readonly progress: ToolContext['progress'];
+  readonly log: ToolContext['log'];
+  private clientRequests?: ClientRequests;
+
+  constructor(
+    private readonly connection: SessionChannel,
+    tool: string,
+    private readonly extra: Extra,
+  ) {
+    this.sessionId = connection.sessionId;
+    const token = extra._meta?.progressToken;
+    const failed = (error: unknown) => connection.deps.logger.debug('notification not delivered', { tool, error: String(error) });
+    this.progress = token === undefined ? noProgress : increasingProgress(token, extra, failed);
+    this.log = (level: LogLevelName, data: unknown) => {
+      if (!connection.deps.features.logging || !connection.clientLogLevel.admits(level)) return;
       extra.sendNotification({ method: 'notifications/message', params: { level, logger: tool, data } }).catch(failed);
-    },
-  };
+    };
+  }
+
+  get signal(): AbortSignal {
+    return this.extra.signal;
+  }
+
+  get cancelled(): boolean {
+    return this.extra.cancelled;
+  }
+
+  get client(): ClientRequests {
+    return (this.clientRequests ??= clientRequests(this.connection, this.extra));
+  }
+
+  releaseStream(): void {
+    this.extra.closeSSEStream?.();
+  }
 }
 
 /** Server→client requests ride on the current request, so they reach this client on its stream. */

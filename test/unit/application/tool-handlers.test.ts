@@ -3,7 +3,7 @@ import { ApplicationError, ToolFailure, type ToolErrorEnvelope } from '../../../
 import { ExecuteToolCommand } from '../../../src/application/tools/execute-tool.command.js';
 import { ListToolsQuery } from '../../../src/application/tools/list-tools.query.js';
 import { RegisterToolCommand } from '../../../src/application/tools/register-tool.command.js';
-import type { ToolDefinition } from '../../../src/application/tools/tool-definition.js';
+import type { ToolContext, ToolDefinition } from '../../../src/application/tools/tool-definition.js';
 import { DomainError } from '../../../src/domain/shared/domain-error.js';
 import { textOutput, toolContext, toolDefinition } from '../../support/builders.js';
 import { T0 } from '../../support/fixed-clock.js';
@@ -326,6 +326,55 @@ describe('ExecuteTool', () => {
     expect(result.isError).toBe(true);
     expect(result.structuredContent).toMatchObject({ error: 'cancelled' });
     expect((await app.takeEvents()).map((e) => [e.type, (e.data as { outcome: string }).outcome])).toEqual([['tool.failed', 'cancelled']]);
+  });
+
+  it('context that answers `cancelled` - its signal is never read on the way (lazy signals stay uncreated)', async () => {
+    const { app, sessionId } = await appWith([echo]);
+    const { context } = toolContext(sessionId);
+    const lazy: ToolContext = {
+      ...context,
+      cancelled: false,
+      get signal(): AbortSignal {
+        throw new Error('the signal was read');
+      },
+    };
+
+    const result = await app.commands.execute(new ExecuteToolCommand(sessionId, 'echo', { message: 'x' }, lazy));
+
+    expect(result).toEqual({ content: [{ type: 'text', text: 'x' }] });
+  });
+
+  it('context cancelled before the call runs (`cancelled` true, signal never created) - outcome cancelled', async () => {
+    const { app, sessionId } = await appWith([echo]);
+    const { context } = toolContext(sessionId);
+    const cancelled: ToolContext = {
+      ...context,
+      cancelled: true,
+      get signal(): AbortSignal {
+        throw new Error('the signal was read');
+      },
+    };
+
+    const result = await app.commands.execute(new ExecuteToolCommand(sessionId, 'echo', { message: 'x' }, cancelled));
+
+    expect(result.structuredContent).toMatchObject({ error: 'cancelled' });
+  });
+
+  it('a tool reading `cancelled` - false while running normally, true once its time limit passed', async () => {
+    const seen: boolean[] = [];
+    const watcher = toolDefinition('watcher', async (_, context) => {
+      seen.push(context.cancelled === true);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      seen.push(context.cancelled === true);
+      return textOutput('late');
+    });
+    const { app, sessionId } = await appWith([watcher], { settings: { toolTimeoutMs: 25 } });
+
+    const result = await call(app, sessionId, 'watcher', { message: 'x' });
+    await new Promise((resolve) => setTimeout(resolve, 450));
+
+    expect(result.structuredContent).toMatchObject({ error: 'timed out' });
+    expect(seen).toEqual([false, true]);
   });
 
   it('tool runs past settings.toolTimeoutMs - "timed out" envelope naming the limit, tool.failed appended', async () => {
