@@ -10,6 +10,7 @@ COPY package.json package-lock.json ./
 # npm install, not npm ci: the lock records only the linux-x64 builds of optional platform packages.
 RUN npm install --no-audit --no-fund --no-save
 COPY tsconfig.json ./
+COPY scripts/bundle.mjs ./scripts/
 COPY src ./src
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 

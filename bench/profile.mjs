@@ -23,12 +23,20 @@ const { values: args } = parseArgs({
     lanes: { type: 'string' },
     top: { type: 'string', default: '30' },
     cold: { type: 'boolean', default: false },
+    // tfo-mcp's entry: `modules` (tsc's per-module build, so time is attributed per file) or
+    // `bundle` (dist/main.js, what ships). Default: modules under load, bundle for --cold.
+    entry: { type: 'string' },
     out: { type: 'string', default: join(BENCH_DIR, 'results', 'profiles') },
   },
   strict: true,
 });
 if (!SERVERS[args.server] || !['stdio', 'http'].includes(args.transport)) {
   process.stderr.write('usage: node bench/profile.mjs [--server tfo|sdk|fastmcp] [--transport stdio|http] [--seconds N] [--lanes N] [--top N] [--cold]\n');
+  process.exit(2);
+}
+process.env.TFO_BENCH_ENTRY = args.entry ?? (args.cold ? 'bundle' : 'modules');
+if (!['bundle', 'modules'].includes(process.env.TFO_BENCH_ENTRY)) {
+  process.stderr.write('--entry is bundle or modules\n');
   process.exit(2);
 }
 const seconds = Math.min(120, Math.max(1, Number(args.seconds)));
@@ -101,9 +109,14 @@ function packageOf(url, name) {
     if (pkg === '@modelcontextprotocol/sdk') return `sdk ${rest.slice(3, 5).join('/')}`;
     return pkg;
   }
-  if (path.startsWith(join(REPO_DIR, 'dist'))) return `tfo ${path.slice(join(REPO_DIR, 'dist').length + 1).split('/').slice(0, 2).join('/')}`;
+  if (path.startsWith(join(REPO_DIR, 'dist'))) return `tfo ${path.slice(join(REPO_DIR, 'dist').length + 1).replace(/^modules\//, '').split('/').slice(0, 2).join('/')}`;
   if (path.startsWith(BENCH_DIR)) return `bench ${path.slice(BENCH_DIR.length)}`;
   return path;
+}
+
+/** Whether a profile URL is tfo-mcp's own code under `area` (per-module build: dist/modules/...). */
+function inTfo(url, area) {
+  return url.includes(`/dist/modules/${area}`) || url.includes(`/dist/${area}`);
 }
 
 /** Coarse areas that line up across servers, so two profiles can be compared per call. */
@@ -114,16 +127,16 @@ function areaOf(callFrame) {
   if (f === 'writeUtf8String' || f === 'writev' || f === 'writeBuffer') return 'write syscalls (stdout pipe / socket)';
   if (url.includes('abort_controller') || url.includes('event_target')) return 'AbortController / EventTarget';
   if (
-    url.includes('/dist/presentation/transports') || url.includes('esm/shared/stdio') || url.includes('esm/server/stdio') ||
+    inTfo(url, 'presentation/transports') || url.includes('esm/shared/stdio') || url.includes('esm/server/stdio') ||
     url.includes('esm/server/streamableHttp') || url.includes('esm/server/webStandard') || url.includes('@hono/') ||
     url.includes('bench/servers/sdk-http') || url.includes('mcp-proxy') || f === 'parse' || f === 'stringify'
   ) return 'transport framing (JSON, routing, answer writing)';
   if (url.startsWith('node:_http') || url.includes('internal/streams') || url.includes('stream_base') || url === 'node:net' ||
     url === 'node:events' || url.includes('webstreams') || url.includes('deps/undici') || url.includes('js_transferable') ||
     url.includes('internal/encoding') || url.includes('buffer')) return 'node http / streams / events';
-  if (url.includes('/dist/domain') || url.includes('/dist/application') || url.includes('/dist/infrastructure') ||
-    url.includes('/dist/container') || url.includes('internal/crypto')) return 'tfo use case + domain + events (bus, ToolExecution, outbox, relay, publisher, ids, clock)';
-  if (url.includes('/dist/presentation/mcp')) return 'tfo MCP routing (route, gate, tool context, tool)';
+  if (inTfo(url, 'domain') || inTfo(url, 'application') || inTfo(url, 'infrastructure') ||
+    inTfo(url, 'container') || url.includes('internal/crypto')) return 'tfo use case + domain + events (bus, ToolExecution, outbox, relay, publisher, ids, clock)';
+  if (inTfo(url, 'presentation/mcp')) return 'tfo MCP routing (route, gate, tool context, tool)';
   if (url.includes('/zod/')) return 'zod';
   if (url.includes('@modelcontextprotocol/sdk') || url.includes('/fastmcp/')) return 'SDK / framework protocol + server';
   if (url.includes('timers')) return 'timers';

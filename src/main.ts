@@ -15,7 +15,20 @@ import { StdioServerTransport } from './presentation/transports/stdio.js';
 import { McpHttpServer } from './presentation/transports/http/mcp-http-server.js';
 import { isLoopbackHost } from './infrastructure/config/config-loader.js';
 
-const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** The package's version: dist/main.js (the bundle) sits one level below package.json, dist/modules/main.js two. */
+function ownVersion(): string {
+  for (const relative of ['../package.json', '../../package.json']) {
+    try {
+      const manifest = JSON.parse(readFileSync(new URL(relative, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === 'tfo-mcp' && manifest.version) return manifest.version;
+    } catch {
+      // not this level
+    }
+  }
+  return '0.0.0';
+}
+
+const VERSION = ownVersion();
 
 function fail(message: string, code: number): never {
   process.stderr.write(`tfo-mcp: ${message}\n`);

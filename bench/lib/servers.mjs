@@ -3,7 +3,9 @@ import { existsSync } from 'node:fs';
 
 export const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const REPO_DIR = fileURLToPath(new URL('../..', import.meta.url));
-const TFO_MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url));
+/** dist/main.js is the bundle that ships; TFO_BENCH_ENTRY=modules runs tsc's per-module build (profiles). */
+const tfoMain = () =>
+  fileURLToPath(new URL(process.env.TFO_BENCH_ENTRY === 'modules' ? '../../dist/modules/main.js' : '../../dist/main.js', import.meta.url));
 const serverScript = (name) => fileURLToPath(new URL(`../servers/${name}`, import.meta.url));
 
 /** tfo-mcp logs at warn so that logging does not dominate; its cwd is bench/ (no tfo-mcp.yaml: defaults). */
@@ -16,14 +18,14 @@ const TFO_ENV = { TELEMETRYFLOW_MCP_LOGGING__LEVEL: 'warn' };
 export const SERVERS = {
   tfo: {
     label: 'tfo-mcp',
-    stdio: (nodeArgs = []) => ({ command: process.execPath, args: [...nodeArgs, TFO_MAIN], env: TFO_ENV, cwd: BENCH_DIR }),
+    stdio: (nodeArgs = []) => ({ command: process.execPath, args: [...nodeArgs, tfoMain()], env: TFO_ENV, cwd: BENCH_DIR }),
     http: (port, nodeArgs = []) => ({
       command: process.execPath,
-      args: [...nodeArgs, TFO_MAIN, '--transport', 'http'],
+      args: [...nodeArgs, tfoMain(), '--transport', 'http'],
       env: { ...TFO_ENV, TELEMETRYFLOW_MCP_SERVER__HTTP__PORT: String(port) },
       cwd: BENCH_DIR,
     }),
-    check: () => (existsSync(TFO_MAIN) ? undefined : `${TFO_MAIN} is missing: run \`npx tsc -p tsconfig.json\` first`),
+    check: () => (existsSync(tfoMain()) ? undefined : `${tfoMain()} is missing: run \`npm run build\` first`),
   },
   sdk: {
     label: 'bare SDK',
