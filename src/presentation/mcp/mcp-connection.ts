@@ -1,5 +1,6 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { JSONRPCMessage, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import { CloseSessionCommand } from '../../application/session/close-session.command.js';
 import { OpenSessionCommand } from '../../application/session/open-session.command.js';
@@ -43,7 +44,11 @@ export class McpConnection implements SessionChannel {
     this.capabilities = capabilitiesOf(deps.features);
     this.server = new Server(
       { name: deps.settings.name, version: deps.settings.version },
-      { capabilities: this.capabilities, ...(deps.instructions ? { instructions: deps.instructions } : {}) },
+      {
+        capabilities: this.capabilities,
+        jsonSchemaValidator: sharedValidator(),
+        ...(deps.instructions ? { instructions: deps.instructions } : {}),
+      },
     );
     this.dispatcher = new RequestDispatcher(this.server, (error) => this.server.onerror?.(error));
     registerLifecycleRoutes(this);
@@ -138,6 +143,17 @@ export class McpConnection implements SessionChannel {
       this.deps.logger.warn('closing the session failed', { sessionId: this.sessionId, error: String(error) });
     }
   }
+}
+
+let validator: AjvJsonSchemaValidator | undefined;
+
+/**
+ * One JSON Schema validator for every session: left to itself, the SDK Server builds an Ajv
+ * instance (with its formats) per session, which was a large share of each held HTTP session's
+ * memory and of the time to open one. The validator keeps only its compiled-schema cache.
+ */
+function sharedValidator(): AjvJsonSchemaValidator {
+  return (validator ??= new AjvJsonSchemaValidator());
 }
 
 function capabilitiesOf(features: McpFeatures): ServerCapabilities {
