@@ -18,6 +18,7 @@ export class RequestGate {
 
   leave(): void {
     this.inFlight -= 1;
+    if (this.waiters.length === 0) return;
     this.waiters = this.waiters.filter((waiter) => {
       if (this.inFlight > waiter.below) return true;
       waiter.resolve();
