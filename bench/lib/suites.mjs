@@ -4,7 +4,7 @@ import { HttpMcpSession, createAgent } from './http-client.mjs';
 import { drive, pool } from './load.mjs';
 import { cpuMs, freePort, rssKb, spawnServer, stopServer, waitForPort } from './proc.mjs';
 import { SERVERS } from './servers.mjs';
-import { slope } from './stats.mjs';
+import { median, slope } from './stats.mjs';
 import { StdioRpcClient } from './stdio-client.mjs';
 
 const START_TIMEOUT_MS = 20_000;
@@ -204,18 +204,25 @@ export async function soakSuite(key, options, seconds, log) {
       log?.(`  soak ${key}: ${t.toFixed(0)} s, rss ${(samples.at(-1).rssKb / 1024).toFixed(1)} MB, ${result.throughput.toFixed(0)} calls/s`);
     }
     const cpu = cpuMs(server.handle.pid) - cpu0;
-    // Growth is judged after the first fifth (heap and JIT warm-up) to the end.
+    // Growth is judged after the first fifth (heap and JIT warm-up) to the end. RSS under load is a
+    // sawtooth (the heap grows until a collection); a single sample at either end can sit on a peak
+    // or a trough, so each end is the median of a window: the first and the last fifth of the
+    // steady samples.
     const steady = samples.filter((s) => s.t >= seconds / 5);
-    const first = steady[0] ?? samples[0];
-    const last = samples.at(-1);
+    const usable = steady.length > 0 ? steady : samples;
+    const window = Math.max(1, Math.floor(usable.length / 5));
+    const start = median(usable.slice(0, window).map((s) => s.rssKb));
+    const end = median(usable.slice(-window).map((s) => s.rssKb));
     return {
       seconds,
       calls,
       cpuUsPerCall: (cpu * 1000) / calls,
-      rssStartKb: first.rssKb,
-      rssEndKb: last.rssKb,
+      rssStartKb: start,
+      rssEndKb: end,
+      rssFirstSampleKb: usable[0].rssKb,
+      rssLastSampleKb: samples.at(-1).rssKb,
       rssMaxKb: Math.max(...samples.map((s) => s.rssKb)),
-      growthPct: ((last.rssKb - first.rssKb) / first.rssKb) * 100,
+      growthPct: ((end - start) / start) * 100,
       slopeKbPerMin: slope(steady.map((s) => [s.t / 60, s.rssKb])),
       samples,
     };

@@ -9,7 +9,7 @@ const keyed = (metrics) => Object.fromEntries(metrics.map((m) => [m.key, m]));
 
 /** One line per server: RSS at the start of the steady part and at the end, growth and slope. */
 export function soakLines(soak, servers, labels, seconds) {
-  const lines = [`[soak: 16 sessions under load for ${seconds} s; growth from ${Math.round(seconds / 5)} s to the end]`];
+  const lines = [`[soak: 16 sessions under load for ${seconds} s; growth from ${Math.round(seconds / 5)} s to the end, each end the median of a fifth of the samples]`];
   for (const server of servers) {
     const s = soak[server];
     lines.push(
