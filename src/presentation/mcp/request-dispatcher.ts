@@ -27,8 +27,9 @@ export type RequestHandler = (request: JSONRPCRequest, extra: RequestScope) => P
  * created only when a handler reads it.
  *
  * Everything else stays the SDK's: responses to our own server→client requests, ping, unknown
- * methods (-32601), and notifications other than the ones registered here. Our side answers exactly as the SDK does:
- * `result` or `error {code, message, data}`, nothing after cancellation or close.
+ * methods (-32601), and notifications other than the ones registered here. Our side answers
+ * exactly as the SDK does: `result` or `error {code, message, data}`, nothing after cancellation
+ * or close.
  */
 export class RequestDispatcher {
   private readonly handlers = new Map<string, RequestHandler>();
