@@ -30,8 +30,11 @@ step "layer rules" npm run --silent lint:layers
 step "stdout purity (no console.* or stdout writes in src/)" bash scripts/check-stdout.sh
 
 # Real Postgres, Redis, NATS and ClickHouse on loopback; stopped afterwards only if this run started them.
+# (Status is read whole first: with pipefail, `status | grep -q` fails whenever grep stops reading
+# early, and the services this run started were then left running.)
 started_services=0
-if ! bash scripts/services.sh status 2>/dev/null | grep -q down; then :; else started_services=1; fi
+services_status=$(bash scripts/services.sh status 2>/dev/null || true)
+if grep -q down <<<"$services_status"; then started_services=1; fi
 services_env=$(bash scripts/services.sh up) || { echo "!! services did not start" >&2; failed_steps=$((failed_steps + 1)); }
 eval "$services_env"
 [ "$started_services" -eq 1 ] && trap 'bash scripts/services.sh down >/dev/null 2>&1' EXIT
