@@ -23,6 +23,17 @@ function call(app: TestApp, sessionId: string, tool: string, args: Record<string
   return app.commands.execute(new ExecuteToolCommand(sessionId, tool, args, toolContext(sessionId, signal).context));
 }
 
+/** A context that answers `cancelled` and throws if its signal is read: proves the signal stays uncreated. */
+function unreadableSignal(sessionId: string, cancelled: boolean): ToolContext {
+  return {
+    ...toolContext(sessionId).context,
+    cancelled,
+    get signal(): AbortSignal {
+      throw new Error('the signal was read');
+    },
+  };
+}
+
 describe('RegisterTool', () => {
   it('new tool - is listed and tool.registered is appended to the outbox', async () => {
     const app = createTestApp();
@@ -330,32 +341,16 @@ describe('ExecuteTool', () => {
 
   it('context that answers `cancelled` - its signal is never read on the way (lazy signals stay uncreated)', async () => {
     const { app, sessionId } = await appWith([echo]);
-    const { context } = toolContext(sessionId);
-    const lazy: ToolContext = {
-      ...context,
-      cancelled: false,
-      get signal(): AbortSignal {
-        throw new Error('the signal was read');
-      },
-    };
 
-    const result = await app.commands.execute(new ExecuteToolCommand(sessionId, 'echo', { message: 'x' }, lazy));
+    const result = await app.commands.execute(new ExecuteToolCommand(sessionId, 'echo', { message: 'x' }, unreadableSignal(sessionId, false)));
 
     expect(result).toEqual({ content: [{ type: 'text', text: 'x' }] });
   });
 
   it('context cancelled before the call runs (`cancelled` true, signal never created) - outcome cancelled', async () => {
     const { app, sessionId } = await appWith([echo]);
-    const { context } = toolContext(sessionId);
-    const cancelled: ToolContext = {
-      ...context,
-      cancelled: true,
-      get signal(): AbortSignal {
-        throw new Error('the signal was read');
-      },
-    };
 
-    const result = await app.commands.execute(new ExecuteToolCommand(sessionId, 'echo', { message: 'x' }, cancelled));
+    const result = await app.commands.execute(new ExecuteToolCommand(sessionId, 'echo', { message: 'x' }, unreadableSignal(sessionId, true)));
 
     expect(result.structuredContent).toMatchObject({ error: 'cancelled' });
   });

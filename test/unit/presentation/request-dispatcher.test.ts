@@ -32,7 +32,7 @@ const settle = async () => {
 function blocking() {
   let release!: () => void;
   const released = new Promise<void>((resolve) => (release = resolve));
-  const seen: { extra?: Extra; abortedAtEnd?: boolean; abortEvents: number } = { abortEvents: 0 };
+  const seen: { extra?: Extra; abortedAtEnd?: boolean } = {};
   const handler: RequestHandler = async (_request, extra) => {
     seen.extra = extra;
     await released;
