@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { ComponentHealth, HealthCheck } from '../../application/ports/health.js';
+import { HealthTimeout, withinDeadline } from '../health/within-deadline.js';
 import { describeRedisError } from './redis-connection.js';
 
 /**
@@ -19,18 +20,12 @@ export class RedisHealthCheck implements HealthCheck {
     // Without an offline queue a PING would fail at once anyway; the status says why.
     if (this.client.status !== 'ready') return this.down(`not connected (${this.client.status})`);
     const started = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.timeoutMs);
-    });
     try {
-      const reply = await Promise.race([this.client.ping(), timeout]);
-      if (reply === 'timeout') return this.down(`no PING reply within ${this.timeoutMs} ms`);
+      await withinDeadline(this.timeoutMs, this.client.ping());
       return { name: this.name, status: 'up', detail: `PING ${Math.round(performance.now() - started)} ms` };
     } catch (error) {
+      if (error instanceof HealthTimeout) return this.down(`no PING reply within ${this.timeoutMs} ms`);
       return this.down(`PING failed: ${describeRedisError(error)}`);
-    } finally {
-      clearTimeout(timer);
     }
   }
 

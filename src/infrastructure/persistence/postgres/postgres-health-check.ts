@@ -1,24 +1,11 @@
 import type { Pool } from 'pg';
 import type { ComponentHealth, HealthCheck } from '../../../application/ports/health.js';
+import { HealthTimeout, withinDeadline } from '../../health/within-deadline.js';
 import { describePgError } from './pg-errors.js';
 import type { PostgresOutbox } from './postgres-outbox.js';
 
-class HealthTimeout extends Error {}
-
-async function within<T>(timeoutMs: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HealthTimeout()), timeoutMs);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function reason(error: unknown, timeoutMs: number): string {
-  return error instanceof HealthTimeout ? `no answer within ${timeoutMs} ms` : describePgError(error);
+function reason(error: unknown): string {
+  return error instanceof HealthTimeout ? error.message : describePgError(error);
 }
 
 /** `SELECT 1` through the shared pool, bounded; the detail never carries the driver's raw text. */
@@ -33,14 +20,11 @@ export class PostgresHealthCheck implements HealthCheck {
   async check(): Promise<ComponentHealth> {
     const started = Date.now();
     try {
-      // The work promise may settle after the timeout: swallow that late rejection.
-      const work = this.pool.query('SELECT 1');
-      work.catch(() => undefined);
-      await within(this.timeoutMs, work);
+      await withinDeadline(this.timeoutMs, this.pool.query('SELECT 1'));
       const pool = `pool ${this.pool.totalCount - this.pool.idleCount}/${this.pool.totalCount} busy, ${this.pool.waitingCount} waiting`;
       return { name: this.name, status: 'up', detail: `SELECT 1 in ${Date.now() - started} ms; ${pool}` };
     } catch (error) {
-      return { name: this.name, status: 'down', detail: reason(error, this.timeoutMs) };
+      return { name: this.name, status: 'down', detail: reason(error) };
     }
   }
 }
@@ -56,10 +40,10 @@ export class PostgresOutboxHealthCheck implements HealthCheck {
 
   async check(): Promise<ComponentHealth> {
     try {
-      const [pending, parked] = await within(this.timeoutMs, Promise.all([this.outbox.pending(), this.outbox.parkedCount()]));
+      const [pending, parked] = await withinDeadline(this.timeoutMs, Promise.all([this.outbox.pending(), this.outbox.parkedCount()]));
       return { name: this.name, status: parked > 0 ? 'degraded' : 'up', detail: `postgres; pending ${pending}, parked ${parked}` };
     } catch (error) {
-      return { name: this.name, status: 'down', detail: reason(error, this.timeoutMs) };
+      return { name: this.name, status: 'down', detail: reason(error) };
     }
   }
 }
