@@ -14,6 +14,7 @@ import { RegisterToolCommand } from './application/tools/register-tool.command.j
 import type { ToolFamily } from './application/tools/tool-definition.js';
 import { ToolRegistry } from './application/tools/tool-registry.js';
 import { ToolResultCache } from './application/tools/tool-result-cache.js';
+import { WorkspaceScopes } from './application/workspace/workspace-scopes.js';
 import { wireSharedState } from './composition/cache.wiring.js';
 import { wireAnalytics, wireEvents } from './composition/events.wiring.js';
 import { wirePersistence } from './composition/persistence.wiring.js';
@@ -97,7 +98,7 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger): 
   c.bind(TOKENS.HealthChecks).toConstantValue([
     ...wired.flatMap((w) => w.healthChecks),
     new EmbeddedHealthCheck('executor', 'native'),
-    new WorkspaceHealthCheck(config.mcp.roots),
+    new WorkspaceHealthCheck(config.mcp.roots, config.mcp.roots_note),
   ] satisfies HealthCheck[]);
   c.bind(TOKENS.ToolRegistry).toConstantValue(new ToolRegistry());
   const fixtures = config.mcp.fixtures.conformance;
@@ -143,7 +144,15 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger): 
 }
 
 function bindExecution(c: Container, config: ResolvedConfig): void {
-  c.bind(TOKENS.Workspace).toConstantValue(new NodeWorkspace(config.mcp.roots, { maxSearchFileBytes: config.security.max_file_bytes }));
+  const maxSearchFileBytes = config.security.max_file_bytes;
+  const { roots, roots_source: source, roots_note: noRootsReason } = config.mcp;
+  c.bind(TOKENS.Workspaces).toConstantValue(
+    new WorkspaceScopes(
+      (scopeRoots) => new NodeWorkspace(scopeRoots, { maxSearchFileBytes }),
+      { configured: source === 'config' ? roots : undefined, fallback: roots, noRootsReason },
+      c.get(TOKENS.Logger),
+    ),
+  );
   c.bind(TOKENS.Executor).toConstantValue(new NativeExecutor());
   c.bind(TOKENS.SystemProbe).toConstantValue(new OsSystemProbe());
 }
@@ -155,7 +164,7 @@ function bindUseCases(
   usage: ToolUsageReader | undefined,
 ): { commands: CommandBus; queries: QueryBus } {
   const T = TOKENS;
-  const workspace = c.get(T.Workspace);
+  const workspaces = c.get(T.Workspaces);
   const { commands, queries } = createBuses(
     {
       sessions: c.get(T.SessionRepository),
@@ -173,8 +182,8 @@ function bindUseCases(
     },
     (q) =>
       new ResourceCatalog([
-        new ServerResources(redactConfig(config) as Record<string, unknown>, q, undefined, usage),
-        new FileResources(workspace, config.security.max_file_bytes),
+        new ServerResources(redactConfig(config) as Record<string, unknown>, q, undefined, usage, workspaces),
+        new FileResources(workspaces, config.security.max_file_bytes),
         ...(usage ? [new AnalyticsResources(usage, c.get(T.Clock))] : []),
         ...(config.mcp.fixtures.conformance ? [new ConformanceResources()] : []),
       ]),
@@ -185,7 +194,7 @@ function bindUseCases(
 }
 
 function toolFamilies(c: Container, config: ResolvedConfig): ToolFamily[] {
-  const workspace = c.get(TOKENS.Workspace);
+  const workspaces = c.get(TOKENS.Workspaces);
   const s = config.security;
   const policy = new CommandPolicy({
     allowedCommands: s.allowed_commands,
@@ -195,9 +204,9 @@ function toolFamilies(c: Container, config: ResolvedConfig): ToolFamily[] {
   });
   return [
     ...(config.mcp.fixtures.conformance ? [new ConformanceTools()] : []),
-    new SystemTools(c.get(TOKENS.SystemProbe), workspace),
-    new FileTools(workspace, { maxFileBytes: s.max_file_bytes, maxListEntries: s.max_list_entries, maxSearchResults: s.max_search_results }),
-    new CommandTools(c.get(TOKENS.Executor), workspace, policy, {
+    new SystemTools(c.get(TOKENS.SystemProbe), workspaces.server),
+    new FileTools(workspaces, { maxFileBytes: s.max_file_bytes, maxListEntries: s.max_list_entries, maxSearchResults: s.max_search_results }),
+    new CommandTools(c.get(TOKENS.Executor), workspaces, policy, {
       defaultTimeoutMs: s.command_timeout_ms,
       maxTimeoutMs: s.max_command_timeout_ms,
       maxOutputBytes: s.max_output_bytes,

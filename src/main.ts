@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import type { Writable } from 'node:stream';
 import { buildApplication } from './container.js';
 import { ConfigError, loadConfig } from './infrastructure/config/config-loader.js';
@@ -38,7 +39,7 @@ function fail(message: string, code: number): never {
 function configFor(command: Extract<CliCommand, { configPath?: string }>): ResolvedConfig {
   const overrides = command.kind === 'serve' && command.transport ? { server: { transport: command.transport } } : undefined;
   try {
-    return loadConfig({ configPath: command.configPath, env: process.env, cwd: process.cwd(), version: VERSION, overrides });
+    return loadConfig({ configPath: command.configPath, env: process.env, cwd: process.cwd(), home: homedir(), version: VERSION, overrides });
   } catch (error) {
     if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`, 2);
     throw error;
@@ -72,7 +73,16 @@ async function serveStdio(config: ResolvedConfig, output: Writable): Promise<voi
   });
   onProcessEvents(logger, shutdown);
   await connection.connect(transport);
-  logger.info('tfo-mcp ready', { transport: 'stdio', version: config.server.version, roots: config.mcp.roots, sessionId: connection.sessionId });
+  logger.info('tfo-mcp ready', { transport: 'stdio', version: config.server.version, ...rootsOf(config), sessionId: connection.sessionId });
+}
+
+/**
+ * The roots as the ready line shows them: where they came from, and when there are none, why and
+ * what to set. Clients that declare roots narrow them per session (see WorkspaceScopes).
+ */
+function rootsOf(config: ResolvedConfig): Record<string, unknown> {
+  const { roots, roots_source: source, roots_note: note } = config.mcp;
+  return source === 'none' ? { roots, rootsSource: source, rootsWarning: note } : { roots, rootsSource: source };
 }
 
 /** Signals end the server cleanly; stray errors are logged, never allowed to kill it on input. */
@@ -116,7 +126,12 @@ async function serveHttp(config: ResolvedConfig): Promise<void> {
   onProcessEvents(logger, shutdown);
   const port = await server.listen();
   if (!isLoopbackHost(http.host)) logger.warn('listening on a non-loopback address without authentication', { host: http.host });
-  logger.info('tfo-mcp ready', { transport: 'http', url: `http://${http.host.includes(':') ? `[${http.host}]` : http.host}:${port}/mcp`, version: config.server.version });
+  logger.info('tfo-mcp ready', {
+    transport: 'http',
+    url: `http://${http.host.includes(':') ? `[${http.host}]` : http.host}:${port}/mcp`,
+    version: config.server.version,
+    ...rootsOf(config),
+  });
 }
 
 async function main(argv: readonly string[], output: Writable): Promise<void> {

@@ -12,7 +12,7 @@ import type { HealthCheck } from './application/ports/health.js';
 import type { Logger } from './application/ports/logger.js';
 import type { Outbox } from './application/ports/outbox.js';
 import type { SystemProbe } from './application/ports/system-probe.js';
-import type { Workspace } from './application/ports/workspace.js';
+import type { WorkspaceScopes } from './application/workspace/workspace-scopes.js';
 import type { PromptCatalog } from './application/prompts/prompt-catalog.js';
 import type { ServerSettings } from './application/server-settings.js';
 import type { ToolRegistry } from './application/tools/tool-registry.js';
@@ -32,7 +32,7 @@ export const TOKENS = {
   ConversationRepository: Symbol.for('tfo.ConversationRepository') as ServiceIdentifier<ConversationRepository>,
   ToolRegistry: Symbol.for('tfo.ToolRegistry') as ServiceIdentifier<ToolRegistry>,
   PromptCatalog: Symbol.for('tfo.PromptCatalog') as ServiceIdentifier<PromptCatalog>,
-  Workspace: Symbol.for('tfo.Workspace') as ServiceIdentifier<Workspace>,
+  Workspaces: Symbol.for('tfo.Workspaces') as ServiceIdentifier<WorkspaceScopes>,
   Executor: Symbol.for('tfo.Executor') as ServiceIdentifier<Executor>,
   SystemProbe: Symbol.for('tfo.SystemProbe') as ServiceIdentifier<SystemProbe>,
   HealthChecks: Symbol.for('tfo.HealthChecks') as ServiceIdentifier<HealthCheck[]>,

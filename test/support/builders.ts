@@ -1,4 +1,8 @@
+import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
+import type { ClientRequests } from '../../src/application/ports/client-requests.js';
+import { WorkspaceScopes } from '../../src/application/workspace/workspace-scopes.js';
+import { NodeWorkspace } from '../../src/infrastructure/filesystem/node-workspace.js';
 import type { Logger } from '../../src/application/ports/logger.js';
 import type { ServerSettings } from '../../src/application/server-settings.js';
 import type { ToolContext, ToolDefinition, ToolOutput } from '../../src/application/tools/tool-definition.js';
@@ -120,4 +124,33 @@ export function domainErrorOf(fn: () => unknown): DomainError {
     throw error;
   }
   throw new Error('expected a DomainError, nothing was thrown');
+}
+
+/** Scoped workspaces on the local file system, as the composition root builds them. */
+export function workspaceScopes(
+  fallback: readonly string[],
+  options: { configured?: readonly string[]; noRootsReason?: string; logger?: Logger } = {},
+): WorkspaceScopes {
+  return new WorkspaceScopes(
+    (roots) => new NodeWorkspace(roots),
+    { configured: options.configured, fallback, noRootsReason: options.noRootsReason },
+    options.logger ?? new RecordingLogger(),
+  );
+}
+
+/** A client as ClientRequests sees it: declares roots (or not) and answers roots/list from `roots`. */
+export function rootsClient(roots: readonly string[] | undefined, listed: () => void = () => undefined): ClientRequests {
+  return {
+    supports: { sampling: false, elicitation: false, roots: roots !== undefined },
+    createMessage: async () => {
+      throw new Error('sampling not declared');
+    },
+    elicit: async () => {
+      throw new Error('elicitation not declared');
+    },
+    listRoots: async () => {
+      listed();
+      return (roots ?? []).map((root) => ({ uri: root.startsWith('file://') || root.includes(':') ? root : pathToFileURL(root).href }));
+    },
+  };
 }

@@ -1,11 +1,22 @@
 /**
  * Port: requests a tool may send back to the client while it runs — `sampling/createMessage` (let
- * the client's model answer) and `elicitation/create` (ask the user, e.g. to confirm a destructive
- * action). Payloads follow the MCP schema; the transport validates the client's answers.
+ * the client's model answer), `elicitation/create` (ask the user, e.g. to confirm a destructive
+ * action) and `roots/list` (the directories the client lets the server work in). Payloads follow
+ * the MCP schema; the transport validates the client's answers.
  */
+export interface ClientRoot {
+  readonly uri: string;
+  readonly name?: string;
+}
+
 export interface ClientRequests {
   /** What the client declared at initialize. */
-  readonly supports: { readonly sampling: boolean; readonly elicitation: boolean };
+  readonly supports: { readonly sampling: boolean; readonly elicitation: boolean; readonly roots: boolean };
   createMessage(params: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>>;
   elicit(params: Readonly<Record<string, unknown>>): Promise<{ action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> }>;
+  /**
+   * The client's roots. The answer is kept for the session until the client sends
+   * notifications/roots/list_changed, so asking on every call costs nothing.
+   */
+  listRoots(): Promise<readonly ClientRoot[]>;
 }

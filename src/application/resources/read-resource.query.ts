@@ -1,10 +1,16 @@
 import type { SessionRepository } from '../../domain/session/session.repository.js';
 import { ApplicationError } from '../application.errors.js';
 import { Query, type QueryHandler } from '../bus/message-bus.js';
+import type { ClientRequests } from '../ports/client-requests.js';
 import type { ResourceCatalog, ResourceContents } from './resource-catalog.js';
 
 export class ReadResourceQuery extends Query<{ contents: ResourceContents[] }> {
-  constructor(readonly sessionId: string, readonly uri: string) {
+  constructor(
+    readonly sessionId: string,
+    readonly uri: string,
+    /** The requesting client: its roots confine file:// resources. */
+    readonly client?: ClientRequests,
+  ) {
     super();
   }
 }
@@ -19,7 +25,7 @@ export class ReadResourceHandler implements QueryHandler<ReadResourceQuery> {
 
   async execute(query: ReadResourceQuery): Promise<{ contents: ResourceContents[] }> {
     (await this.sessions.get(query.sessionId)).assertOperational('resources/read');
-    const contents = await this.catalog.read(query.uri);
+    const contents = await this.catalog.read(query.uri, query.client);
     if (!contents) throw new ApplicationError('resource.not_found', `Resource not found: ${query.uri.slice(0, 512)}`);
     return { contents };
   }

@@ -1,11 +1,17 @@
 import type { SessionRepository } from '../../domain/session/session.repository.js';
 import { ApplicationError } from '../application.errors.js';
 import { Command, type CommandHandler } from '../bus/message-bus.js';
+import type { ClientRequests } from '../ports/client-requests.js';
 import type { ResourceCatalog } from './resource-catalog.js';
 
 /** resources/subscribe: `onChange` runs whenever the resource changes, until `stop` is called. */
 export class WatchResourceCommand extends Command<{ stop: () => void }> {
-  constructor(readonly sessionId: string, readonly uri: string, readonly onChange: () => void) {
+  constructor(
+    readonly sessionId: string,
+    readonly uri: string,
+    readonly onChange: () => void,
+    readonly client?: ClientRequests,
+  ) {
     super();
   }
 }
@@ -22,7 +28,7 @@ export class WatchResourceHandler implements CommandHandler<WatchResourceCommand
     (await this.sessions.get(command.sessionId)).assertOperational('resources/subscribe');
     let stop: (() => void) | undefined;
     try {
-      stop = await this.catalog.watch(command.uri, command.onChange);
+      stop = await this.catalog.watch(command.uri, command.onChange, command.client);
     } catch (error) {
       throw new ApplicationError('resource.not_found', `Resource not found: ${command.uri.slice(0, 512)}`, { cause: error });
     }

@@ -11,6 +11,7 @@ export type DomainErrorCode =
   | 'conversation.invalid_message'
   | 'workspace.path_outside_roots'
   | 'workspace.invalid_path'
+  | 'workspace.no_roots'
   | 'policy.command_denied'
   | 'value.invalid';
 

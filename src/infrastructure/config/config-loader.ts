@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { configSchema, type ResolvedConfig } from './config.schema.js';
+import { resolveRoots, RootsProblem, type ResolvedRoots } from './roots.js';
 
 export const ENV_PREFIX = 'TELEMETRYFLOW_MCP_';
 
@@ -18,6 +19,8 @@ export interface LoadOptions {
   readonly configPath?: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly cwd: string;
+  /** The user's home directory: never a root by default. */
+  readonly home?: string;
   readonly version: string;
   /** Command-line overrides, highest of all (e.g. --transport). */
   readonly overrides?: Record<string, unknown>;
@@ -38,13 +41,21 @@ export function loadConfig(options: LoadOptions): ResolvedConfig {
   }
   const config = parsed.data;
   assertSafeBind(config.server.http.host, config.server.http.allow_insecure_remote);
-  const roots = (config.mcp.roots ?? [options.cwd]).map((root) => (isAbsolute(root) ? resolve(root) : resolve(options.cwd, root)));
-  if (roots.length === 0) throw new ConfigError('mcp.roots', 'at least one root directory is required');
+  const roots = rootsOf(config.mcp.roots, options);
   return deepFreeze({
     ...config,
     server: { ...config.server, version: config.server.version ?? options.version },
-    mcp: { ...config.mcp, roots },
+    mcp: { ...config.mcp, roots: roots.roots, roots_source: roots.source, ...(roots.note ? { roots_note: roots.note } : {}) },
   }) as ResolvedConfig;
+}
+
+function rootsOf(configured: readonly string[] | undefined, options: LoadOptions): ResolvedRoots {
+  try {
+    return resolveRoots(configured, options.cwd, options.home);
+  } catch (error) {
+    if (error instanceof RootsProblem) throw new ConfigError('mcp.roots', error.message);
+    throw error;
+  }
 }
 
 const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|\[::1\]|localhost)$/i;

@@ -224,8 +224,15 @@ export const configSchema = z
   .strict();
 
 export type AppConfig = z.infer<typeof configSchema>;
-/** After loading: roots resolved to absolute paths and the server version filled in. */
+/**
+ * After loading: the server version filled in, and roots resolved to absolute paths — the
+ * configured ones, or the working directory where that is safe, or none (with the reason).
+ */
 export type ResolvedConfig = AppConfig & {
-  readonly mcp: AppConfig['mcp'] & { readonly roots: readonly string[] };
+  readonly mcp: AppConfig['mcp'] & {
+    readonly roots: readonly string[];
+    readonly roots_source: 'config' | 'working-directory' | 'none';
+    readonly roots_note?: string;
+  };
   readonly server: AppConfig['server'] & { readonly version: string };
 };

@@ -27,11 +27,18 @@ export class InMemoryOutboxHealthCheck implements HealthCheck {
   }
 }
 
-/** The roots the file tools serve: a root that vanished or became unreadable makes the server not ready. */
+/**
+ * The roots the file tools serve: a root that vanished or became unreadable makes the server not
+ * ready. No root at all is reported (with what to set) but is not an outage: clients that declare
+ * roots, and every other tool, still work.
+ */
 export class WorkspaceHealthCheck implements HealthCheck {
   readonly name = 'workspace';
 
-  constructor(private readonly roots: readonly string[]) {}
+  constructor(
+    private readonly roots: readonly string[],
+    private readonly noRootsReason?: string,
+  ) {}
 
   async check(): Promise<ComponentHealth> {
     const problems: string[] = [];
@@ -45,6 +52,6 @@ export class WorkspaceHealthCheck implements HealthCheck {
     }
     return problems.length > 0
       ? { name: this.name, status: 'down', detail: problems.join('; ') }
-      : { name: this.name, status: 'up', detail: `${this.roots.length} root(s)` };
+      : { name: this.name, status: 'up', detail: this.roots.length > 0 ? `roots: ${this.roots.join(', ')}` : `no roots: ${this.noRootsReason ?? 'set mcp.roots'}` };
   }
 }

@@ -10,7 +10,7 @@ import type { SessionChannel } from './session-channel.js';
 import { CallToolParams, CompleteParams, GetPromptParams, PaginatedParams, ReadResourceParams } from './params.js';
 import { RPC, rpcError } from './error-mapping.js';
 import { page, route } from './route.js';
-import { toolContext } from './tool-context.js';
+import { clientRequests, toolContext } from './tool-context.js';
 
 const MAX_SUBSCRIPTIONS = 100;
 
@@ -44,16 +44,17 @@ export function registerCatalogRoutes(connection: SessionChannel): void {
       const result = await queries.execute(new ListResourceTemplatesQuery(session(), params.cursor));
       return page(result.items as never[], result.nextCursor, 'resourceTemplates');
     });
-    route(connection, 'resources/read', ReadResourceParams, async (params) => {
-      return (await queries.execute(new ReadResourceQuery(session(), params.uri))) as unknown as Record<string, unknown>;
+    route(connection, 'resources/read', ReadResourceParams, async (params, extra) => {
+      const result = await queries.execute(new ReadResourceQuery(session(), params.uri, clientRequests(connection, extra)));
+      return result as unknown as Record<string, unknown>;
     });
-    route(connection, 'resources/subscribe', ReadResourceParams, async ({ uri }) => {
+    route(connection, 'resources/subscribe', ReadResourceParams, async ({ uri }, extra) => {
       if (connection.subscriptions.has(uri)) return {};
       if (connection.subscriptions.size >= MAX_SUBSCRIPTIONS) {
         throw rpcError(RPC.InvalidParams, `at most ${MAX_SUBSCRIPTIONS} subscriptions per session; unsubscribe from one first`);
       }
       const notify = () => void connection.server.sendResourceUpdated({ uri }).catch(() => undefined);
-      const { stop } = await commands.execute(new WatchResourceCommand(session(), uri, notify));
+      const { stop } = await commands.execute(new WatchResourceCommand(session(), uri, notify, clientRequests(connection, extra)));
       connection.subscriptions.set(uri, stop);
       return {};
     });

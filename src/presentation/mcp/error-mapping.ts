@@ -32,6 +32,7 @@ const DOMAIN: Record<DomainErrorCode, number> = {
   'conversation.invalid_message': RPC.InvalidParams,
   'workspace.path_outside_roots': RPC.InvalidParams,
   'workspace.invalid_path': RPC.InvalidParams,
+  'workspace.no_roots': RPC.InvalidParams,
   'policy.command_denied': RPC.InvalidParams,
   'value.invalid': RPC.InvalidParams,
 };

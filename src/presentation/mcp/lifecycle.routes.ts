@@ -41,6 +41,9 @@ export function registerLifecycleRoutes(connection: SessionChannel): void {
     });
   });
 
+  // The next call that needs the roots asks the client again.
+  connection.dispatcher.onNotification('notifications/roots/list_changed', () => connection.clientRoots.invalidate());
+
   if (deps.features.logging) {
     route(connection, 'logging/setLevel', SetLevelParams, async (params) => {
       const { level } = await commands.execute(new SetLogLevelCommand(connection.sessionId, params.level));

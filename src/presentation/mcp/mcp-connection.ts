@@ -8,6 +8,7 @@ import { LogLevel } from '../../domain/session/log-level.js';
 import type { SessionSnapshot } from '../../domain/session/session.js';
 import type { TransportKind } from '../../domain/session/session-state.js';
 import { registerCatalogRoutes } from './catalog.routes.js';
+import { ClientRootsCache } from './client-roots-cache.js';
 import { registerLifecycleRoutes } from './lifecycle.routes.js';
 import { RequestDispatcher } from './request-dispatcher.js';
 import { RequestGate } from './request-gate.js';
@@ -25,6 +26,7 @@ export class McpConnection implements SessionChannel {
   readonly gate = new RequestGate();
   readonly dispatcher: RequestDispatcher;
   readonly subscriptions = new Map<string, () => void>();
+  readonly clientRoots = new ClientRootsCache();
   /** Requests wait on this while initialize (and a notifications/initialized after it) runs. */
   initializing?: Promise<void>;
   private initializeSettledNow?: () => void;

@@ -5,6 +5,7 @@ import type { Logger } from '../../application/ports/logger.js';
 import type { ServerSettings } from '../../application/server-settings.js';
 import type { LogLevel } from '../../domain/session/log-level.js';
 import type { RequestDispatcher } from './request-dispatcher.js';
+import type { ClientRootsCache } from './client-roots-cache.js';
 import type { RequestGate } from './request-gate.js';
 
 export interface McpFeatures {
@@ -39,6 +40,8 @@ export interface SessionChannel {
   /** Runs a lifecycle step after the one in progress; requests arriving meanwhile wait for it. */
   inOrder(task: () => Promise<void>): void;
   clientLogLevel: LogLevel;
+  /** The client's roots/list answer, until it says they changed. */
+  readonly clientRoots: ClientRootsCache;
   /** resources/subscribe watchers by URI; stopped when the session closes. */
   readonly subscriptions: Map<string, () => void>;
   close(reason: string): Promise<void>;

@@ -1,4 +1,4 @@
-import { CreateMessageResultSchema, ElicitResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { CreateMessageResultSchema, ElicitResultSchema, ListRootsResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { ClientRequests } from '../../application/ports/client-requests.js';
 import type { ToolContext } from '../../application/tools/tool-definition.js';
 import type { LogLevelName } from '../../domain/session/log-level.js';
@@ -69,16 +69,24 @@ class RequestToolContext implements ToolContext {
   }
 }
 
+/** How long a client may take to answer roots/list before the server roots are used instead. */
+const ROOTS_TIMEOUT_MS = 10_000;
+
 /** Server→client requests ride on the current request, so they reach this client on its stream. */
-function clientRequests(connection: SessionChannel, extra: Extra): ClientRequests {
+export function clientRequests(connection: SessionChannel, extra: Extra): ClientRequests {
   const declared = connection.server.getClientCapabilities() ?? {};
   return {
-    supports: { sampling: declared.sampling !== undefined, elicitation: declared.elicitation !== undefined },
+    supports: { sampling: declared.sampling !== undefined, elicitation: declared.elicitation !== undefined, roots: declared.roots !== undefined },
     createMessage: async (params) =>
       (await extra.sendRequest({ method: 'sampling/createMessage', params: params as never }, CreateMessageResultSchema)) as Record<string, unknown>,
     elicit: async (params) => {
       const result = await extra.sendRequest({ method: 'elicitation/create', params: params as never }, ElicitResultSchema);
       return result as { action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> };
     },
+    listRoots: () =>
+      connection.clientRoots.list(async () => {
+        const result = await extra.sendRequest({ method: 'roots/list' }, ListRootsResultSchema, { timeout: ROOTS_TIMEOUT_MS });
+        return result.roots.map((root) => (root.name === undefined ? { uri: root.uri } : { uri: root.uri, name: root.name }));
+      }),
   };
 }

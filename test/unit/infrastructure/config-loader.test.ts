@@ -241,14 +241,47 @@ describe('loadConfig', () => {
     expect(configError(() => load()).message).toMatch(/mapping of sections/);
   });
 
-  it('roots - relative ones resolve against cwd, absolute ones are kept (normalised)', () => {
-    const config = load({ env: { [`${P}MCP__ROOTS`]: 'src, ./docs/../data,/srv//files/' } });
-    expect(config.mcp.roots).toEqual([path.join(cwd, 'src'), path.join(cwd, 'data'), '/srv/files']);
+  it('roots - relative ones resolve against cwd, absolute ones are kept (normalised)', async () => {
+    for (const dir of ['src', 'data', 'abs/files']) await mkdir(path.join(cwd, dir), { recursive: true });
+    const config = load({ env: { [`${P}MCP__ROOTS`]: `src, ./docs/../data,${cwd}//abs/files/` } });
+    expect(config.mcp.roots).toEqual([path.join(cwd, 'src'), path.join(cwd, 'data'), path.join(cwd, 'abs', 'files')]);
+    expect(config.mcp.roots_source).toBe('config');
   });
 
   it('roots - from YAML as a list - resolved the same way', async () => {
+    await mkdir(path.join(cwd, 'project'));
     await yaml('mcp:\n  roots:\n    - project\n    - /tmp\n');
     expect(load().mcp.roots).toEqual([path.join(cwd, 'project'), '/tmp']);
+  });
+
+  it('roots - one that does not exist - ConfigError on mcp.roots naming the path', () => {
+    const error = configError(() => load({ env: { [`${P}MCP__ROOTS`]: '["/absolute/path/to/your/project"]' } }));
+    expect(error.key).toBe('mcp.roots');
+    expect(error.message).toContain('"/absolute/path/to/your/project" does not exist');
+  });
+
+  it('roots - one that is a file - ConfigError on mcp.roots naming the path', async () => {
+    await writeFile(path.join(cwd, 'file.txt'), 'x');
+    expect(configError(() => load({ env: { [`${P}MCP__ROOTS`]: 'file.txt' } })).message).toContain(`"${path.join(cwd, 'file.txt')}" is not a directory`);
+  });
+
+  it('roots - not set, started in "/" - no roots, and the reason names mcp.roots', () => {
+    const config = loadConfig({ env: {}, cwd: '/', home: '/home/someone', version: '1' });
+    expect(config.mcp.roots).toEqual([]);
+    expect(config.mcp.roots_source).toBe('none');
+    expect(config.mcp.roots_note).toMatch(/"\/" is the file system root.*mcp\.roots/);
+  });
+
+  it('roots - not set, started in the home directory - no roots', () => {
+    const config = loadConfig({ env: {}, cwd, home: cwd, version: '1' });
+    expect(config.mcp.roots).toEqual([]);
+    expect(config.mcp.roots_note).toContain('home directory');
+  });
+
+  it('roots - not set, started in a project directory - the working directory', () => {
+    const config = load();
+    expect(config.mcp.roots).toEqual([cwd]);
+    expect(config.mcp.roots_source).toBe('working-directory');
   });
 
   it('roots - set to an empty list - ConfigError on mcp.roots', () => {

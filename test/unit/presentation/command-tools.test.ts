@@ -6,7 +6,7 @@ import type { ToolContext, ToolDefinition, ToolOutput } from '../../../src/appli
 import { CommandPolicy, type CommandPolicyOptions } from '../../../src/domain/security/command-policy.js';
 import type { LogLevelName } from '../../../src/domain/session/log-level.js';
 import { NativeExecutor } from '../../../src/infrastructure/execution/native-executor.js';
-import { NodeWorkspace } from '../../../src/infrastructure/filesystem/node-workspace.js';
+import { workspaceScopes } from '../../support/builders.js';
 import { CommandTools, type CommandLimits } from '../../../src/presentation/mcp/tools/command.tools.js';
 
 interface RecordingContext extends ToolContext {
@@ -74,7 +74,7 @@ describe('CommandTools execute_command', () => {
   });
 
   function tool(policy: Partial<CommandPolicyOptions> = {}, limits: Partial<CommandLimits> = {}): ToolDefinition<unknown> {
-    const family = new CommandTools(executor, new NodeWorkspace([root]), new CommandPolicy({ ...POLICY, ...policy }), { ...LIMITS, ...limits });
+    const family = new CommandTools(executor, workspaceScopes([root]), new CommandPolicy({ ...POLICY, ...policy }), { ...LIMITS, ...limits });
     return family.tools()[0] as ToolDefinition<unknown>;
   }
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ToolFailure, type ToolErrorEnvelope } from '../../../src/application/application.errors.js';
 import type { ToolContext, ToolDefinition, ToolOutput } from '../../../src/application/tools/tool-definition.js';
-import { NodeWorkspace } from '../../../src/infrastructure/filesystem/node-workspace.js';
+import { workspaceScopes } from '../../support/builders.js';
 import { jsonSchemaOf } from '../../../src/application/tools/json-schema.js';
 import {
   FileTools,
@@ -67,7 +67,7 @@ beforeAll(async () => {
   await writeFile(path.join(root, 'src', 'a.ts'), 'export const todo = 1; // TODO one\n// TODO two\n// TODO three\n');
   await writeFile(path.join(root, 'src', 'deep', 'b.ts'), 'nothing\n');
   await symlink(path.join(base, 'outside', 'secret.txt'), path.join(root, 'escape'));
-  tools = new FileTools(new NodeWorkspace([root]), LIMITS).tools();
+  tools = new FileTools(workspaceScopes([root]), LIMITS).tools();
 });
 
 afterAll(async () => {

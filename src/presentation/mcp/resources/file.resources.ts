@@ -2,7 +2,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { posix } from 'node:path';
 import { ApplicationError } from '../../../application/application.errors.js';
 import type { ResourceContents, ResourceProvider } from '../../../application/resources/resource-catalog.js';
-import type { Workspace } from '../../../application/ports/workspace.js';
+import type { ClientRequests } from '../../../application/ports/client-requests.js';
+import type { WorkspaceScopes } from '../../../application/workspace/workspace-scopes.js';
 import { DomainError } from '../../../domain/shared/domain-error.js';
 import type { ResourceTemplate } from '../../../domain/resource/resource.js';
 
@@ -16,7 +17,7 @@ const TEMPLATE: ResourceTemplate = {
 /** Files inside the workspace roots, addressed as file:// URIs. */
 export class FileResources implements ResourceProvider {
   constructor(
-    private readonly workspace: Workspace,
+    private readonly workspaces: WorkspaceScopes,
     private readonly maxBytes: number,
   ) {}
 
@@ -28,7 +29,7 @@ export class FileResources implements ResourceProvider {
     return [TEMPLATE];
   }
 
-  async read(uri: string): Promise<ResourceContents[] | undefined> {
+  async read(uri: string, client?: ClientRequests): Promise<ResourceContents[] | undefined> {
     if (!uri.startsWith('file://')) return undefined;
     let path: string;
     try {
@@ -37,7 +38,7 @@ export class FileResources implements ResourceProvider {
       throw new ApplicationError('params.invalid', `not a valid file URI: ${uri.slice(0, 256)}`);
     }
     try {
-      const file = await this.workspace.read({ path, encoding: 'utf8', allowBinary: true, maxBytes: this.maxBytes });
+      const file = await (await this.workspaces.for(client)).read({ path, encoding: 'utf8', allowBinary: true, maxBytes: this.maxBytes });
       if (file.binary || file.encoding === 'base64') return [{ uri, mimeType: file.mimeType, blob: file.content }];
       return [{ uri, mimeType: file.mimeType, text: file.content }];
     } catch (error) {
@@ -45,10 +46,10 @@ export class FileResources implements ResourceProvider {
     }
   }
 
-  async watch(uri: string, onChange: () => void): Promise<(() => void) | undefined> {
+  async watch(uri: string, onChange: () => void, client?: ClientRequests): Promise<(() => void) | undefined> {
     if (!uri.startsWith('file://')) return undefined;
     try {
-      return await this.workspace.watch(fileURLToPath(uri), onChange);
+      return await (await this.workspaces.for(client)).watch(fileURLToPath(uri), onChange);
     } catch (error) {
       throw this.notReadable(uri, error);
     }
@@ -62,7 +63,7 @@ export class FileResources implements ResourceProvider {
     const prefix = typed.endsWith('/') ? '' : posix.basename(typed);
     const candidates: string[] = [];
     try {
-      const listing = await this.workspace.list({ path: dir, depth: 0, maxEntries: 1000, includeHidden: prefix.startsWith('.') });
+      const listing = await this.workspaces.server.list({ path: dir, depth: 0, maxEntries: 1000, includeHidden: prefix.startsWith('.') });
       for (const entry of listing.entries) {
         if (!entry.name.startsWith(prefix)) continue;
         const full = posix.join(dir, entry.name) + (entry.type === 'directory' ? '/' : '');
@@ -70,12 +71,15 @@ export class FileResources implements ResourceProvider {
       }
     } catch {
       // outside the roots or missing: offer the roots themselves
-      for (const root of this.workspace.roots()) if (root.startsWith(typed)) candidates.push(`${root.slice(1)}/`);
+      for (const root of this.workspaces.server.roots()) if (root.startsWith(typed)) candidates.push(`${root.slice(1)}/`);
     }
     return candidates.sort();
   }
 
   private notReadable(uri: string, error: unknown): Error {
+    if (error instanceof DomainError && error.code === 'workspace.no_roots') {
+      return new ApplicationError('resource.not_found', `Resource not found: ${uri}: ${error.message}`, { cause: error });
+    }
     if (error instanceof DomainError && error.code === 'workspace.path_outside_roots') {
       return new ApplicationError('resource.not_found', `Resource not found: ${uri} is outside the allowed roots`, { cause: error });
     }

@@ -1,7 +1,9 @@
 import type { QueryBus } from '../../../application/bus/message-bus.js';
 import { GetHealthQuery } from '../../../application/health/get-health.query.js';
 import type { ToolUsageReader } from '../../../application/ports/analytics.js';
+import type { ClientRequests } from '../../../application/ports/client-requests.js';
 import type { ResourceContents, ResourceProvider } from '../../../application/resources/resource-catalog.js';
+import type { WorkspaceScopes } from '../../../application/workspace/workspace-scopes.js';
 import type { Resource } from '../../../domain/resource/resource.js';
 
 const RESOURCES: readonly Resource[] = [
@@ -28,6 +30,7 @@ export class ServerResources implements ResourceProvider {
     private readonly queries: QueryBus,
     private readonly healthPollMs = 5000,
     private readonly usage?: ToolUsageReader,
+    private readonly workspaces?: WorkspaceScopes,
   ) {}
 
   resources(): readonly Resource[] {
@@ -69,14 +72,23 @@ export class ServerResources implements ResourceProvider {
     }
   }
 
+  /** The roots this client's requests get (its own, narrowed by mcp.roots, or the server's). */
+  private async roots(client?: ClientRequests): Promise<{ roots?: unknown }> {
+    if (!this.workspaces) return {};
+    return { roots: await this.workspaces.effective(client) };
+  }
+
   private async fingerprint(): Promise<string> {
     const report = await this.queries.execute(new GetHealthQuery());
     return JSON.stringify([report.status, report.sessions, report.components]);
   }
 
-  async read(uri: string): Promise<ResourceContents[] | undefined> {
+  async read(uri: string, client?: ClientRequests): Promise<ResourceContents[] | undefined> {
     if (uri === 'config://server') return [json(uri, this.redactedConfig)];
-    if (uri === 'status://health') return [json(uri, { ...(await this.queries.execute(new GetHealthQuery())), ...(await this.toolUsage()) })];
+    if (uri === 'status://health') {
+      const report = await this.queries.execute(new GetHealthQuery());
+      return [json(uri, { ...report, ...(await this.roots(client)), ...(await this.toolUsage()) })];
+    }
     return undefined;
   }
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ToolFailure, type ToolErrorEnvelope } from '../../../application/application.errors.js';
 import type { ExecutionResult, Executor } from '../../../application/ports/executor.js';
 import type { Workspace } from '../../../application/ports/workspace.js';
+import type { WorkspaceScopes } from '../../../application/workspace/workspace-scopes.js';
 import type { ToolContext, ToolDefinition, ToolFamily, ToolOutput } from '../../../application/tools/tool-definition.js';
 import { pathLikeArgs, type CommandPolicy } from '../../../domain/security/command-policy.js';
 import { defineTool, outputSchemaOf, structured } from './define-tool.js';
@@ -52,7 +53,7 @@ export class CommandTools implements ToolFamily {
 
   constructor(
     private readonly executor: Executor,
-    private readonly workspace: Workspace,
+    private readonly workspaces: WorkspaceScopes,
     private readonly policy: CommandPolicy,
     private readonly limits: CommandLimits,
   ) {
@@ -87,9 +88,10 @@ export class CommandTools implements ToolFamily {
     const failureContext = { command: request.command };
     let cwd: string;
     try {
-      cwd = await this.workspace.resolve(request.cwd ?? '.', 'read');
-      this.policy.check({ command: request.command, args: request.args, shell: request.shell, cwd, roots: this.workspace.roots() });
-      if (!this.policy.allowPathsOutsideRoots) await this.checkRealPaths(request.args, cwd);
+      const workspace = await this.workspaces.for(context.client);
+      cwd = await workspace.resolve(request.cwd ?? '.', 'read');
+      this.policy.check({ command: request.command, args: request.args, shell: request.shell, cwd, roots: workspace.roots() });
+      if (!this.policy.allowPathsOutsideRoots) await this.checkRealPaths(workspace, request.args, cwd);
     } catch (error) {
       throw toToolFailure(error, failureContext);
     }
@@ -133,15 +135,15 @@ export class CommandTools implements ToolFamily {
   }
 
   /** The lexical check in the policy misses symlinks; the Workspace resolves them. */
-  private async checkRealPaths(args: readonly string[], cwd: string): Promise<void> {
-    for (const target of argumentPaths(args, cwd)) await this.resolveExistingPart(target);
+  private async checkRealPaths(workspace: Workspace, args: readonly string[], cwd: string): Promise<void> {
+    for (const target of argumentPaths(args, cwd)) await this.resolveExistingPart(workspace, target);
   }
 
   /** A path that does not exist yet (an output file) is checked through its nearest existing ancestor. */
-  private async resolveExistingPart(target: string): Promise<void> {
+  private async resolveExistingPart(workspace: Workspace, target: string): Promise<void> {
     for (let current = target; ; current = path.dirname(current)) {
       try {
-        await this.workspace.resolve(current, 'read');
+        await workspace.resolve(current, 'read');
         return;
       } catch (error) {
         const code = (error as NodeJS.ErrnoException | undefined)?.code;

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { ToolFailure } from '../../../application/application.errors.js';
-import type { ReadFileResult, Workspace } from '../../../application/ports/workspace.js';
+import type { ReadFileResult } from '../../../application/ports/workspace.js';
 import type { ToolDefinition, ToolFamily } from '../../../application/tools/tool-definition.js';
+import type { WorkspaceScopes } from '../../../application/workspace/workspace-scopes.js';
 import { DomainError } from '../../../domain/shared/domain-error.js';
 import { defineTool, outputSchemaOf, structured } from './define-tool.js';
 import { toToolFailure } from './tool-failures.js';
@@ -105,12 +106,12 @@ function readHint(result: ReadFileResult, offset: number): string | undefined {
   return `output stopped at the size limit; continue with offset=${offset + result.bytesRead}, or read by lines`;
 }
 
-/** read_file, write_file, list_directory and search_files, all confined to the workspace roots. */
+/** read_file, write_file, list_directory and search_files, all confined to the roots of the request (see WorkspaceScopes). */
 export class FileTools implements ToolFamily {
   private readonly definitions: readonly ToolDefinition<unknown>[];
 
   constructor(
-    private readonly workspace: Workspace,
+    private readonly workspaces: WorkspaceScopes,
     private readonly limits: FileToolLimits,
   ) {
     // Built once; the limits are part of the descriptions.
@@ -149,9 +150,9 @@ export class FileTools implements ToolFamily {
         annotations: { title: 'Read file', ...READ_ONLY },
       },
       input,
-      run: async (args) => {
+      run: async (args, context) => {
         try {
-          const result = await this.workspace.read({
+          const result = await (await this.workspaces.for(context.client)).read({
             path: args.path,
             encoding: args.encoding,
             offset: args.offset,
@@ -208,9 +209,9 @@ export class FileTools implements ToolFamily {
         annotations: { title: 'Write file', readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
       },
       input,
-      run: async (args) => {
+      run: async (args, context) => {
         try {
-          const result = await this.workspace.write({
+          const result = await (await this.workspaces.for(context.client)).write({
             path: args.path,
             content: args.content,
             encoding: args.encoding,
@@ -253,10 +254,10 @@ export class FileTools implements ToolFamily {
         annotations: { title: 'List directory', ...READ_ONLY },
       },
       input,
-      run: async (args) => {
+      run: async (args, context) => {
         try {
           const maxEntries = Math.min(args.max_entries ?? this.limits.maxListEntries, this.limits.maxListEntries);
-          const result = await this.workspace.list({ path: args.path, depth: args.depth, maxEntries, includeHidden: args.include_hidden });
+          const result = await (await this.workspaces.for(context.client)).list({ path: args.path, depth: args.depth, maxEntries, includeHidden: args.include_hidden });
           const data: z.infer<typeof listDirectoryOutput> = {
             path: result.path,
             entries: result.entries.map((entry) => ({ ...entry })),
@@ -303,7 +304,7 @@ export class FileTools implements ToolFamily {
       run: async (args, context) => {
         try {
           const maxResults = Math.min(args.max_results ?? this.limits.maxSearchResults, this.limits.maxSearchResults);
-          const result = await this.workspace.search({
+          const result = await (await this.workspaces.for(context.client)).search({
             path: args.path,
             pattern: args.pattern,
             content: args.content_pattern,

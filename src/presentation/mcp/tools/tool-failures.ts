@@ -90,6 +90,16 @@ function fromDomain(error: DomainError): Omit<ToolErrorEnvelope, 'context'> {
         retryable: false,
         follow_up_tools: ['list_directory'],
       };
+    case 'workspace.no_roots':
+      return {
+        error: 'no workspace roots',
+        reason: error.message,
+        suggested_actions: [
+          'ask the server operator to set mcp.roots (TELEMETRYFLOW_MCP_MCP__ROOTS) to the directories the file tools may use',
+          'or connect with a client that declares roots inside mcp.roots',
+        ],
+        retryable: false,
+      };
     case 'workspace.invalid_path':
       return { error: 'invalid path', reason: error.message, suggested_actions: ['pass a plain file path'], retryable: false };
     case 'policy.command_denied':
