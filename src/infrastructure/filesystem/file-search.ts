@@ -1,11 +1,11 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import picomatch from 'picomatch';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { SearchMatch, SearchRequest, SearchResult } from '../../application/ports/workspace.js';
-import { DomainError } from '../../domain/shared/domain-error.js';
 import { looksBinary } from './file-reader.js';
 import { errnoError } from './fs-errors.js';
+import { compileGlob } from './linear-glob.js';
 import { compileSafeRegex } from './regex-guard.js';
 
 /** Bounds the work one line can cost a regex, and the memory one minified line can take. */
@@ -13,6 +13,8 @@ export const MAX_SCANNED_LINE_CHARS = 4096;
 /** Keeps a result list of long lines readable; the model can read_file the rest. */
 const MAX_REPORTED_LINE_CHARS = 1000;
 const CHUNK_BYTES = 64 * 1024;
+/** Longest stretch one search holds the event loop before letting other clients' requests run. */
+const SLICE_MS = 10;
 
 type LineTest = (line: string) => boolean;
 type Accept = (match: SearchMatch) => boolean;
@@ -29,13 +31,20 @@ function lineTest(request: SearchRequest): LineTest | undefined {
   return (line) => line.toLowerCase().includes(lowered);
 }
 
-function globMatcher(pattern: string, includeHidden: boolean): (relative: string) => boolean {
-  try {
-    // "*.ts" should find TypeScript files at any depth, as a model usually means; a pattern with a
-    // slash is anchored at the search root.
-    return picomatch(pattern, { dot: includeHidden, basename: !pattern.includes('/') });
-  } catch {
-    throw new DomainError('value.invalid', `"${pattern}" is not a valid glob pattern`);
+/**
+ * Matching is linear-time, but a search may still test thousands of lines; it gives way to the
+ * event loop every SLICE_MS so another client's ping is never queued behind it for long.
+ */
+class Pacer {
+  #since = performance.now();
+
+  get due(): boolean {
+    return performance.now() - this.#since >= SLICE_MS;
+  }
+
+  async yield(): Promise<void> {
+    await nextTurn();
+    this.#since = performance.now();
   }
 }
 
@@ -76,7 +85,7 @@ interface ScanOutcome {
 }
 
 /** Reads one file in chunks, testing each line (capped); binary and oversized files are skipped. */
-async function scanFile(file: string, relative: string, test: LineTest, maxFileBytes: number, accept: Accept, signal?: AbortSignal): Promise<ScanOutcome> {
+async function scanFile(file: string, relative: string, test: LineTest, maxFileBytes: number, accept: Accept, pacer: Pacer, signal?: AbortSignal): Promise<ScanOutcome> {
   const handle = await open(file, 'r');
   try {
     if ((await handle.stat()).size > maxFileBytes) return { scanned: false, stop: false };
@@ -96,6 +105,10 @@ async function scanFile(file: string, relative: string, test: LineTest, maxFileB
       position += bytesRead;
       const pieces = decoder.write(chunk.subarray(0, bytesRead)).split('\n');
       for (let index = 0; index < pieces.length - 1; index += 1) {
+        if (pacer.due) {
+          await pacer.yield();
+          if (signal?.aborted) return { scanned: true, stop: true };
+        }
         if (!emit(lineNumber, capped(current, pieces[index]))) return { scanned: true, stop: true };
         lineNumber += 1;
         current = '';
@@ -113,7 +126,9 @@ async function scanFile(file: string, relative: string, test: LineTest, maxFileB
 /** Walks `root` (already confined) for files matching the glob and, optionally, lines matching `content`. */
 export async function searchFiles(root: string, request: SearchRequest, maxFileBytes: number): Promise<SearchResult> {
   const test = lineTest(request);
-  const matchesGlob = globMatcher(request.pattern, request.includeHidden);
+  // Hidden entries never reach the glob unless asked for, so it needs no dot rule of its own.
+  const matchesGlob = compileGlob(request.pattern);
+  const pacer = new Pacer();
   if (!(await stat(root)).isDirectory()) throw errnoError('ENOTDIR', root);
   const matches: SearchMatch[] = [];
   let truncated = false;
@@ -127,6 +142,7 @@ export async function searchFiles(root: string, request: SearchRequest, maxFileB
     return true;
   };
   for await (const relative of walk(root, request.includeHidden, request.signal)) {
+    if (pacer.due) await pacer.yield();
     if (!matchesGlob(relative)) continue;
     if (test === undefined) {
       filesScanned += 1;
@@ -135,7 +151,7 @@ export async function searchFiles(root: string, request: SearchRequest, maxFileB
     }
     let outcome: ScanOutcome;
     try {
-      outcome = await scanFile(path.join(root, relative), relative, test, maxFileBytes, accept, request.signal);
+      outcome = await scanFile(path.join(root, relative), relative, test, maxFileBytes, accept, pacer, request.signal);
     } catch {
       // A file deleted or locked mid-walk is skipped like a binary one rather than failing the search.
       continue;
