@@ -109,6 +109,8 @@ const securitySchema = z
     blocked_commands: list.default(DEFAULT_BLOCKED_COMMANDS),
     allow_shell: bool.default(false),
     allow_paths_outside_roots: bool.default(false),
+    /** Append to a file with more than one hard link (another name may lie outside the roots). */
+    allow_hardlink_writes: bool.default(false),
     command_timeout_ms: int(100, 3_600_000).default(30_000),
     max_command_timeout_ms: int(100, 3_600_000).default(300_000),
     max_output_bytes: int(1024, 256 * 1024 * 1024).default(1024 * 1024),

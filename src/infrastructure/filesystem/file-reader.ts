@@ -1,12 +1,15 @@
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { ReadFileRequest, ReadFileResult } from '../../application/ports/workspace.js';
 import { DomainError } from '../../domain/shared/domain-error.js';
 import { errnoError } from './fs-errors.js';
 import { mimeTypeOf } from './mime-types.js';
+import { NOFOLLOW, NONBLOCK, assertOpenedAt, swappedForSymlink } from './opened-location.js';
 
 /** The same heuristic as git and grep: a NUL byte early in the file means binary. */
 export const SNIFF_BYTES = 8192;
 const CHUNK_BYTES = 64 * 1024;
+const OPEN_FOR_READING = constants.O_RDONLY | NOFOLLOW | NONBLOCK;
 
 interface Slice {
   readonly bytes: Buffer;
@@ -108,14 +111,31 @@ function withoutPartialUtf8Tail(bytes: Buffer): Buffer {
   return bytes;
 }
 
+/**
+ * Opens `realPath` (already confined) and proves the descriptor is still there: a directory on
+ * the path swapped for a symlink after the check would otherwise hand us a file outside the roots.
+ */
+async function openConfined(realPath: string, request: ReadFileRequest): Promise<FileHandle> {
+  // O_NONBLOCK: a FIFO opens at once instead of waiting for a writer, and is refused below.
+  const handle = await open(realPath, OPEN_FOR_READING).catch((error: unknown) => {
+    throw swappedForSymlink(error, realPath);
+  });
+  try {
+    await assertOpenedAt(handle, realPath);
+    const opened = await handle.stat();
+    if (opened.isDirectory()) throw errnoError('EISDIR', realPath);
+    if (!opened.isFile()) throw invalid(`"${request.path}" is not a regular file`, request.path);
+    return handle;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
 /** Reads `realPath` (already confined) as the request asks, never holding more than maxBytes of content. */
 export async function readConfinedFile(realPath: string, request: ReadFileRequest): Promise<ReadFileResult> {
   validate(request);
-  // stat before open: opening a FIFO for reading would block until some writer shows up.
-  const before = await stat(realPath);
-  if (before.isDirectory()) throw errnoError('EISDIR', realPath);
-  if (!before.isFile()) throw invalid(`"${request.path}" is not a regular file`, request.path);
-  const handle = await open(realPath, 'r');
+  const handle = await openConfined(realPath, request);
   try {
     const size = (await handle.stat()).size;
     const head = Buffer.alloc(Math.min(SNIFF_BYTES, size));

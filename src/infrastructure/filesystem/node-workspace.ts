@@ -25,6 +25,8 @@ import { resolveForCreation } from './real-paths.js';
 export interface NodeWorkspaceOptions {
   /** Content search skips files larger than this (bytes); defaults to 10 MiB like security.max_file_bytes. */
   readonly maxSearchFileBytes?: number;
+  /** security.allow_hardlink_writes: append to files that have more than one hard link. Default false. */
+  readonly allowHardlinkWrites?: boolean;
 }
 
 const DEFAULT_MAX_SEARCH_FILE_BYTES = 10 * 1024 * 1024;
@@ -49,10 +51,12 @@ function realRoot(root: string): string {
 export class NodeWorkspace implements Workspace {
   readonly #roots: readonly string[];
   readonly #maxSearchFileBytes: number;
+  readonly #allowHardlinkWrites: boolean;
 
   constructor(roots: readonly string[], options: NodeWorkspaceOptions = {}) {
     this.#roots = Object.freeze(roots.map(realRoot));
     this.#maxSearchFileBytes = options.maxSearchFileBytes ?? DEFAULT_MAX_SEARCH_FILE_BYTES;
+    this.#allowHardlinkWrites = options.allowHardlinkWrites ?? false;
   }
 
   roots(): readonly string[] {
@@ -99,7 +103,7 @@ export class NodeWorkspace implements Workspace {
       });
     }
     const target = await this.resolve(request.path, 'write');
-    const outcome = await writeConfined(target, data, request);
+    const outcome = await writeConfined(target, data, request, { allowHardlinkWrites: this.#allowHardlinkWrites });
     return { path: target, bytesWritten: data.length, size: outcome.size, created: outcome.created };
   }
 

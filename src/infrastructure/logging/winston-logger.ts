@@ -1,17 +1,20 @@
 import winston from 'winston';
 import type { Logger } from '../../application/ports/logger.js';
-import { redactConfig } from '../config/redact.js';
+import { redactConfig, redactText } from '../config/redact.js';
 
 export interface LoggingOptions {
   readonly level: 'error' | 'warn' | 'info' | 'debug';
   readonly format: 'json' | 'text';
 }
 
-/** Masks secret-named fields and credentials in URLs before a line is written. */
+/**
+ * Masks secret-named fields and credentials in URLs before a line is written, the message
+ * included: a driver error quoted into a message often carries its connection URL.
+ */
 const redactSecrets = winston.format((info) => {
   for (const key of Object.keys(info)) {
-    if (key === 'level' || key === 'message') continue;
-    info[key] = redactConfig(info[key], key);
+    if (key === 'level') continue;
+    info[key] = key === 'message' && typeof info[key] === 'string' ? redactText(info[key]) : redactConfig(info[key], key);
   }
   return info;
 });

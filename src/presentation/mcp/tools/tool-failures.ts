@@ -53,7 +53,33 @@ const ERRNO: Record<string, Omit<ToolErrorEnvelope, 'context'>> = {
     suggested_actions: ['use a path without the looping link'],
     retryable: false,
   },
+  ENAMETOOLONG: {
+    error: 'path too long',
+    reason: 'the path, or one of its components, is longer than the file system accepts',
+    suggested_actions: ['use a shorter path (each name at most 255 bytes, the whole path at most 4096)'],
+    retryable: false,
+  },
+  ESTALE: {
+    error: 'path changed during the operation',
+    reason: 'the file or a directory on its path was replaced (renamed, or swapped for a symbolic link) between checking and opening it',
+    suggested_actions: ['retry once', 'if it keeps changing, something else is rewriting that directory: choose a stable path'],
+    retryable: true,
+  },
+  ERR_FS_HARD_LINKED: {
+    error: 'hard-linked file',
+    reason: 'the file has more than one hard link, and another name for it may lie outside the allowed roots, so appending is refused',
+    suggested_actions: [
+      'use mode "overwrite", which replaces this name with a new file and leaves the other links untouched',
+      'ask the server operator to set security.allow_hardlink_writes if writing through hard links is intended',
+    ],
+    retryable: false,
+  },
 };
+
+/** A path too long to use is too long to echo whole: its head and tail identify it. */
+function shortened(value: unknown): unknown {
+  return typeof value === 'string' && value.length > 100 ? `${value.slice(0, 60)}…${value.slice(-20)}` : value;
+}
 
 /**
  * Turns what a tool implementation threw into the envelope the model sees. Internal messages
@@ -66,7 +92,8 @@ export function toToolFailure(error: unknown, context: Record<string, unknown> =
   }
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code === 'string' && ERRNO[code]) {
-    return new ToolFailure({ ...ERRNO[code], context: { ...context, code } }, { cause: error });
+    const echoed = code === 'ENAMETOOLONG' ? Object.fromEntries(Object.entries(context).map(([key, value]) => [key, shortened(value)])) : context;
+    return new ToolFailure({ ...ERRNO[code], context: { ...echoed, code } }, { cause: error });
   }
   return new ToolFailure(
     {

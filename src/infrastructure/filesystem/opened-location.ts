@@ -1,0 +1,56 @@
+import { constants } from 'node:fs';
+import { readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { hasErrno, pathChangedError } from './fs-errors.js';
+
+/**
+ * Check-then-use without openat(2): open first, then ask the kernel where the descriptor really
+ * is. On Linux /proc/self/fd/N names the open file itself, so its link text is the file's current
+ * real path, whatever was swapped on the way. Elsewhere (no /proc) the fallback compares device
+ * and inode with a fresh stat of the checked path: it catches a swap that is still in place, but
+ * one undone between the open and the stat can slip through. The fallback is best effort.
+ */
+
+/** O_NOFOLLOW on the last component: a file swapped for a symlink fails to open instead of being followed. */
+export const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
+/** A FIFO swapped in after the check must not block the open until some writer shows up. */
+export const NONBLOCK = constants.O_NONBLOCK ?? 0;
+export const DIRECTORY = constants.O_DIRECTORY ?? 0;
+
+export function descriptorPath(handle: FileHandle): string {
+  return `/proc/self/fd/${handle.fd}`;
+}
+
+/** The real path of what `handle` has open, or undefined where the platform has no /proc. */
+export async function openedPath(handle: FileHandle): Promise<string | undefined> {
+  try {
+    return await readlink(descriptorPath(handle));
+  } catch (error) {
+    if (hasErrno(error, 'ENOENT', 'ENOTDIR', 'ENOSYS', 'EINVAL')) return undefined;
+    throw error;
+  }
+}
+
+async function sameInodeStillThere(handle: FileHandle, expected: string): Promise<boolean> {
+  const [opened, now] = await Promise.all([handle.stat(), stat(expected).catch(() => undefined)]);
+  if (!now || opened.dev !== now.dev || opened.ino !== now.ino) return false;
+  return (await realpath(expected).catch(() => undefined)) === expected;
+}
+
+/**
+ * Throws ESTALE unless `handle` is open on `expected` (a real path the caller confined): the
+ * descriptor, not the name, is what gets read or written afterwards.
+ */
+export async function assertOpenedAt(handle: FileHandle, expected: string): Promise<void> {
+  const actual = await openedPath(handle);
+  if (actual === undefined) {
+    if (!(await sameInodeStillThere(handle, expected))) throw pathChangedError(expected, 'device/inode differ');
+    return;
+  }
+  // A file unlinked since the open reads "<path> (deleted)", which never equals a live path.
+  if (actual !== expected) throw pathChangedError(expected, `opened ${actual}`);
+}
+
+/** The open(2) ELOOP that O_NOFOLLOW gives for a last component that became a symlink after resolving. */
+export function swappedForSymlink(error: unknown, expected: string): unknown {
+  return hasErrno(error, 'ELOOP') ? pathChangedError(expected, 'the last component is now a symbolic link') : error;
+}
