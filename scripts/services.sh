@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Real Postgres, Redis, NATS (JetStream) and ClickHouse on loopback, for development and tests.
 #
+#   scripts/services.sh check   exit 0 when this machine can run them; otherwise print why (one line), exit 1
 #   scripts/services.sh up      install missing Debian packages, start what is not running, wait, print env
 #   scripts/services.sh env     print the TELEMETRYFLOW_MCP_* / *_URL lines for running services
 #   scripts/services.sh status  one line per service
 #   scripts/services.sh down    stop the services this data directory started (by PID), nothing else
 #
+# Needs Linux, root (Postgres runs as the postgres user; packages come from apt-get) and, for any
+# package still missing, apt-get (Debian). Without them `npm test` skips the suites that need the services.
 # Data lives in $TFO_SERVICES_DIR (default /tmp/tfo-mcp-services): throwaway, no durability settings.
 # Ports default to 55432 (pg) 56379 (redis) 54222/58222 (nats) 58123/59000 (clickhouse); override
 # with TFO_PG_PORT, TFO_REDIS_PORT, TFO_NATS_PORT, TFO_NATS_MONITOR_PORT, TFO_CH_HTTP_PORT, TFO_CH_TCP_PORT.
@@ -34,13 +37,28 @@ wait_for() { # name, attempts (x0.1 s), command...
   log "$name did not become ready; see its log in $D"; return 1
 }
 
-install_packages() {
+missing_packages() {
   local missing=()
   command -v redis-server >/dev/null || missing+=(redis-server redis-tools)
   command -v nats-server >/dev/null || missing+=(nats-server)
   command -v clickhouse-server >/dev/null || missing+=(clickhouse-server clickhouse-client)
   [ -x "$PG_BIN/postgres" ] || missing+=(postgresql-15)
   command -v curl >/dev/null || missing+=(curl)
+  echo "${missing[*]}"
+}
+
+# Why this machine cannot run the services, or nothing when it can.
+cannot_run() {
+  local os; os=$(uname -s)
+  if [ "$os" != Linux ]; then echo "not Linux ($os): scripts/services.sh runs Debian packages on loopback"; return; fi
+  if [ "$(id -u)" -ne 0 ]; then echo "not root (uid $(id -u)): scripts/services.sh installs Debian packages and runs Postgres as the postgres user"; return; fi
+  local missing; missing=$(missing_packages)
+  if [ -n "$missing" ] && ! command -v apt-get >/dev/null; then echo "no apt-get (not Debian) to install: $missing"; return; fi
+  if [ -x "$PG_BIN/postgres" ] && ! id postgres >/dev/null 2>&1; then echo "no postgres user to run Postgres as"; return; fi
+}
+
+install_packages() {
+  local missing; read -ra missing <<<"$(missing_packages)"
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -150,7 +168,13 @@ stop_pid() { # name, pidfile, signal
 }
 
 case "${1:-}" in
+  check)
+    reason=$(cannot_run)
+    [ -z "$reason" ] || { echo "$reason"; exit 1; }
+    ;;
   up)
+    reason=$(cannot_run)
+    if [ -n "$reason" ]; then log "cannot start the services here: $reason (npm test skips the suites that need them)"; exit 3; fi
     install_packages
     mkdir -p "$D"
     pg_up; redis_up; nats_up; clickhouse_up
@@ -170,5 +194,5 @@ case "${1:-}" in
     stop_pid nats "$D/nats.pid" TERM
     stop_pid clickhouse "$D/clickhouse.pid" TERM
     ;;
-  *) echo "usage: $0 up|down|env|status" >&2; exit 2 ;;
+  *) echo "usage: $0 check|up|down|env|status" >&2; exit 2 ;;
 esac

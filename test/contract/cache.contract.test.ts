@@ -3,6 +3,7 @@ import { InMemoryCache } from '../../src/infrastructure/cache/in-memory-cache.js
 import { RedisCache } from '../../src/infrastructure/cache/redis-cache.js';
 import { createRedisConnection, type RedisConnection } from '../../src/infrastructure/cache/redis-connection.js';
 import { RecordingLogger } from '../support/builders.js';
+import { describeWithServices, servicesAvailable, withServices } from '../support/with-services.js';
 import { FixedClock } from '../support/fixed-clock.js';
 import { deleteKeys, keysUnder, REDIS_URL, uniquePrefix } from '../integration/redis/redis-test-support.js';
 import { describeCacheContract } from './cache.contract.js';
@@ -17,7 +18,7 @@ async function connect(keyPrefix: string, logger = new RecordingLogger()): Promi
   return connection;
 }
 
-afterAll(async () => {
+if (servicesAvailable) afterAll(async () => {
   await Promise.all(connections.map((connection) => connection.close()));
   await deleteKeys(FILE_PREFIX);
   expect(await keysUnder(FILE_PREFIX)).toEqual([]);
@@ -27,7 +28,7 @@ describeCacheContract('InMemoryCache', {
   create: async ({ maxValueBytes }) => new InMemoryCache({ maxEntries: 1_000, maxValueBytes }),
 });
 
-describeCacheContract('RedisCache', {
+withServices(describeCacheContract)('RedisCache', {
   create: async ({ prefix, maxValueBytes }) => {
     const connection = await connect(FILE_PREFIX + prefix);
     return new RedisCache(connection.client, { maxValueBytes }, new RecordingLogger());
@@ -67,7 +68,7 @@ describe('InMemoryCache – bounds', () => {
   });
 });
 
-describe('RedisCache – redis specifics', () => {
+describeWithServices('RedisCache – redis specifics', () => {
   it('two replicas on the same prefix – share entries, stored under <key_prefix>cache: with the ttl as PX', async () => {
     const prefix = `${FILE_PREFIX}shared:`;
     const one = new RedisCache((await connect(prefix)).client, { maxValueBytes: 100 }, new RecordingLogger());

@@ -4,6 +4,7 @@ import { PostgresConversationRepository } from '../../src/infrastructure/persist
 import { PostgresOutbox } from '../../src/infrastructure/persistence/postgres/postgres-outbox.js';
 import { createTestSchema, type TestSchema } from '../integration/postgres/pg-test-schema.js';
 import { RecordingLogger } from '../support/builders.js';
+import { describeWithServices } from '../support/with-services.js';
 import { describeConversationRepositoryContract } from './conversation-repository.contract.js';
 
 describeConversationRepositoryContract('InMemoryConversationRepository', async () => {
@@ -11,7 +12,7 @@ describeConversationRepositoryContract('InMemoryConversationRepository', async (
   return { outbox, repository: new InMemoryConversationRepository(outbox) };
 });
 
-describe('PostgresConversationRepository', () => {
+describeWithServices('PostgresConversationRepository', () => {
   let schema: TestSchema;
   beforeAll(async () => {
     schema = await createTestSchema();

@@ -5,6 +5,7 @@ import { NatsEventPublisher } from '../../src/infrastructure/messaging/nats/nats
 import { ensureStream } from '../../src/infrastructure/messaging/nats/stream-setup.js';
 import { InMemoryEventPublisher } from '../../src/infrastructure/messaging/memory/in-memory-event-publisher.js';
 import { RecordingLogger } from '../support/builders.js';
+import { withServices } from '../support/with-services.js';
 import { addDurable, adminClient, deleteStream, NATS_URL, pullDurable, testStreamOptions } from '../integration/nats/nats-test-support.js';
 import { eventPublisherContract } from './event-publisher.contract.js';
 
@@ -23,7 +24,7 @@ eventPublisherContract(
   },
 );
 
-eventPublisherContract(
+withServices(eventPublisherContract)(
   'NatsEventPublisher',
   async () => {
     const admin = await adminClient();

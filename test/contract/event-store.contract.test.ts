@@ -2,6 +2,7 @@ import { InMemoryEventStore } from '../../src/infrastructure/messaging/memory/in
 import { RedisEventStore } from '../../src/infrastructure/messaging/redis/redis-event-store.js';
 import { createRedisConnection, type RedisConnection } from '../../src/infrastructure/cache/redis-connection.js';
 import { RecordingLogger } from '../support/builders.js';
+import { describeWithServices, servicesAvailable, withServices } from '../support/with-services.js';
 import { deleteKeys, keysUnder, REDIS_URL, sleep, uniquePrefix } from '../integration/redis/redis-test-support.js';
 import { describeEventStoreContract } from './event-store.contract.js';
 
@@ -15,7 +16,7 @@ async function connect(): Promise<RedisConnection> {
   return connection;
 }
 
-afterAll(async () => {
+if (servicesAvailable) afterAll(async () => {
   await Promise.all(connections.map((connection) => connection.close()));
   await deleteKeys(FILE_PREFIX);
   expect(await keysUnder(FILE_PREFIX)).toEqual([]);
@@ -25,12 +26,12 @@ describeEventStoreContract('InMemoryEventStore', {
   create: async (retention) => new InMemoryEventStore(retention),
 });
 
-describeEventStoreContract('RedisEventStore', {
+withServices(describeEventStoreContract)('RedisEventStore', {
   create: async (retentionPerStream) => new RedisEventStore((await connect()).client, { retentionPerStream }),
   replica: async (retentionPerStream) => new RedisEventStore((await connect()).client, { retentionPerStream }),
 });
 
-describe('RedisEventStore – redis specifics', () => {
+describeWithServices('RedisEventStore – redis specifics', () => {
   it('idle ttl – every key of a stream and its session index expires after the idle time, then the id is unknown', async () => {
     const connection = await connect();
     const store = new RedisEventStore(connection.client, { retentionPerStream: 10, idleTtlMs: 300, namespace: 'idle:' });

@@ -2,11 +2,12 @@ import { InMemoryOutbox } from '../../src/infrastructure/persistence/memory/in-m
 import { PostgresOutbox } from '../../src/infrastructure/persistence/postgres/postgres-outbox.js';
 import { createTestSchema, type TestSchema } from '../integration/postgres/pg-test-schema.js';
 import { RecordingLogger } from '../support/builders.js';
+import { describeWithServices } from '../support/with-services.js';
 import { describeOutboxContract, describeSharedOutboxContract } from './outbox.contract.js';
 
 describeOutboxContract('InMemoryOutbox', async () => ({ outbox: new InMemoryOutbox(100_000, new RecordingLogger()) }));
 
-describe('PostgresOutbox', () => {
+describeWithServices('PostgresOutbox', () => {
   let schema: TestSchema;
   beforeAll(async () => {
     schema = await createTestSchema();

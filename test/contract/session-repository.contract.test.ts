@@ -4,6 +4,7 @@ import { PostgresOutbox } from '../../src/infrastructure/persistence/postgres/po
 import { PostgresSessionRepository } from '../../src/infrastructure/persistence/postgres/postgres-session-repository.js';
 import { createTestSchema, type TestSchema } from '../integration/postgres/pg-test-schema.js';
 import { RecordingLogger } from '../support/builders.js';
+import { describeWithServices } from '../support/with-services.js';
 import { describeSessionRepositoryContract } from './session-repository.contract.js';
 
 describeSessionRepositoryContract('InMemorySessionRepository', async () => {
@@ -11,7 +12,7 @@ describeSessionRepositoryContract('InMemorySessionRepository', async () => {
   return { outbox, repository: new InMemorySessionRepository(outbox, 1_000) };
 });
 
-describe('PostgresSessionRepository', () => {
+describeWithServices('PostgresSessionRepository', () => {
   let schema: TestSchema;
   beforeAll(async () => {
     schema = await createTestSchema();

@@ -4,6 +4,7 @@ import { PostgresOutbox } from '../../src/infrastructure/persistence/postgres/po
 import { PostgresToolExecutionRepository } from '../../src/infrastructure/persistence/postgres/postgres-tool-execution-repository.js';
 import { createTestSchema, type TestSchema } from '../integration/postgres/pg-test-schema.js';
 import { RecordingLogger } from '../support/builders.js';
+import { describeWithServices } from '../support/with-services.js';
 import { describeToolExecutionRepositoryContract } from './tool-execution-repository.contract.js';
 
 describeToolExecutionRepositoryContract('InMemoryToolExecutionRepository', async () => {
@@ -11,7 +12,7 @@ describeToolExecutionRepositoryContract('InMemoryToolExecutionRepository', async
   return { outbox, repository: new InMemoryToolExecutionRepository(outbox) };
 });
 
-describe('PostgresToolExecutionRepository', () => {
+describeWithServices('PostgresToolExecutionRepository', () => {
   let schema: TestSchema;
   beforeAll(async () => {
     schema = await createTestSchema();
