@@ -199,6 +199,7 @@ function toolFamilies(c: Container, config: ResolvedConfig): ToolFamily[] {
   const policy = new CommandPolicy({
     allowedCommands: s.allowed_commands,
     blockedCommands: s.blocked_commands,
+    unreviewedCommands: s.unreviewed_commands,
     allowShell: s.allow_shell,
     allowPathsOutsideRoots: s.allow_paths_outside_roots,
   });

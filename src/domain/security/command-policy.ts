@@ -1,10 +1,16 @@
 import path from 'node:path';
 import { DomainError } from '../shared/domain-error.js';
 import { isWithinRoots } from '../workspace/path-containment.js';
+import { guessedPaths } from './guessed-paths.js';
+import { PROGRAM_RULES } from './program-rules.js';
+import { reviewArguments } from './program-review.js';
+import { isSecretPath, mentionsSecretPath } from './secret-paths.js';
 
 export interface CommandPolicyOptions {
   readonly allowedCommands: readonly string[];
   readonly blockedCommands: readonly string[];
+  /** Allowed programs without a rule that may run anyway, their options unchecked ("*" = all of them). */
+  readonly unreviewedCommands: readonly string[];
   readonly allowShell: boolean;
   readonly allowPathsOutsideRoots: boolean;
 }
@@ -18,31 +24,45 @@ export interface CommandRequest {
   readonly roots: readonly string[];
 }
 
-/** An argument that names a file system path. `resolved` is undefined for `~` paths (home of whoever runs it). */
-export interface PathLikeArg {
+/** An argument value that names a file. */
+export interface PathUse {
   readonly arg: string;
   readonly value: string;
+  /** Lexically absolute (against cwd); undefined for `~` paths, whose home we cannot know. */
   readonly resolved: string | undefined;
+  /** `write` for guesses about unreviewed programs and shell lines, which may create what they name. */
+  readonly access: 'read' | 'write';
+}
+
+export interface CommandDecision {
+  /** What to run: the caller's arguments, after any the rule puts in front (diff --no-dereference). */
+  readonly args: readonly string[];
+  /**
+   * Every value that names a file. Pure code cannot see symlinks, so the caller resolves each one
+   * through them and refuses what lands outside the roots (or on a secret path).
+   */
+  readonly paths: readonly PathUse[];
+  /** False for shell lines and unreviewed programs: their paths are guesses. */
+  readonly reviewed: boolean;
 }
 
 const WILDCARD = '*';
-/** `key=value` and `--key=value`: the value is what a program opens. */
-const ASSIGNMENT = /^-{0,2}[A-Za-z0-9][\w.-]*=/;
-/** `-f/etc/passwd`, `-I../include`: short options with the value glued on. */
-const GLUED_SHORT_OPTION = /^-[A-Za-z0-9]+([/~.].*)$/;
 
 /**
- * Decides whether a program may run. Pure: it sees only strings, so symlinks are the caller's job
- * (the tool realpath-checks `pathLikeArgs` through the Workspace as well).
+ * Decides whether a program may run, and with which arguments. Pure: it sees only strings. A program
+ * runs only with a reviewed option rule (see program-rules.ts) or when the operator lists it in
+ * security.unreviewed_commands; blocked_commands beats both.
  */
 export class CommandPolicy {
   private readonly allowed: ReadonlySet<string>;
   private readonly blocked: ReadonlySet<string>;
+  private readonly unreviewed: ReadonlySet<string>;
 
   constructor(private readonly options: CommandPolicyOptions) {
     this.allowed = new Set(options.allowedCommands);
     // Entries are compared by basename too, so blocking `/bin/rm` also blocks a bare `rm`.
     this.blocked = new Set(options.blockedCommands.flatMap((entry) => [entry, path.posix.basename(entry)]));
+    this.unreviewed = new Set(options.unreviewedCommands);
   }
 
   get allowPathsOutsideRoots(): boolean {
@@ -54,23 +74,42 @@ export class CommandPolicy {
   }
 
   /** Throws DomainError('policy.command_denied') naming the first rule the request breaks. */
-  check(request: CommandRequest): void {
-    this.checkNulBytes(request);
-    if (request.shell) {
-      // A shell line can run anything, so the lists cannot be enforced on it: allow_shell is the gate.
-      if (!this.options.allowShell) {
-        deny('shell execution is disabled by security.allow_shell; pass a program in "command" and its arguments in "args"', request.command, 'shell_disabled');
-      }
-    } else {
-      this.checkProgram(request.command);
-    }
-    if (!this.options.allowPathsOutsideRoots) this.checkPaths(request);
+  check(request: CommandRequest): CommandDecision {
+    checkNulBytes(request);
+    const decision = request.shell ? this.shellDecision(request) : this.programDecision(request);
+    checkSecrets(request, decision);
+    if (!this.options.allowPathsOutsideRoots) checkPaths(request, decision);
+    return decision;
   }
 
-  private checkNulBytes(request: CommandRequest): void {
-    if (request.command.includes('\0') || request.args.some((arg) => arg.includes('\0'))) {
-      deny('command and arguments must not contain NUL bytes', request.command.replaceAll('\0', '\\0'), 'nul_byte');
+  private shellDecision(request: CommandRequest): CommandDecision {
+    // A shell line can run anything, so the lists cannot be enforced on it: allow_shell is the gate.
+    if (!this.options.allowShell) {
+      deny('shell execution is disabled by security.allow_shell; pass a program in "command" and its arguments in "args"', request.command, 'shell_disabled');
     }
+    return { args: request.args, paths: guesses(request.args, request.cwd), reviewed: false };
+  }
+
+  private programDecision(request: CommandRequest): CommandDecision {
+    const { command } = request;
+    this.checkProgram(command);
+    const base = path.posix.basename(command);
+    const rule = PROGRAM_RULES.get(base);
+    if (rule) {
+      const review = reviewArguments(rule, request.args);
+      if (!review.ok) deny(review.refusal.reason, command, review.refusal.rule, review.refusal.arg);
+      const paths = review.paths.map(({ arg, value }) => ({ arg, value, resolved: resolveLexically(request.cwd, value), access: 'read' as const }));
+      return { args: review.args, paths, reviewed: true };
+    }
+    if (this.unreviewed.has(WILDCARD) || this.unreviewed.has(command) || this.unreviewed.has(base)) {
+      return { args: request.args, paths: guesses(request.args, request.cwd), reviewed: false };
+    }
+    return deny(
+      `command "${command}" has no reviewed option rule, so its options could run programs or open files unchecked; ` +
+        'an operator who accepts that may list it in security.unreviewed_commands',
+      command,
+      'unreviewed',
+    );
   }
 
   private checkProgram(command: string): void {
@@ -92,52 +131,52 @@ export class CommandPolicy {
       deny(`command "${command}" is not in security.allowed_commands (allowed: ${summarize(this.options.allowedCommands)})`, command, 'not_allowed');
     }
   }
+}
 
-  private checkPaths(request: CommandRequest): void {
-    if (!isWithinRoots(request.roots, path.resolve(request.cwd))) {
-      deny(`working directory "${request.cwd}" is outside the allowed roots`, request.command, 'cwd_outside_roots');
+function guesses(args: readonly string[], cwd: string): PathUse[] {
+  return guessedPaths(args, cwd).map((candidate) => ({ ...candidate, access: 'write' as const }));
+}
+
+/** Programs run without a shell do not expand `~`, but a path through someone's home is not ours to allow. */
+function resolveLexically(cwd: string, value: string): string | undefined {
+  return value.startsWith('~') ? undefined : path.resolve(cwd, value);
+}
+
+function checkNulBytes(request: CommandRequest): void {
+  if (request.command.includes('\0') || request.args.some((arg) => arg.includes('\0'))) {
+    deny('command and arguments must not contain NUL bytes', request.command.replaceAll('\0', '\\0'), 'nul_byte');
+  }
+}
+
+/** Applies even when paths outside the roots are allowed: these expose the server's own secrets. */
+function checkSecrets(request: CommandRequest, decision: CommandDecision): void {
+  const texts = [request.command, ...request.args];
+  const named = decision.paths.filter((use) => use.resolved !== undefined && isSecretPath(use.resolved)).map((use) => use.arg);
+  const offending = texts.find(mentionsSecretPath) ?? named[0];
+  if (offending !== undefined) {
+    deny(
+      `argument "${offending}" names process memory or environment (/proc/self, /proc/<pid>, /dev/mem…), which may hold the server's secrets`,
+      request.command,
+      'secret_path',
+      offending,
+    );
+  }
+}
+
+function checkPaths(request: CommandRequest, decision: CommandDecision): void {
+  if (!isWithinRoots(request.roots, path.resolve(request.cwd))) {
+    deny(`working directory "${request.cwd}" is outside the allowed roots`, request.command, 'cwd_outside_roots');
+  }
+  for (const use of decision.paths) {
+    if (use.resolved === undefined || !isWithinRoots(request.roots, use.resolved)) {
+      deny(
+        `argument "${use.arg}" names a path outside the allowed roots (${request.roots.join(', ')}); security.allow_paths_outside_roots is false`,
+        request.command,
+        'path_outside_roots',
+        use.arg,
+      );
     }
-    for (const candidate of pathLikeArgs(request.args, request.cwd)) {
-      if (candidate.resolved === undefined || !isWithinRoots(request.roots, candidate.resolved)) {
-        deny(
-          `argument "${candidate.arg}" names a path outside the allowed roots (${request.roots.join(', ')}); security.allow_paths_outside_roots is false`,
-          request.command,
-          'path_outside_roots',
-          candidate.arg,
-        );
-      }
-    }
   }
-}
-
-/** The arguments that look like file system paths, resolved lexically against `cwd`. */
-export function pathLikeArgs(args: readonly string[], cwd: string): PathLikeArg[] {
-  const found: PathLikeArg[] = [];
-  for (const arg of args) {
-    const value = pathValueOf(arg);
-    if (value === undefined) continue;
-    // `~` and `~user` expand to some home directory we cannot see from here: treat them as outside.
-    const resolved = value.startsWith('~') ? undefined : path.resolve(cwd, value);
-    found.push({ arg, value, resolved });
-  }
-  return found;
-}
-
-function pathValueOf(arg: string): string | undefined {
-  if (looksLikePath(arg)) return arg;
-  const assignment = ASSIGNMENT.exec(arg);
-  if (assignment) {
-    const value = arg.slice(assignment[0].length);
-    return looksLikePath(value) ? value : undefined;
-  }
-  const glued = GLUED_SHORT_OPTION.exec(arg);
-  if (glued && looksLikePath(glued[1])) return glued[1];
-  return undefined;
-}
-
-function looksLikePath(value: string): boolean {
-  if (value.startsWith('/') || value.startsWith('~') || value.startsWith('./') || value.startsWith('../')) return true;
-  return value.split('/').includes('..');
 }
 
 function summarize(commands: readonly string[]): string {

@@ -107,6 +107,8 @@ const securitySchema = z
   .object({
     allowed_commands: list.default(DEFAULT_ALLOWED_COMMANDS),
     blocked_commands: list.default(DEFAULT_BLOCKED_COMMANDS),
+    /** Allowed programs without a reviewed option rule that may run anyway, options unchecked ("*" = all). */
+    unreviewed_commands: list.default([]),
     allow_shell: bool.default(false),
     allow_paths_outside_roots: bool.default(false),
     /** Append to a file with more than one hard link (another name may lie outside the roots). */

@@ -1,10 +1,12 @@
-import { CommandPolicy, pathLikeArgs, type CommandPolicyOptions } from '../../../src/domain/security/command-policy.js';
+import { CommandPolicy, type CommandPolicyOptions } from '../../../src/domain/security/command-policy.js';
+import { pathLikeArgs } from '../../../src/domain/security/guessed-paths.js';
 import { DomainError } from '../../../src/domain/shared/domain-error.js';
 
 const ROOT = '/work/root';
 const base: CommandPolicyOptions = {
   allowedCommands: ['ls', 'cat', 'grep', 'echo', 'rm', '/usr/local/bin/tool'],
   blockedCommands: ['rm', 'sudo'],
+  unreviewedCommands: ['/usr/local/bin/tool', 'python3', 'mytool'],
   allowShell: false,
   allowPathsOutsideRoots: false,
 };
@@ -46,6 +48,11 @@ const cases: Case[] = [
   { name: 'absolute path of a blocked command, by basename', command: '/bin/rm', options: { allowedCommands: ['*'] }, rule: 'blocked' },
   { name: 'blocked command through the * allowlist', command: 'sudo', options: { allowedCommands: ['*'] }, rule: 'blocked' },
   { name: 'command not in the allowlist', command: 'python3', rule: 'not_allowed' },
+  { name: 'allowed program without a rule, not listed as unreviewed', command: 'python3', options: { allowedCommands: ['python3'], unreviewedCommands: [] }, rule: 'unreviewed' },
+  { name: '* allows by name, but a program without a rule still needs unreviewed_commands', command: 'node', options: { allowedCommands: ['*'] }, rule: 'unreviewed' },
+  { name: '* in unreviewed_commands runs any allowed program unchecked', command: 'node', options: { allowedCommands: ['*'], unreviewedCommands: ['*'] } },
+  { name: 'blocked beats unreviewed', command: 'sudo', options: { allowedCommands: ['*'], unreviewedCommands: ['*'] }, rule: 'blocked' },
+  { name: 'absolute path of a reviewed program listed verbatim: the rule of its basename applies', command: '/usr/bin/sort', args: ['--compress-program=sh'], options: { allowedCommands: ['/usr/bin/sort'] }, rule: 'option_refused' },
   { name: '* allows any non-blocked command', command: 'python3', options: { allowedCommands: ['*'] } },
   { name: 'relative path with ./', command: './ls', rule: 'relative_path' },
   { name: 'relative path with a directory', command: 'bin/ls', rule: 'relative_path' },
@@ -63,7 +70,9 @@ const cases: Case[] = [
   { name: '.. buried in the middle', command: 'cat', args: ['src/../../other'], rule: 'path_outside_roots' },
   { name: '.. staying inside', command: 'cat', args: ['src/../a.txt'] },
   { name: '--opt=/path outside', command: 'grep', args: ['--file=/etc/passwd', 'x'], rule: 'path_outside_roots' },
-  { name: 'key=/path outside', command: 'grep', args: ['if=/etc/shadow'], rule: 'path_outside_roots' },
+  { name: 'key=/path outside (unreviewed program: guessed)', command: 'mytool', args: ['if=/etc/shadow'], options: { allowedCommands: ['mytool'] }, rule: 'path_outside_roots' },
+  { name: 'glued short option outside (unreviewed program: guessed)', command: 'mytool', args: ['-f/etc/passwd'], options: { allowedCommands: ['mytool'] }, rule: 'path_outside_roots' },
+  { name: 'grep pattern that looks like a path is not a path', command: 'grep', args: ['if=/etc/shadow'] },
   { name: 'glued short option outside', command: 'grep', args: ['-f/etc/passwd'], rule: 'path_outside_roots' },
   { name: '--opt=path inside', command: 'grep', args: [`--file=${ROOT}/patterns`, 'x'] },
   { name: '~ counts as outside', command: 'cat', args: ['~/.ssh/id_rsa'], rule: 'path_outside_roots' },

@@ -34,6 +34,8 @@ function context(signal: AbortSignal = new AbortController().signal): RecordingC
 const POLICY: CommandPolicyOptions = {
   allowedCommands: ['echo', 'cat', 'ls', 'sh', 'sleep', 'printenv', 'false'],
   blockedCommands: ['rm', 'sudo'],
+  // printenv has no reviewed rule; listing it here is the operator's explicit, knowing choice.
+  unreviewedCommands: ['printenv'],
   allowShell: false,
   allowPathsOutsideRoots: false,
 };
@@ -163,13 +165,39 @@ describe('CommandTools execute_command', () => {
     expect(error.envelope).toMatchObject({ error: 'command denied by policy', context: { rule: 'path_outside_roots' } });
   });
 
-  it.each(['escape/secret.txt', './escape/secret.txt', 'escape', '--file=escape/secret.txt', 'escape/not-created-yet'])(
+  it.each(['escape/secret.txt', './escape/secret.txt', 'escape', 'escape/not-created-yet'])(
     'run - arg %s through a symlink leading outside - is refused after realpath',
     async (arg) => {
       const error = await failure(call({ command: 'ls', args: [arg] }));
       expect(error.envelope.error).toBe('path outside allowed roots');
     },
   );
+
+  it.each([['--file=escape/secret.txt', 'x'], ['-fescape/secret.txt', 'x'], ['-f', 'escape/secret.txt', 'x'], ['x', 'escape/secret.txt']])(
+    'run - grep %s: a path value through a symlink leading outside - is refused after realpath',
+    async (...args) => {
+      const error = await failure(call({ command: 'grep', args }, context(), tool({ allowedCommands: ['grep'] })));
+      expect(error.envelope.error).toBe('path outside allowed roots');
+    },
+  );
+
+  it('run - a symlink inside a root leading to /proc/<pid> - is refused even when the root is /', async () => {
+    await symlink('/proc/self/environ', path.join(root, 'environ-link'));
+    const family = new CommandTools(executor, workspaceScopes(['/']), new CommandPolicy(POLICY), LIMITS);
+    const definition = family.tools()[0] as ToolDefinition<unknown>;
+    const error = await failure(call({ command: 'cat', args: [path.join(root, 'environ-link')] }, context(), definition));
+    expect(error.envelope).toMatchObject({ error: 'command denied by policy', context: { rule: 'secret_path' } });
+  });
+
+  it('run - diff of directories holding a symlink that leads outside - compares the link, never its target', async () => {
+    await mkdir(path.join(root, 'left'));
+    await mkdir(path.join(root, 'right'));
+    await symlink(path.join(outside, 'secret.txt'), path.join(root, 'left', 'secret.txt'));
+    await writeFile(path.join(root, 'right', 'secret.txt'), 'other\n');
+    const output = await call({ command: 'diff', args: ['-r', 'left', 'right'] }, context(), tool({ allowedCommands: ['diff'] }));
+    expect(JSON.stringify(output.structuredContent)).not.toContain('outside secret');
+    expect(output.structuredContent).toMatchObject({ args: ['-r', 'left', 'right'], stdout: expect.stringContaining('symbolic link') });
+  });
 
   it('run - paths outside allowed by config - runs', async () => {
     const output = await call({ command: 'cat', args: ['escape/secret.txt'] }, context(), tool({ allowPathsOutsideRoots: true }));
@@ -199,7 +227,7 @@ describe('CommandTools execute_command', () => {
   });
 
   it('run - unknown program - fails as command not found', async () => {
-    const error = await failure(call({ command: 'tfo-no-such-program-xyz' }, context(), tool({ allowedCommands: ['*'] })));
+    const error = await failure(call({ command: 'tfo-no-such-program-xyz' }, context(), tool({ allowedCommands: ['*'], unreviewedCommands: ['*'] })));
     expect(error.envelope).toMatchObject({ error: 'command not found', retryable: false });
     expect(error.envelope.suggested_actions.join(' ')).toContain('allowed_commands');
   });

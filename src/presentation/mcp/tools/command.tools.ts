@@ -5,7 +5,8 @@ import type { ExecutionResult, Executor } from '../../../application/ports/execu
 import type { Workspace } from '../../../application/ports/workspace.js';
 import type { WorkspaceScopes } from '../../../application/workspace/workspace-scopes.js';
 import type { ToolContext, ToolDefinition, ToolFamily, ToolOutput } from '../../../application/tools/tool-definition.js';
-import { pathLikeArgs, type CommandPolicy } from '../../../domain/security/command-policy.js';
+import type { CommandDecision, CommandPolicy, PathUse } from '../../../domain/security/command-policy.js';
+import { isSecretPath } from '../../../domain/security/secret-paths.js';
 import { defineTool, outputSchemaOf, structured } from './define-tool.js';
 import { toToolFailure } from './tool-failures.js';
 
@@ -20,6 +21,8 @@ const MAX_STDIN_CHARS = 1_000_000;
 const PROGRESS_INTERVAL_MS = 250;
 /** Never handed to a child, even when an operator lists them in env_passthrough. */
 const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD/i;
+/** They change how programs read argv (no permuting, obsolete forms), which the policy's reading of it assumes. */
+const ARGV_PARSING_NAMES = new Set(['POSIXLY_CORRECT', '_POSIX2_VERSION']);
 /** Errors meaning "nothing exists there (yet)": the existing ancestor is what must be inside. */
 const NOT_A_PATH = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG']);
 
@@ -87,17 +90,19 @@ export class CommandTools implements ToolFamily {
   private async run(request: Input, context: ToolContext): Promise<ToolOutput> {
     const failureContext = { command: request.command };
     let cwd: string;
+    let decision: CommandDecision;
     try {
       const workspace = await this.workspaces.for(context.client);
       cwd = await workspace.resolve(request.cwd ?? '.', 'read');
-      this.policy.check({ command: request.command, args: request.args, shell: request.shell, cwd, roots: workspace.roots() });
-      if (!this.policy.allowPathsOutsideRoots) await this.checkRealPaths(workspace, request.args, cwd);
+      decision = this.policy.check({ command: request.command, args: request.args, shell: request.shell, cwd, roots: workspace.roots() });
+      if (!this.policy.allowPathsOutsideRoots) await this.checkRealPaths(workspace, decision.paths);
     } catch (error) {
       throw toToolFailure(error, failureContext);
     }
     const timeoutMs = Math.min(request.timeout_ms ?? this.limits.defaultTimeoutMs, this.limits.maxTimeoutMs);
     context.log('debug', { tool: 'execute_command', command: request.command, args: request.args, cwd, shell: request.shell, timeout_ms: timeoutMs });
-    const result = await this.execute(request, cwd, timeoutMs, context);
+    // The policy may put arguments in front (diff --no-dereference); the result still echoes the caller's.
+    const result = await this.execute({ ...request, args: [...decision.args] }, cwd, timeoutMs, context);
     if (result.timedOut) throw timeoutFailure(request.command, timeoutMs, this.limits.maxTimeoutMs, result);
     if (result.cancelled) throw cancelledFailure(request.command);
     return structured({
@@ -134,17 +139,25 @@ export class CommandTools implements ToolFamily {
     }
   }
 
-  /** The lexical check in the policy misses symlinks; the Workspace resolves them. */
-  private async checkRealPaths(workspace: Workspace, args: readonly string[], cwd: string): Promise<void> {
-    for (const target of argumentPaths(args, cwd)) await this.resolveExistingPart(workspace, target);
+  /**
+   * The policy's check is lexical; the Workspace resolves symlinks. A link inside the roots that
+   * points out of them (or at /proc/<pid>) is refused here, whatever the program would do with it.
+   */
+  private async checkRealPaths(workspace: Workspace, paths: readonly PathUse[]): Promise<void> {
+    for (const use of paths) {
+      // `~` paths were refused by the policy already.
+      if (use.resolved === undefined) continue;
+      // 'write' follows dangling links to where a file would be created.
+      const real = use.access === 'write' ? await workspace.resolve(use.resolved, 'write') : await this.resolveExistingPart(workspace, use.resolved);
+      if (isSecretPath(real)) throw secretPathFailure(use.arg);
+    }
   }
 
-  /** A path that does not exist yet (an output file) is checked through its nearest existing ancestor. */
-  private async resolveExistingPart(workspace: Workspace, target: string): Promise<void> {
+  /** A path that does not exist (yet) is checked through its nearest existing ancestor. */
+  private async resolveExistingPart(workspace: Workspace, target: string): Promise<string> {
     for (let current = target; ; current = path.dirname(current)) {
       try {
-        await workspace.resolve(current, 'read');
-        return;
+        return await workspace.resolve(current, 'read');
       } catch (error) {
         const code = (error as NodeJS.ErrnoException | undefined)?.code;
         if (!NOT_A_PATH.has(String(code)) || path.dirname(current) === current) throw error;
@@ -156,28 +169,10 @@ export class CommandTools implements ToolFamily {
     const env: Record<string, string> = {};
     for (const name of this.limits.envPassthrough) {
       const value = process.env[name];
-      if (value !== undefined && !SECRET_NAME.test(name)) env[name] = value;
+      if (value !== undefined && !SECRET_NAME.test(name) && !ARGV_PARSING_NAMES.has(name)) env[name] = value;
     }
     return env;
   }
-}
-
-/**
- * Every argument that could name a file. Besides the policy's path-like ones this includes plain
- * words and `key=value` values: `escape/x` looks harmless until `escape` is a symlink to /etc.
- */
-function argumentPaths(args: readonly string[], cwd: string): Set<string> {
-  const targets = new Set<string>();
-  for (const candidate of pathLikeArgs(args, cwd)) {
-    // `~` paths were refused by the policy already.
-    if (candidate.resolved !== undefined) targets.add(candidate.resolved);
-  }
-  for (const arg of args) {
-    if (arg !== '' && !arg.startsWith('-')) targets.add(path.resolve(cwd, arg));
-    const equals = arg.indexOf('=');
-    if (equals >= 0 && equals < arg.length - 1) targets.add(path.resolve(cwd, arg.slice(equals + 1)));
-  }
-  return targets;
 }
 
 function throttledProgress(context: ToolContext): (stream: 'stdout' | 'stderr', bytes: number) => void {
@@ -190,6 +185,16 @@ function throttledProgress(context: ToolContext): (stream: 'stdout' | 'stderr', 
     last = now;
     context.progress(total, undefined, `${total} bytes of output so far`);
   };
+}
+
+function secretPathFailure(arg: string): ToolFailure {
+  return new ToolFailure({
+    error: 'command denied by policy',
+    reason: `argument "${arg}" leads to process memory or environment (/proc/<pid>, /dev/mem…), which may hold the server's secrets`,
+    suggested_actions: ['name files inside the workspace roots'],
+    retryable: false,
+    context: { rule: 'secret_path', arg },
+  });
 }
 
 function timeoutFailure(command: string, timeoutMs: number, maxTimeoutMs: number, result: ExecutionResult): ToolFailure {
