@@ -13,6 +13,7 @@ import type { Logger } from './application/ports/logger.js';
 import type { Outbox } from './application/ports/outbox.js';
 import type { SystemProbe } from './application/ports/system-probe.js';
 import type { WorkspaceScopes } from './application/workspace/workspace-scopes.js';
+import type { InFlightBudget } from './application/limits/in-flight-budget.js';
 import type { PromptCatalog } from './application/prompts/prompt-catalog.js';
 import type { ServerSettings } from './application/server-settings.js';
 import type { ToolRegistry } from './application/tools/tool-registry.js';
@@ -33,6 +34,9 @@ export const TOKENS = {
   ToolRegistry: Symbol.for('tfo.ToolRegistry') as ServiceIdentifier<ToolRegistry>,
   PromptCatalog: Symbol.for('tfo.PromptCatalog') as ServiceIdentifier<PromptCatalog>,
   Workspaces: Symbol.for('tfo.Workspaces') as ServiceIdentifier<WorkspaceScopes>,
+  /** Bytes held by file reads, and running commands: per session and in all. */
+  ReadBudget: Symbol.for('tfo.ReadBudget') as ServiceIdentifier<InFlightBudget>,
+  ExecutionBudget: Symbol.for('tfo.ExecutionBudget') as ServiceIdentifier<InFlightBudget>,
   Executor: Symbol.for('tfo.Executor') as ServiceIdentifier<Executor>,
   SystemProbe: Symbol.for('tfo.SystemProbe') as ServiceIdentifier<SystemProbe>,
   HealthChecks: Symbol.for('tfo.HealthChecks') as ServiceIdentifier<HealthCheck[]>,

@@ -7,7 +7,9 @@ export type ApplicationErrorCode =
   | 'resource.not_found'
   | 'prompt.not_found'
   | 'params.invalid'
-  | 'completion.unsupported';
+  | 'completion.unsupported'
+  /** A limit on work in flight was reached; the same request may succeed a moment later. */
+  | 'server.busy';
 
 export class ApplicationError extends Error {
   constructor(

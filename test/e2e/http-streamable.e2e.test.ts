@@ -463,21 +463,35 @@ describe('Streamable HTTP – limits (max_body_bytes=2048, max_sessions=2)', () 
     }
   });
 
-  it('max_sessions=2 – a third initialize – 503 with Retry-After; after a DELETE – accepted again', async () => {
+  it('max_sessions=2 – a third initialize – the least recently used session makes room; the other keeps working', async () => {
     const a = await openRawSession(server.url);
     const b = await openRawSession(server.url);
+    expect((await rawRequest(server.url, b.sessionId, 'ping')).result).toEqual({}); // a is now the least recently used
+    const c = await openRawSession(server.url);
+    expect(c.sessionId).toMatch(UUID_V4);
+    expectTransportError(await post(server.url, { jsonrpc: '2.0', id: 9, method: 'ping' }, { sessionId: a.sessionId }), 404, /session/i);
+    expect((await rawRequest(server.url, b.sessionId, 'ping')).result).toEqual({});
+    expect((await rawRequest(server.url, c.sessionId, 'ping')).result).toEqual({});
+    await deleteSession(server.url, b.sessionId);
+    await deleteSession(server.url, c.sessionId);
+  });
+
+  it('max_sessions=2 – both sessions with a request in flight – 503 with Retry-After, and the refused client took no slot', async () => {
+    const a = await openRawSession(server.url);
+    const b = await openRawSession(server.url);
+    const slow = (sessionId: string) =>
+      post(server.url, { jsonrpc: '2.0', id: 5, method: 'tools/call', params: { name: 'execute_command', arguments: { command: 'sleep', args: ['1.5'] } } }, { sessionId });
+    const running = [slow(a.sessionId), slow(b.sessionId)];
+    await delay(300);
     const third = await post(server.url, initializeRequest());
     expectTransportError(third, 503);
     expect(third.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(third.headers.get('mcp-session-id')).toBeNull();
-    // The refused client did not take a slot, and the two sessions still work.
+    await Promise.all(running);
     expect((await rawRequest(server.url, a.sessionId, 'ping')).result).toEqual({});
     expect((await rawRequest(server.url, b.sessionId, 'ping')).result).toEqual({});
-    expect((await deleteSession(server.url, a.sessionId)).status).toBe(200);
-    const c = await openRawSession(server.url);
-    expect(c.sessionId).toMatch(UUID_V4);
+    await deleteSession(server.url, a.sessionId);
     await deleteSession(server.url, b.sessionId);
-    await deleteSession(server.url, c.sessionId);
   });
 });
 

@@ -26,6 +26,10 @@ async function call(client: Client, name: string, args: Record<string, unknown>)
   return (await client.callTool({ name, arguments: args })) as CallToolResult;
 }
 
+function textOf(contents: object | undefined): string {
+  return contents !== undefined && 'text' in contents ? String(contents.text) : '';
+}
+
 function envelope(result: CallToolResult): Envelope {
   expect(result.isError).toBe(true);
   return result.structuredContent as Envelope;
@@ -72,7 +76,7 @@ describe('roots, the MCP way (built server)', () => {
     // The ready line says why there are no roots.
     expect(handle.stderr()).toMatch(/tfo-mcp ready.*"rootsSource":"none".*mcp\.roots/);
     const health = await handle.client.readResource({ uri: 'status://health' });
-    expect(JSON.parse(String(health.contents[0]?.text))).toEqual(expect.objectContaining({ roots: { roots: [], source: 'server' } }));
+    expect(JSON.parse(textOf(health.contents[0]))).toEqual(expect.objectContaining({ roots: { roots: [], source: 'server' } }));
   });
 
   it('a client that declares roots gets exactly those, and roots/list_changed narrows them live (stdio)', async () => {
@@ -102,7 +106,7 @@ describe('roots, the MCP way (built server)', () => {
     const cwdRefused = envelope(await call(handle.client, 'execute_command', { command: 'ls', args: [], cwd: projectB }));
     expect(cwdRefused.error).toBe('path outside allowed roots');
     const resource = await handle.client.readResource({ uri: pathToFileURL(path.join(projectA, 'a.txt')).href });
-    expect(resource.contents[0]?.text).toBe('in a\n');
+    expect(textOf(resource.contents[0])).toBe('in a\n');
     await expect(handle.client.readResource({ uri: pathToFileURL(path.join(projectB, 'b.txt')).href })).rejects.toThrow(/outside the allowed roots/);
   });
 
@@ -116,7 +120,7 @@ describe('roots, the MCP way (built server)', () => {
     expect((await call(handle.client, 'read_file', { path: path.join(projectA, 'a.txt') })).isError).toBeFalsy();
     expect(envelope(await call(handle.client, 'read_file', { path: path.join(projectB, 'b.txt') })).error).toBe('path outside allowed roots');
     const health = await handle.client.readResource({ uri: 'status://health' });
-    expect(JSON.parse(String(health.contents[0]?.text)).roots).toEqual({ roots: [projectA], source: 'client ∩ mcp.roots' });
+    expect(JSON.parse(textOf(health.contents[0])).roots).toEqual({ roots: [projectA], source: 'client ∩ mcp.roots' });
   });
 
   describe('over HTTP', () => {

@@ -43,7 +43,7 @@ describe('tool schemas are portable (built server, conformance fixtures on)', ()
       expect(problems).toEqual([]);
       // Nullable fields are still nullable, as anyOf.
       // (An output schema is anyOf [the tool's own shape, the error envelope].)
-      const output = tools.find((t) => t.name === 'execute_command')?.outputSchema as { anyOf: { properties: Record<string, unknown> }[] };
+      const output = tools.find((t) => t.name === 'execute_command')?.outputSchema as unknown as { anyOf: { properties: Record<string, unknown> }[] };
       expect(output.anyOf[0].properties['signal']).toEqual({ anyOf: [{ type: 'string' }, { type: 'null' }] });
     } finally {
       await handle.close();

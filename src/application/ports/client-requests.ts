@@ -9,6 +9,12 @@ export interface ClientRoot {
   readonly name?: string;
 }
 
+/** Who is asking: the session, and its client for server→client requests (roots, sampling). */
+export interface Requester {
+  readonly sessionId: string;
+  readonly client?: ClientRequests;
+}
+
 export interface ClientRequests {
   /** What the client declared at initialize. */
   readonly supports: { readonly sampling: boolean; readonly elicitation: boolean; readonly roots: boolean };

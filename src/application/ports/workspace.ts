@@ -21,6 +21,11 @@ export interface ReadFileRequest {
   readonly endLine?: number;
   readonly allowBinary: boolean;
   readonly maxBytes: number;
+  /**
+   * Told how many bytes the read will hold once the file's size is known, before anything is
+   * read; throws to refuse the read (e.g. too many bytes already in flight).
+   */
+  readonly reserve?: (bytes: number) => void;
 }
 
 export interface ReadFileResult {

@@ -25,7 +25,7 @@ export class ReadResourceHandler implements QueryHandler<ReadResourceQuery> {
 
   async execute(query: ReadResourceQuery): Promise<{ contents: ResourceContents[] }> {
     (await this.sessions.get(query.sessionId)).assertOperational('resources/read');
-    const contents = await this.catalog.read(query.uri, query.client);
+    const contents = await this.catalog.read(query.uri, { sessionId: query.sessionId, client: query.client });
     if (!contents) throw new ApplicationError('resource.not_found', `Resource not found: ${query.uri.slice(0, 512)}`);
     return { contents };
   }

@@ -1,5 +1,5 @@
 import type { Resource, ResourceTemplate } from '../../domain/resource/resource.js';
-import type { ClientRequests } from '../ports/client-requests.js';
+import type { Requester } from '../ports/client-requests.js';
 
 export type ResourceContents =
   | { uri: string; mimeType?: string; text: string }
@@ -7,14 +7,14 @@ export type ResourceContents =
 
 /**
  * A source of resources (server status, files…). `read` returns undefined for URIs it does not own.
- * `client` is the requesting client (its roots confine file:// resources); absent for internal callers.
+ * `requester` is the session asking (its client's roots confine file:// resources); absent for internal callers.
  */
 export interface ResourceProvider {
   resources(): readonly Resource[];
   templates(): readonly ResourceTemplate[];
-  read(uri: string, client?: ClientRequests): Promise<ResourceContents[] | undefined>;
+  read(uri: string, requester?: Requester): Promise<ResourceContents[] | undefined>;
   /** Starts watching a resource this provider owns; undefined when it does not own `uri`. */
-  watch?(uri: string, onChange: () => void, client?: ClientRequests): Promise<(() => void) | undefined>;
+  watch?(uri: string, onChange: () => void, requester?: Requester): Promise<(() => void) | undefined>;
   /** Values for one variable of one of this provider's templates. */
   complete?(uriTemplate: string, argument: string, value: string): Promise<string[] | undefined>;
 }
@@ -30,17 +30,17 @@ export class ResourceCatalog {
     return this.providers.flatMap((p) => p.templates());
   }
 
-  async read(uri: string, client?: ClientRequests): Promise<ResourceContents[] | undefined> {
+  async read(uri: string, requester?: Requester): Promise<ResourceContents[] | undefined> {
     for (const provider of this.providers) {
-      const contents = await provider.read(uri, client);
+      const contents = await provider.read(uri, requester);
       if (contents) return contents;
     }
     return undefined;
   }
 
-  async watch(uri: string, onChange: () => void, client?: ClientRequests): Promise<(() => void) | undefined> {
+  async watch(uri: string, onChange: () => void, requester?: Requester): Promise<(() => void) | undefined> {
     for (const provider of this.providers) {
-      const stop = await provider.watch?.(uri, onChange, client);
+      const stop = await provider.watch?.(uri, onChange, requester);
       if (stop) return stop;
     }
     return undefined;

@@ -28,7 +28,7 @@ export class WatchResourceHandler implements CommandHandler<WatchResourceCommand
     (await this.sessions.get(command.sessionId)).assertOperational('resources/subscribe');
     let stop: (() => void) | undefined;
     try {
-      stop = await this.catalog.watch(command.uri, command.onChange, command.client);
+      stop = await this.catalog.watch(command.uri, command.onChange, { sessionId: command.sessionId, client: command.client });
     } catch (error) {
       throw new ApplicationError('resource.not_found', `Resource not found: ${command.uri.slice(0, 512)}`, { cause: error });
     }

@@ -133,11 +133,18 @@ async function openConfined(realPath: string, request: ReadFileRequest): Promise
 }
 
 /** Reads `realPath` (already confined) as the request asks, never holding more than maxBytes of content. */
+/** The most this read can hold: the requested range of the file, capped at maxBytes. */
+function heldBytes(size: number, request: ReadFileRequest): number {
+  if (request.startLine !== undefined || request.endLine !== undefined) return Math.min(size, request.maxBytes);
+  return Math.min(Math.max(0, size - (request.offset ?? 0)), request.length ?? Infinity, request.maxBytes);
+}
+
 export async function readConfinedFile(realPath: string, request: ReadFileRequest): Promise<ReadFileResult> {
   validate(request);
   const handle = await openConfined(realPath, request);
   try {
     const size = (await handle.stat()).size;
+    request.reserve?.(heldBytes(size, request));
     const head = Buffer.alloc(Math.min(SNIFF_BYTES, size));
     const binary = looksBinary(head.subarray(0, await readAt(handle, head, 0)));
     if (binary && !request.allowBinary) {

@@ -21,6 +21,7 @@ const APPLICATION: Record<ApplicationErrorCode, number> = {
   'prompt.not_found': RPC.PromptNotFound,
   'params.invalid': RPC.InvalidParams,
   'completion.unsupported': RPC.InvalidParams,
+  'server.busy': RPC.InternalError,
 };
 
 const DOMAIN: Record<DomainErrorCode, number> = {

@@ -35,6 +35,7 @@ export function registerLifecycleRoutes(connection: SessionChannel): void {
     connection.inOrder(async () => {
       try {
         await commands.execute(new MarkSessionReadyCommand(connection.sessionId));
+        connection.ready = true;
       } catch (error) {
         logger.warn('notifications/initialized ignored', { sessionId: connection.sessionId, reason: (error as Error).message });
       }

@@ -27,6 +27,8 @@ export class McpConnection implements SessionChannel {
   readonly dispatcher: RequestDispatcher;
   readonly subscriptions = new Map<string, () => void>();
   readonly clientRoots = new ClientRootsCache();
+  /** Initialization completed: sessions that never get here are expired early (HTTP). */
+  ready = false;
   /** Requests wait on this while initialize (and a notifications/initialized after it) runs. */
   initializing?: Promise<void>;
   private initializeSettledNow?: () => void;
@@ -102,6 +104,7 @@ export class McpConnection implements SessionChannel {
    */
   async adopt(transport: Transport, snapshot: SessionSnapshot): Promise<void> {
     this.sessionId = snapshot.id;
+    this.ready = snapshot.state === 'READY';
     this.clientLogLevel = LogLevel.of(snapshot.logLevel);
     await this.server.connect(transport);
     this.dispatcher.attach(transport, this.observe);

@@ -40,6 +40,8 @@ export interface SessionChannel {
   /** Runs a lifecycle step after the one in progress; requests arriving meanwhile wait for it. */
   inOrder(task: () => Promise<void>): void;
   clientLogLevel: LogLevel;
+  /** Set once the client completed initialization (notifications/initialized was accepted). */
+  ready: boolean;
   /** The client's roots/list answer, until it says they changed. */
   readonly clientRoots: ClientRootsCache;
   /** resources/subscribe watchers by URI; stopped when the session closes. */

@@ -1,8 +1,10 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { posix } from 'node:path';
-import { ApplicationError } from '../../../application/application.errors.js';
+import { ApplicationError, ToolFailure } from '../../../application/application.errors.js';
 import type { ResourceContents, ResourceProvider } from '../../../application/resources/resource-catalog.js';
-import type { ClientRequests } from '../../../application/ports/client-requests.js';
+import type { Requester } from '../../../application/ports/client-requests.js';
+import { admit, type InFlightBudget } from '../../../application/limits/in-flight-budget.js';
+import { READ_BUDGET } from '../tools/budgets.js';
 import type { WorkspaceScopes } from '../../../application/workspace/workspace-scopes.js';
 import { DomainError } from '../../../domain/shared/domain-error.js';
 import type { ResourceTemplate } from '../../../domain/resource/resource.js';
@@ -19,6 +21,7 @@ export class FileResources implements ResourceProvider {
   constructor(
     private readonly workspaces: WorkspaceScopes,
     private readonly maxBytes: number,
+    private readonly readBudget?: InFlightBudget,
   ) {}
 
   resources() {
@@ -29,7 +32,7 @@ export class FileResources implements ResourceProvider {
     return [TEMPLATE];
   }
 
-  async read(uri: string, client?: ClientRequests): Promise<ResourceContents[] | undefined> {
+  async read(uri: string, requester?: Requester): Promise<ResourceContents[] | undefined> {
     if (!uri.startsWith('file://')) return undefined;
     let path: string;
     try {
@@ -37,19 +40,32 @@ export class FileResources implements ResourceProvider {
     } catch {
       throw new ApplicationError('params.invalid', `not a valid file URI: ${uri.slice(0, 256)}`);
     }
+    let release = () => {};
     try {
-      const file = await (await this.workspaces.for(client)).read({ path, encoding: 'utf8', allowBinary: true, maxBytes: this.maxBytes });
+      const budget = this.readBudget;
+      const reserve = budget && ((bytes: number) => (release = admit(budget, READ_BUDGET, requester?.sessionId ?? '', bytes)));
+      const file = await (await this.workspaces.for(requester?.client)).read({ path, encoding: 'utf8', allowBinary: true, maxBytes: this.maxBytes, reserve });
+      if (file.truncated) {
+        throw new ApplicationError(
+          'params.invalid',
+          `Resource too large: ${uri.slice(0, 256)} is ${file.size} bytes; file:// resources serve at most ${this.maxBytes} bytes ` +
+            '(security.max_read_bytes); read it in parts with the read_file tool (offset/length or start_line/end_line)',
+        );
+      }
       if (file.binary || file.encoding === 'base64') return [{ uri, mimeType: file.mimeType, blob: file.content }];
       return [{ uri, mimeType: file.mimeType, text: file.content }];
     } catch (error) {
       throw this.notReadable(uri, error);
+    } finally {
+      // Held until the answer has been serialized (in this turn of the event loop), not just read.
+      setImmediate(release);
     }
   }
 
-  async watch(uri: string, onChange: () => void, client?: ClientRequests): Promise<(() => void) | undefined> {
+  async watch(uri: string, onChange: () => void, requester?: Requester): Promise<(() => void) | undefined> {
     if (!uri.startsWith('file://')) return undefined;
     try {
-      return await (await this.workspaces.for(client)).watch(fileURLToPath(uri), onChange);
+      return await (await this.workspaces.for(requester?.client)).watch(fileURLToPath(uri), onChange);
     } catch (error) {
       throw this.notReadable(uri, error);
     }
@@ -77,6 +93,9 @@ export class FileResources implements ResourceProvider {
   }
 
   private notReadable(uri: string, error: unknown): Error {
+    if (error instanceof ToolFailure) {
+      return new ApplicationError('server.busy', `Server busy: ${error.envelope.reason}; retry shortly`, { cause: error });
+    }
     if (error instanceof DomainError && error.code === 'workspace.no_roots') {
       return new ApplicationError('resource.not_found', `Resource not found: ${uri}: ${error.message}`, { cause: error });
     }

@@ -1,7 +1,7 @@
 import type { QueryBus } from '../../../application/bus/message-bus.js';
 import { GetHealthQuery } from '../../../application/health/get-health.query.js';
 import type { ToolUsageReader } from '../../../application/ports/analytics.js';
-import type { ClientRequests } from '../../../application/ports/client-requests.js';
+import type { ClientRequests, Requester } from '../../../application/ports/client-requests.js';
 import type { ResourceContents, ResourceProvider } from '../../../application/resources/resource-catalog.js';
 import type { WorkspaceScopes } from '../../../application/workspace/workspace-scopes.js';
 import type { Resource } from '../../../domain/resource/resource.js';
@@ -83,11 +83,11 @@ export class ServerResources implements ResourceProvider {
     return JSON.stringify([report.status, report.sessions, report.components]);
   }
 
-  async read(uri: string, client?: ClientRequests): Promise<ResourceContents[] | undefined> {
+  async read(uri: string, requester?: Requester): Promise<ResourceContents[] | undefined> {
     if (uri === 'config://server') return [json(uri, this.redactedConfig)];
     if (uri === 'status://health') {
       const report = await this.queries.execute(new GetHealthQuery());
-      return [json(uri, { ...report, ...(await this.roots(client)), ...(await this.toolUsage()) })];
+      return [json(uri, { ...report, ...(await this.roots(requester?.client)), ...(await this.toolUsage()) })];
     }
     return undefined;
   }

@@ -3,12 +3,18 @@ import { ToolFailure } from '../../../application/application.errors.js';
 import type { ReadFileResult } from '../../../application/ports/workspace.js';
 import type { ToolDefinition, ToolFamily } from '../../../application/tools/tool-definition.js';
 import type { WorkspaceScopes } from '../../../application/workspace/workspace-scopes.js';
+import { admit, type InFlightBudget } from '../../../application/limits/in-flight-budget.js';
+import { READ_BUDGET } from './budgets.js';
 import { DomainError } from '../../../domain/shared/domain-error.js';
 import { defineTool, outputSchemaOf, structured } from './define-tool.js';
 import { toToolFailure } from './tool-failures.js';
 
 export interface FileToolLimits {
   readonly maxFileBytes: number;
+  /** The most one read_file answer carries (default maxFileBytes); larger files are paged. */
+  readonly maxReadBytes?: number;
+  /** Bytes of file reads held at once, per session and in all; absent = unbounded. */
+  readonly readBudget?: InFlightBudget;
   readonly maxListEntries: number;
   readonly maxSearchResults: number;
 }
@@ -122,6 +128,10 @@ export class FileTools implements ToolFamily {
     return this.definitions;
   }
 
+  private get maxReadBytes(): number {
+    return Math.min(this.limits.maxReadBytes ?? this.limits.maxFileBytes, this.limits.maxFileBytes);
+  }
+
   private readFile(): ToolDefinition {
     const input = z
       .object({
@@ -143,7 +153,7 @@ export class FileTools implements ToolFamily {
         name: 'read_file',
         title: 'Read file',
         description:
-          `Reads a file inside the allowed roots. Returns at most ${this.limits.maxFileBytes} bytes per call; ` +
+          `Reads a file inside the allowed roots. Returns at most ${this.maxReadBytes} bytes per call; ` +
           'for larger files page with offset/length (bytes) or start_line/end_line (lines, with total_lines). ' +
           'Binary files are refused unless allow_binary is true or encoding is "base64".',
         outputSchema: outputSchemaOf(readFileOutput),
@@ -151,8 +161,11 @@ export class FileTools implements ToolFamily {
       },
       input,
       run: async (args, context) => {
+        const budget = this.limits.readBudget;
+        let release = () => {};
         try {
           const result = await (await this.workspaces.for(context.client)).read({
+            reserve: budget && ((bytes) => (release = admit(budget, READ_BUDGET, context.sessionId, bytes))),
             path: args.path,
             encoding: args.encoding,
             offset: args.offset,
@@ -160,7 +173,7 @@ export class FileTools implements ToolFamily {
             startLine: args.start_line,
             endLine: args.end_line,
             allowBinary: args.allow_binary || args.encoding === 'base64',
-            maxBytes: this.limits.maxFileBytes,
+            maxBytes: this.maxReadBytes,
           });
           const hint = readHint(result, args.offset ?? 0);
           const data: z.infer<typeof readFileOutput> = {
@@ -180,6 +193,9 @@ export class FileTools implements ToolFamily {
           return structured(data);
         } catch (error) {
           throw failure(error, args.path);
+        } finally {
+          // Held until the answer has been serialized (in this turn of the event loop), not just read.
+          setImmediate(release);
         }
       },
     });

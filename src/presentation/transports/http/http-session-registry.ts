@@ -12,14 +12,27 @@ import { StreamableHttpSession, type StreamableSessionOptions } from './streamab
 export interface RegistryOptions extends Omit<StreamableSessionOptions, 'eventStore'> {
   readonly maxSessions: number;
   readonly idleMs: number;
+  /** A session that has not completed initialization is closed after this long without traffic. */
+  readonly initTimeoutMs: number;
+  /** Sessions one remote address may hold (loopback clients cannot be told apart: no cap). */
+  readonly maxSessionsPerClient: number;
 }
 
 interface Entry {
   readonly transport: StreamableHttpSession | LegacySseSession;
   readonly connection: McpConnection;
+  /** The remote address, when it tells clients apart (not loopback). */
+  readonly client?: string;
 }
 
 export class TooManySessions extends Error {}
+
+const LOOPBACK_ADDRESS = /^(127\.|::1$|::ffff:127\.)/;
+
+/** The remote address as a client identity, or undefined where every client looks the same. */
+export function clientOf(remoteAddress: string | undefined): string | undefined {
+  return remoteAddress === undefined || LOOPBACK_ADDRESS.test(remoteAddress) ? undefined : remoteAddress;
+}
 
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -38,7 +51,7 @@ export class HttpSessionRegistry {
     private readonly options: RegistryOptions,
     private readonly logger: Logger,
   ) {
-    this.sweeper = setInterval(() => this.sweep(), Math.max(50, Math.min(options.idleMs / 4, 30_000)));
+    this.sweeper = setInterval(() => this.sweep(), Math.max(50, Math.min(options.idleMs / 4, options.initTimeoutMs / 2, 30_000)));
     this.sweeper.unref();
   }
 
@@ -63,7 +76,7 @@ export class HttpSessionRegistry {
     if ((snapshot.transport !== 'http' || (snapshot.state !== 'INITIALIZING' && snapshot.state !== 'READY')) || this.sessions.has(id)) {
       return this.streamableLocal(id);
     }
-    if (this.sessions.size >= this.options.maxSessions) return undefined;
+    if (!this.makeRoom(undefined)) return undefined;
     const transport = new StreamableHttpSession(id, { ...this.options, eventStore: this.eventStore });
     await this.track(transport, 'http').adopt(transport, snapshot);
     this.logger.info('adopted a session opened elsewhere', { sessionId: id, state: snapshot.state });
@@ -80,17 +93,18 @@ export class HttpSessionRegistry {
     return transport instanceof LegacySseSession ? transport : undefined;
   }
 
-  async openStreamable(): Promise<StreamableHttpSession> {
-    this.assertCapacity();
+  /** A new session for `client` (see clientOf); makes room first, or throws TooManySessions. */
+  async openStreamable(client?: string): Promise<StreamableHttpSession> {
+    if (!this.makeRoom(client)) throw new TooManySessions();
     const transport = new StreamableHttpSession(randomUUID(), { ...this.options, eventStore: this.eventStore });
-    await this.register(transport, 'http');
+    await this.track(transport, 'http', client).connect(transport);
     return transport;
   }
 
-  async openLegacy(res: ServerResponse, endpoint: string): Promise<LegacySseSession> {
-    this.assertCapacity();
+  async openLegacy(res: ServerResponse, endpoint: string, client?: string): Promise<LegacySseSession> {
+    if (!this.makeRoom(client)) throw new TooManySessions();
     const transport = new LegacySseSession(randomUUID(), res, endpoint, this.options);
-    await this.register(transport, 'sse');
+    await this.track(transport, 'sse', client).connect(transport);
     return transport;
   }
 
@@ -124,18 +138,37 @@ export class HttpSessionRegistry {
     }
   }
 
-  private assertCapacity(): void {
-    if (this.sessions.size >= this.options.maxSessions) throw new TooManySessions();
+  /**
+   * Room for one more session: a client at its own cap gives up its least recently used session;
+   * a full table gives up the least recently used session of anyone. Sessions with a request in
+   * flight are never taken. False when there is nothing to take.
+   */
+  private makeRoom(client: string | undefined): boolean {
+    if (client !== undefined) {
+      const own = [...this.sessions].filter(([, entry]) => entry.client === client);
+      if (own.length >= this.options.maxSessionsPerClient && !this.evictLeastRecentlyUsed(own, 'per-client session cap')) return false;
+    }
+    if (this.sessions.size < this.options.maxSessions) return true;
+    return this.evictLeastRecentlyUsed([...this.sessions], 'session table full');
   }
 
-  private async register(transport: StreamableHttpSession | LegacySseSession, kind: 'http' | 'sse'): Promise<void> {
-    await this.track(transport, kind).connect(transport);
+  private evictLeastRecentlyUsed(entries: [string, Entry][], reason: string): boolean {
+    let victim: [string, Entry] | undefined;
+    for (const candidate of entries) {
+      if (candidate[1].connection.gate.pending > 0) continue;
+      if (!victim || candidate[1].transport.lastActivity < victim[1].transport.lastActivity) victim = candidate;
+    }
+    if (!victim) return false;
+    const [id, { transport, client }] = victim;
+    this.logger.info('evicting a session to make room', { sessionId: id, reason, idleMs: Date.now() - transport.lastActivity, client });
+    void this.close(id, reason);
+    return true;
   }
 
   /** A connection for `transport`, held until its transport closes — a dropped legacy stream, or a close from inside, ends the session too. */
-  private track(transport: StreamableHttpSession | LegacySseSession, kind: 'http' | 'sse'): McpConnection {
+  private track(transport: StreamableHttpSession | LegacySseSession, kind: 'http' | 'sse', client?: string): McpConnection {
     const connection = new McpConnection(this.deps, kind);
-    this.sessions.set(transport.sessionId, { transport, connection });
+    this.sessions.set(transport.sessionId, client === undefined ? { transport, connection } : { transport, connection, client });
     connection.server.onclose = () => {
       this.sessions.delete(transport.sessionId);
       void connection.close('transport closed');
@@ -145,9 +178,13 @@ export class HttpSessionRegistry {
 
   private sweep(): void {
     const now = Date.now();
-    for (const [id, { transport }] of this.sessions) {
-      if (!transport.busy && now - transport.lastActivity > this.options.idleMs) {
-        this.logger.info('closing idle session', { sessionId: id, idleMs: now - transport.lastActivity });
+    for (const [id, { transport, connection }] of this.sessions) {
+      const idle = now - transport.lastActivity;
+      if (!connection.ready && connection.gate.pending === 0 && idle > this.options.initTimeoutMs) {
+        this.logger.info('closing a session that never completed initialization', { sessionId: id, idleMs: idle });
+        void this.close(id, 'initialization timeout');
+      } else if (!transport.busy && idle > this.options.idleMs) {
+        this.logger.info('closing idle session', { sessionId: id, idleMs: idle });
         void this.close(id, 'idle timeout');
       }
     }

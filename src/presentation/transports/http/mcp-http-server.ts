@@ -16,7 +16,7 @@ import {
   rejectedByHostOrOrigin,
   type GuardOptions,
 } from './http-guards.js';
-import { HttpSessionRegistry, TooManySessions } from './http-session-registry.js';
+import { clientOf, HttpSessionRegistry, TooManySessions } from './http-session-registry.js';
 
 export interface HttpServerOptions {
   readonly host: string;
@@ -27,7 +27,15 @@ export interface HttpServerOptions {
   readonly maxBodyBytes: number;
   readonly requestTimeoutMs: number;
   readonly maxSessions: number;
+  readonly maxSessionsPerClient: number;
   readonly sessionIdleMs: number;
+  readonly initTimeoutMs: number;
+  /** Slow clients: the whole header block, then the whole request, must arrive within these. */
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  /** A keep-alive connection with no request in flight is closed after this long. */
+  readonly idleTimeoutMs: number;
+  readonly maxConnections: number;
   readonly keepaliveMs: number;
   readonly retryMs: number;
   readonly legacySse: boolean;
@@ -62,18 +70,27 @@ export class McpHttpServer {
         responseMode: options.responseMode,
         requestTimeoutMs: options.requestTimeoutMs,
         maxSessions: options.maxSessions,
+        maxSessionsPerClient: options.maxSessionsPerClient,
         idleMs: options.sessionIdleMs,
+        initTimeoutMs: options.initTimeoutMs,
       },
       deps.logger,
     );
-    this.http = createServer((req, res) => {
+    // requestTimeout bounds receiving a request (headers and body), not the response: SSE streams stay open.
+    const limits = {
+      headersTimeout: options.headersTimeoutMs,
+      requestTimeout: Math.max(options.bodyTimeoutMs, options.headersTimeoutMs),
+      connectionsCheckingInterval: Math.min(1000, options.headersTimeoutMs),
+    };
+    this.http = createServer(limits, (req, res) => {
       this.route(req, res).catch((error: unknown) => {
         deps.logger.error('http request failed', { url: req.url, error: error instanceof Error ? error.stack : String(error) });
         if (!res.headersSent) fail(res, 500, -32603, 'Internal error: details are in the server log');
         else res.end();
       });
     });
-    this.http.keepAliveTimeout = 65_000;
+    this.http.keepAliveTimeout = options.idleTimeoutMs;
+    this.http.maxConnections = options.maxConnections;
   }
 
   async listen(): Promise<number> {
@@ -136,7 +153,7 @@ export class McpHttpServer {
       if (sessionId !== undefined) return fail(res, 400, -32600, 'Invalid Request: initialize starts a new session; send it without Mcp-Session-Id');
       let session;
       try {
-        session = await this.registry.openStreamable();
+        session = await this.registry.openStreamable(clientOf(req.socket.remoteAddress));
       } catch (error) {
         if (!(error instanceof TooManySessions)) throw error;
         res.setHeader('Retry-After', '30');
@@ -166,7 +183,7 @@ export class McpHttpServer {
   private async legacyOpen(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (!accepts(req, 'text/event-stream')) return fail(res, 406, TRANSPORT_ERROR, 'Not Acceptable: the client must accept text/event-stream');
     try {
-      await this.registry.openLegacy(res, '/messages');
+      await this.registry.openLegacy(res, '/messages', clientOf(req.socket.remoteAddress));
     } catch (error) {
       if (!(error instanceof TooManySessions)) throw error;
       res.setHeader('Retry-After', '30');
