@@ -15,6 +15,7 @@ import type { ToolFamily } from './application/tools/tool-definition.js';
 import { ToolRegistry } from './application/tools/tool-registry.js';
 import { ToolResultCache } from './application/tools/tool-result-cache.js';
 import { WorkspaceScopes } from './application/workspace/workspace-scopes.js';
+import { InFlightBudget } from './application/limits/in-flight-budget.js';
 import { wireSharedState } from './composition/cache.wiring.js';
 import { wireAnalytics, wireEvents } from './composition/events.wiring.js';
 import { wirePersistence } from './composition/persistence.wiring.js';
@@ -26,8 +27,9 @@ import { CommandPolicy } from './domain/security/command-policy.js';
 import type { ResolvedConfig } from './infrastructure/config/config.schema.js';
 import { redactConfig } from './infrastructure/config/redact.js';
 import { NativeExecutor } from './infrastructure/execution/native-executor.js';
+import { chooseIsolation } from './infrastructure/execution/process-isolation.js';
 import { NodeWorkspace } from './infrastructure/filesystem/node-workspace.js';
-import { EmbeddedHealthCheck, WorkspaceHealthCheck } from './infrastructure/health/embedded-health-checks.js';
+import { ExecutorHealthCheck, WorkspaceHealthCheck } from './infrastructure/health/embedded-health-checks.js';
 import type { InMemoryEventPublisher } from './infrastructure/messaging/memory/in-memory-event-publisher.js';
 import { OsSystemProbe } from './infrastructure/system/os-system-probe.js';
 import { RandomUuidGenerator, SystemClock } from './infrastructure/system/system-clock.js';
@@ -97,7 +99,7 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger): 
 
   c.bind(TOKENS.HealthChecks).toConstantValue([
     ...wired.flatMap((w) => w.healthChecks),
-    new EmbeddedHealthCheck('executor', 'native'),
+    new ExecutorHealthCheck(c.get(TOKENS.Executor)),
     new WorkspaceHealthCheck(config.mcp.roots, config.mcp.roots_note),
   ] satisfies HealthCheck[]);
   c.bind(TOKENS.ToolRegistry).toConstantValue(new ToolRegistry());
@@ -144,7 +146,10 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger): 
 }
 
 function bindExecution(c: Container, config: ResolvedConfig): void {
-  const maxSearchFileBytes = config.security.max_file_bytes;
+  const s = config.security;
+  c.bind(TOKENS.ReadBudget).toConstantValue(new InFlightBudget(s.max_read_bytes_in_flight, s.max_read_bytes_in_flight_per_session));
+  c.bind(TOKENS.ExecutionBudget).toConstantValue(new InFlightBudget(s.max_concurrent_executions, s.max_concurrent_executions_per_session));
+  const maxSearchFileBytes = s.max_file_bytes;
   const { roots, roots_source: source, roots_note: noRootsReason } = config.mcp;
   c.bind(TOKENS.Workspaces).toConstantValue(
     new WorkspaceScopes(
@@ -153,7 +158,7 @@ function bindExecution(c: Container, config: ResolvedConfig): void {
       c.get(TOKENS.Logger),
     ),
   );
-  c.bind(TOKENS.Executor).toConstantValue(new NativeExecutor());
+  c.bind(TOKENS.Executor).toConstantValue(new NativeExecutor({ isolation: chooseIsolation(config.security.isolation, c.get(TOKENS.Logger)) }));
   c.bind(TOKENS.SystemProbe).toConstantValue(new OsSystemProbe());
 }
 
@@ -183,7 +188,7 @@ function bindUseCases(
     (q) =>
       new ResourceCatalog([
         new ServerResources(redactConfig(config) as Record<string, unknown>, q, undefined, usage, workspaces),
-        new FileResources(workspaces, config.security.max_file_bytes),
+        new FileResources(workspaces, Math.min(config.security.max_read_bytes, config.security.max_file_bytes), c.get(T.ReadBudget)),
         ...(usage ? [new AnalyticsResources(usage, c.get(T.Clock))] : []),
         ...(config.mcp.fixtures.conformance ? [new ConformanceResources()] : []),
       ]),
@@ -206,12 +211,14 @@ function toolFamilies(c: Container, config: ResolvedConfig): ToolFamily[] {
   return [
     ...(config.mcp.fixtures.conformance ? [new ConformanceTools()] : []),
     new SystemTools(c.get(TOKENS.SystemProbe), workspaces.server),
-    new FileTools(workspaces, { maxFileBytes: s.max_file_bytes, maxListEntries: s.max_list_entries, maxSearchResults: s.max_search_results }),
+    new FileTools(workspaces, {
+      readBudget: c.get(TOKENS.ReadBudget), maxFileBytes: s.max_file_bytes, maxReadBytes: s.max_read_bytes, maxListEntries: s.max_list_entries, maxSearchResults: s.max_search_results }),
     new CommandTools(c.get(TOKENS.Executor), workspaces, policy, {
       defaultTimeoutMs: s.command_timeout_ms,
       maxTimeoutMs: s.max_command_timeout_ms,
       maxOutputBytes: s.max_output_bytes,
       envPassthrough: s.env_passthrough,
+      executions: c.get(TOKENS.ExecutionBudget),
     }),
   ];
 }

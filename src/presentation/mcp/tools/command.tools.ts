@@ -4,6 +4,8 @@ import { ToolFailure, type ToolErrorEnvelope } from '../../../application/applic
 import type { ExecutionResult, Executor } from '../../../application/ports/executor.js';
 import type { Workspace } from '../../../application/ports/workspace.js';
 import type { WorkspaceScopes } from '../../../application/workspace/workspace-scopes.js';
+import { admit, type InFlightBudget } from '../../../application/limits/in-flight-budget.js';
+import { EXECUTION_BUDGET } from './budgets.js';
 import type { ToolContext, ToolDefinition, ToolFamily, ToolOutput } from '../../../application/tools/tool-definition.js';
 import type { CommandDecision, CommandPolicy, PathUse } from '../../../domain/security/command-policy.js';
 import { isSecretPath } from '../../../domain/security/secret-paths.js';
@@ -15,6 +17,8 @@ export interface CommandLimits {
   readonly maxTimeoutMs: number;
   readonly maxOutputBytes: number;
   readonly envPassthrough: readonly string[];
+  /** Running commands, per session and in all; absent = unbounded. */
+  readonly executions?: InFlightBudget;
 }
 
 const MAX_STDIN_CHARS = 1_000_000;
@@ -101,8 +105,15 @@ export class CommandTools implements ToolFamily {
     }
     const timeoutMs = Math.min(request.timeout_ms ?? this.limits.defaultTimeoutMs, this.limits.maxTimeoutMs);
     context.log('debug', { tool: 'execute_command', command: request.command, args: request.args, cwd, shell: request.shell, timeout_ms: timeoutMs });
-    // The policy may put arguments in front (diff --no-dereference); the result still echoes the caller's.
-    const result = await this.execute({ ...request, args: [...decision.args] }, cwd, timeoutMs, context);
+    const budget = this.limits.executions;
+    const release = budget ? admit(budget, EXECUTION_BUDGET, context.sessionId) : () => {};
+    let result: ExecutionResult;
+    try {
+      // The policy may put arguments in front (diff --no-dereference); the result still echoes the caller's.
+      result = await this.execute({ ...request, args: [...decision.args] }, cwd, timeoutMs, context);
+    } finally {
+      release();
+    }
     if (result.timedOut) throw timeoutFailure(request.command, timeoutMs, this.limits.maxTimeoutMs, result);
     if (result.cancelled) throw cancelledFailure(request.command);
     return structured({
