@@ -149,11 +149,11 @@ function bindExecution(c: Container, config: ResolvedConfig): void {
   const s = config.security;
   c.bind(TOKENS.ReadBudget).toConstantValue(new InFlightBudget(s.max_read_bytes_in_flight, s.max_read_bytes_in_flight_per_session));
   c.bind(TOKENS.ExecutionBudget).toConstantValue(new InFlightBudget(s.max_concurrent_executions, s.max_concurrent_executions_per_session));
-  const maxSearchFileBytes = s.max_file_bytes;
+  const workspaceOptions = { maxSearchFileBytes: s.max_file_bytes, allowHardlinkWrites: s.allow_hardlink_writes };
   const { roots, roots_source: source, roots_note: noRootsReason } = config.mcp;
   c.bind(TOKENS.Workspaces).toConstantValue(
     new WorkspaceScopes(
-      (scopeRoots) => new NodeWorkspace(scopeRoots, { maxSearchFileBytes }),
+      (scopeRoots) => new NodeWorkspace(scopeRoots, workspaceOptions),
       { configured: source === 'config' ? roots : undefined, fallback: roots, noRootsReason },
       c.get(TOKENS.Logger),
     ),
