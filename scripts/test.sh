@@ -88,6 +88,7 @@ if [ -z "$services_reason" ]; then
     echo "!! services did not start" >&2
     failed_steps=$((failed_steps + 1))
     services_reason="scripts/services.sh up failed (its output is above)"
+    loud "REAL SERVICES OFF: $services_reason. Their suites are skipped and listed at the end"
   fi
   [ "$started_services" -eq 1 ] && trap 'bash scripts/services.sh down >/dev/null 2>&1' EXIT
 fi
@@ -114,7 +115,8 @@ for pattern in "${ignore[@]}"; do ignore_args+=("--testPathIgnorePatterns=$patte
 
 # Every test file this run would take without the skips, so that the summary can name those left out.
 npx jest --listTests "$@" >.tmp/jest-tests.txt 2>/dev/null
-npx jest --ci --json --outputFile=.tmp/jest-results.json "${ignore_args[@]}" "$@"
+# (The caller's arguments go first: --testPathIgnorePatterns takes every word after it as one more pattern.)
+npx jest "$@" --ci --json --outputFile=.tmp/jest-results.json "${ignore_args[@]}"
 jest_status=$?
 
 totals_args=(--failed-steps "$failed_steps" --skips .tmp/jest-skips.jsonl --tests .tmp/jest-tests.txt)
