@@ -1,8 +1,9 @@
-import { lstat, readdir, stat } from 'node:fs/promises';
+import { lstat, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import type { FileEntry, ListRequest, ListResult } from '../../application/ports/workspace.js';
 import { errnoError, hasErrno } from './fs-errors.js';
+import { readDirectoryAt } from './opened-location.js';
 
 function typeOf(stats: Stats): FileEntry['type'] {
   if (stats.isSymbolicLink()) return 'symlink';
@@ -17,7 +18,7 @@ function byPath(a: FileEntry, b: FileEntry): number {
 
 async function namesIn(directory: string, isTop: boolean): Promise<string[]> {
   try {
-    return (await readdir(directory)).sort();
+    return (await readDirectoryAt(directory)).map((dirent) => dirent.name).sort();
   } catch (error) {
     // An unreadable subdirectory is listed but not entered; the requested directory itself must be readable.
     if (isTop) throw error;

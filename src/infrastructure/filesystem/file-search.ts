@@ -1,10 +1,11 @@
-import { open, readdir, stat } from 'node:fs/promises';
+import { stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { SearchMatch, SearchRequest, SearchResult } from '../../application/ports/workspace.js';
 import { looksBinary } from './file-reader.js';
-import { errnoError } from './fs-errors.js';
+import { errnoError, hasErrno } from './fs-errors.js';
+import { openFileAt, readDirectoryAt } from './opened-location.js';
 import { compileGlob } from './linear-glob.js';
 import { compileSafeRegex } from './regex-guard.js';
 
@@ -58,7 +59,7 @@ async function* walk(root: string, includeHidden: boolean, signal?: AbortSignal)
     const directory = pending.pop() as string;
     let dirents;
     try {
-      dirents = await readdir(path.join(root, directory), { withFileTypes: true });
+      dirents = await readDirectoryAt(path.join(root, directory));
     } catch (error) {
       // One unreadable subdirectory should not sink the whole search; the top one must exist.
       if (directory === '') throw error;
@@ -86,7 +87,14 @@ interface ScanOutcome {
 
 /** Reads one file in chunks, testing each line (capped); binary and oversized files are skipped. */
 async function scanFile(file: string, relative: string, test: LineTest, maxFileBytes: number, accept: Accept, pacer: Pacer, signal?: AbortSignal): Promise<ScanOutcome> {
-  const handle = await open(file, 'r');
+  let handle: FileHandle;
+  try {
+    handle = await openFileAt(file);
+  } catch (error) {
+    // Swapped for a symlink (or moved) since the walk saw it: not ours to read any more.
+    if (hasErrno(error, 'ESTALE', 'ELOOP', 'ENOENT')) return { scanned: false, stop: false };
+    throw error;
+  }
   try {
     if ((await handle.stat()).size > maxFileBytes) return { scanned: false, stop: false };
     const decoder = new StringDecoder('utf8');

@@ -1,5 +1,5 @@
-import { constants } from 'node:fs';
-import { readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { constants, type Dirent } from 'node:fs';
+import { open, readdir, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { hasErrno, pathChangedError } from './fs-errors.js';
 
 /**
@@ -53,4 +53,42 @@ export async function assertOpenedAt(handle: FileHandle, expected: string): Prom
 /** The open(2) ELOOP that O_NOFOLLOW gives for a last component that became a symlink after resolving. */
 export function swappedForSymlink(error: unknown, expected: string): unknown {
   return hasErrno(error, 'ELOOP') ? pathChangedError(expected, 'the last component is now a symbolic link') : error;
+}
+
+/**
+ * The entry names of the directory at `expected` (a confined real path), read through a
+ * descriptor checked to be open on exactly that directory: a component swapped for a symlink
+ * since the walk saw it fails with ESTALE (or ELOOP) instead of listing what the link points at.
+ */
+export async function readDirectoryAt(expected: string): Promise<Dirent[]> {
+  let handle: FileHandle;
+  try {
+    handle = await open(expected, constants.O_RDONLY | DIRECTORY | NOFOLLOW | NONBLOCK);
+  } catch (error) {
+    throw swappedForSymlink(error, expected);
+  }
+  try {
+    await assertOpenedAt(handle, expected);
+    const viaDescriptor = (await openedPath(handle)) !== undefined;
+    return await readdir(viaDescriptor ? descriptorPath(handle) : expected, { withFileTypes: true });
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Opens the regular file at `expected` (a confined real path) for reading, checked as above. */
+export async function openFileAt(expected: string): Promise<FileHandle> {
+  let handle: FileHandle;
+  try {
+    handle = await open(expected, constants.O_RDONLY | NOFOLLOW | NONBLOCK);
+  } catch (error) {
+    throw swappedForSymlink(error, expected);
+  }
+  try {
+    await assertOpenedAt(handle, expected);
+    return handle;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
 }

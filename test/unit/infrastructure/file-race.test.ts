@@ -187,4 +187,38 @@ describe('file tools under a concurrent symlink swapper (check-then-use)', () =>
     }
     expect(await snapshot(outside)).toEqual(before);
   });
+
+  it('search_files (content) while a directory flips to an outside symlink - outside lines are never reported', async () => {
+    const swapper = await startSwapper(path.join(root, 'sub'), outside);
+    const reported = new Set<string>();
+    try {
+      await hammer(async () => {
+        const result = await workspace.search({ path: '.', pattern: '**', content: 'side', contentIsRegex: false, caseSensitive: false, maxResults: 100, includeHidden: false });
+        for (const match of result.matches) reported.add(match.text ?? '');
+        return 'searched';
+      });
+    } finally {
+      await stopSwapper(swapper, path.join(root, 'sub'));
+    }
+    expect([...reported].some((text) => text.includes('OUTSIDE'))).toBe(false);
+    expect(reported.has(INSIDE.trim())).toBe(true);
+  });
+
+  it('list_directory while the listed directory flips to an outside symlink - outside names are never listed', async () => {
+    const secretName = 'only-outside.txt';
+    await writeFile(path.join(outside, secretName), OUTSIDE);
+    const swapper = await startSwapper(path.join(root, 'sub'), outside);
+    const listed = new Set<string>();
+    try {
+      await hammer(async () => {
+        const result = await workspace.list({ path: '.', depth: 2, maxEntries: 1000, includeHidden: true });
+        for (const entry of result.entries) listed.add(entry.name);
+        return 'listed';
+      });
+    } finally {
+      await stopSwapper(swapper, path.join(root, 'sub'));
+      await rm(path.join(outside, secretName));
+    }
+    expect(listed.has(secretName)).toBe(false);
+  });
 });
