@@ -6,6 +6,11 @@ import { DomainError } from '../shared/domain-error.js';
  * symlink-resolved: this module never touches the file system, so it can be tested exhaustively.
  */
 
+/** A path as messages echo it: long ones shortened to their start and end, so an error stays readable. */
+export function shortPath(value: string): string {
+  return value.length > 100 ? `${value.slice(0, 60)}…${value.slice(-20)}` : value;
+}
+
 /** Rejects input no file system could mean the way the caller intended (empty, NUL-truncated). */
 export function assertValidPathInput(input: string): void {
   if (input.length === 0) {
@@ -13,9 +18,8 @@ export function assertValidPathInput(input: string): void {
   }
   // The OS stops reading a path at NUL, so "ok.txt\0../../etc" would name something else than checked.
   if (input.includes('\0')) {
-    throw new DomainError('workspace.invalid_path', `the path "${input.replaceAll('\0', '\\0')}" contains a NUL byte`, {
-      path: input.replaceAll('\0', '\\0'),
-    });
+    const shown = shortPath(input.replaceAll('\0', '\\0'));
+    throw new DomainError('workspace.invalid_path', `the path "${shown}" contains a NUL byte`, { path: shown });
   }
 }
 
@@ -48,7 +52,6 @@ export function isWithinRoots(roots: readonly string[], target: string): boolean
 export function assertWithinRoots(roots: readonly string[], realPath: string, displayPath: string): void {
   if (isWithinRoots(roots, realPath)) return;
   const allowed = roots.length > 0 ? roots.join(', ') : '(none configured)';
-  throw new DomainError('workspace.path_outside_roots', `the path "${displayPath}" is outside the allowed roots: ${allowed}`, {
-    path: displayPath,
-  });
+  const shown = shortPath(displayPath);
+  throw new DomainError('workspace.path_outside_roots', `the path "${shown}" is outside the allowed roots: ${allowed}`, { path: shown });
 }

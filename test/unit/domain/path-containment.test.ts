@@ -1,4 +1,5 @@
 import { DomainError } from '../../../src/domain/shared/domain-error.js';
+import { domainErrorOf } from '../../support/builders.js';
 import {
   assertValidPathInput,
   assertWithinRoots,
@@ -98,5 +99,16 @@ describe('toAbsolute', () => {
     ['trailing slash is kept lexically', '/x/y/', '/root', '/x/y/'],
   ])('%s', (_name, input, base, expected) => {
     expect(toAbsolute(input, base)).toBe(expected);
+  });
+});
+
+describe('long paths in messages', () => {
+  it('an outside path of 5000 characters is echoed shortened, start and end kept', () => {
+    const long = `/outside/${'d/'.repeat(2500)}secret.txt`;
+    const error = domainErrorOf(() => assertWithinRoots(['/srv/root'], long, long));
+    expect(error.message.length).toBeLessThan(300);
+    expect(error.message).toContain('/outside/d/d/');
+    expect(error.message).toContain('secret.txt');
+    expect(error.details?.['path']).toBe(`${long.slice(0, 60)}…${long.slice(-20)}`);
   });
 });

@@ -1,3 +1,4 @@
+import { shortPath } from '../../../domain/workspace/path-containment.js';
 import { ToolFailure, type ToolErrorEnvelope } from '../../../application/application.errors.js';
 import { DomainError } from '../../../domain/shared/domain-error.js';
 
@@ -78,7 +79,7 @@ const ERRNO: Record<string, Omit<ToolErrorEnvelope, 'context'>> = {
 
 /** A path too long to use is too long to echo whole: its head and tail identify it. */
 function shortened(value: unknown): unknown {
-  return typeof value === 'string' && value.length > 100 ? `${value.slice(0, 60)}…${value.slice(-20)}` : value;
+  return typeof value === 'string' ? shortPath(value) : value;
 }
 
 /**
