@@ -2,7 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { createTempWorkspace, startClient, type ClientHandle, type TempWorkspace } from '../support/spawn-server.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { connectHttpClient } from '../support/http-client.js';
+import { startHttpServer } from '../support/http-server.js';
+import { createTempWorkspace, startClient, type TempWorkspace } from '../support/spawn-server.js';
 import { OUTSIDE_SECRET } from '../support/temp-workspace.js';
 
 /**
@@ -30,9 +33,36 @@ type Envelope = { error: string; reason: string; context?: Record<string, unknow
 const DENIED = 'command denied by policy';
 const OUTSIDE = 'path outside allowed roots';
 
-describe('execute_command policy attacks (built server over stdio, default allowlist)', () => {
+/** The built server and one client on it, whichever the transport. */
+interface Connected {
+  readonly client: Client;
+  readonly pid: number;
+  /** What the server wrote: stdout frames (stdio) and its log (stderr). */
+  output(): string;
+  close(): Promise<void>;
+}
+
+async function connectOver(transport: 'stdio' | 'http', env: Record<string, string>, cwd: string): Promise<Connected> {
+  if (transport === 'stdio') {
+    const h = await startClient(env, { cwd });
+    return { client: h.client, pid: h.pid, output: () => [...h.stdoutLines, h.stderr()].join('\n'), close: () => h.close() };
+  }
+  const server = await startHttpServer(env, { cwd });
+  const c = await connectHttpClient(server.url);
+  return {
+    client: c.client,
+    pid: server.pid,
+    output: () => server.stderr(),
+    close: async () => {
+      await c.close();
+      await server.stop();
+    },
+  };
+}
+
+describe.each(['stdio', 'http'] as const)('execute_command policy attacks (built server over %s, default allowlist)', (transport) => {
   let ws: TempWorkspace;
-  let h: ClientHandle;
+  let h: Connected;
   let outsideBefore: string[];
   let baseBefore: string[];
   const answers: string[] = [];
@@ -50,11 +80,11 @@ describe('execute_command policy attacks (built server over stdio, default allow
     ws = await createTempWorkspace('tfo-mcp-policy-');
     await symlink(ws.files.outsideSecret, path.join(ws.root, 'secret-link'));
     await writeFile(path.join(ws.root, 'sums.txt'), `0000000000000000000000000000000000000000000000000000000000000000  ${ws.files.outsideSecret}\n`);
-    h = await startClient({
-      TELEMETRYFLOW_MCP_MCP__ROOTS: ws.root,
-      TELEMETRYFLOW_MCP_CLAUDE__API_KEY: CANARY,
-      TELEMETRYFLOW_MCP_LOGGING__LEVEL: 'debug',
-    }, { cwd: ws.root });
+    h = await connectOver(
+      transport,
+      { TELEMETRYFLOW_MCP_MCP__ROOTS: ws.root, TELEMETRYFLOW_MCP_CLAUDE__API_KEY: CANARY, TELEMETRYFLOW_MCP_LOGGING__LEVEL: 'debug' },
+      ws.root,
+    );
     await symlink(`/proc/${h.pid}/environ`, path.join(ws.root, 'environ-link'));
     outsideBefore = await readdir(ws.outside);
     baseBefore = await readdir(path.dirname(ws.root));
@@ -157,7 +187,7 @@ describe('execute_command policy attacks (built server over stdio, default allow
 
   it('all answers - never carry the sentinel outside the root or the server\'s API key', () => {
     expect(answers.length).toBeGreaterThan(40);
-    const everything = [...answers, ...h.stdoutLines].join('\n');
+    const everything = [...answers, h.output()].join('\n');
     expect(everything).not.toContain(SENTINEL);
     expect(everything).not.toContain(CANARY);
   });
