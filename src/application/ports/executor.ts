@@ -27,9 +27,17 @@ export interface ExecutionResult {
   readonly durationMs: number;
 }
 
+/** How far a run is kept from the server; the executor health check reports it. */
+export interface ExecutionIsolation {
+  /** The program cannot see the server's processes or environment, and nothing it starts outlives the run. */
+  readonly contained: boolean;
+  readonly description: string;
+}
+
 /** Port: where commands run (native now; docker, ssh and host-agent backends later). */
 export interface Executor {
   readonly backend: string;
+  readonly isolation: ExecutionIsolation;
   execute(request: ExecutionRequest): Promise<ExecutionResult>;
   /** Kills everything still running (process groups included). */
   shutdown(): Promise<void>;

@@ -120,6 +120,11 @@ const securitySchema = z
     max_list_entries: int(1, 1_000_000).default(5000),
     max_search_results: int(1, 100_000).default(1000),
     env_passthrough: list.default(['PATH', 'LANG', 'LC_ALL', 'TZ', 'HOME']),
+    /**
+     * How native commands are kept from the server: `namespace` (a PID namespace per run; refuse to
+     * start without it), `auto` (that, else process groups with a warning), `process_group`.
+     */
+    isolation: z.enum(['auto', 'namespace', 'process_group']).default('auto'),
   })
   .strict();
 

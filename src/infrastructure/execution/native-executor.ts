@@ -1,13 +1,25 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { constants as os } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { StringDecoder } from 'node:string_decoder';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../../application/ports/executor.js';
+import { CappedOutput } from './capped-output.js';
+import { EXECUTION_MARKER, killMarkedProcesses } from './marked-process-sweep.js';
+import { chooseIsolation, type ProcessIsolation } from './process-isolation.js';
+import { resolveProgram } from './program-path.js';
 
 export interface NativeExecutorOptions {
   /** Time between SIGTERM and SIGKILL when a run times out or is cancelled. */
   readonly killGraceMs?: number;
-  /** How long shutdown() waits for killed groups to exit. */
+  /** How long shutdown() waits for killed runs to exit. */
   readonly shutdownWaitMs?: number;
+  /**
+   * How long a run that exited or was killed waits for its output pipes to close before it answers
+   * anyway: a process that escaped the run may hold them open for ever.
+   */
+  readonly pipeGraceMs?: number;
+  /** Defaults to the strongest isolation this machine offers (`chooseIsolation('auto')`). */
+  readonly isolation?: ProcessIsolation;
 }
 
 interface Running {
@@ -16,57 +28,31 @@ interface Running {
   readonly done: Promise<void>;
 }
 
-/** Keeps at most `limit` bytes of a stream and counts the rest, so a chatty child cannot exhaust memory. */
-class CappedOutput {
-  private readonly chunks: Buffer[] = [];
-  private kept = 0;
-  private dropped = 0;
-
-  constructor(private readonly limit: number) {}
-
-  push(chunk: Buffer): void {
-    const room = this.limit - this.kept;
-    if (room >= chunk.length) {
-      this.chunks.push(chunk);
-      this.kept += chunk.length;
-      return;
-    }
-    if (room > 0) {
-      this.chunks.push(chunk.subarray(0, room));
-      this.kept += room;
-    }
-    this.dropped += chunk.length - Math.max(room, 0);
-  }
-
-  get truncated(): boolean {
-    return this.dropped > 0;
-  }
-
-  text(): string {
-    const bytes = Buffer.concat(this.chunks, this.kept);
-    // write() without end() holds back a multibyte character cut at the cap instead of emitting U+FFFD.
-    return this.truncated ? new StringDecoder('utf8').write(bytes) : bytes.toString('utf8');
-  }
-}
-
 /**
- * Runs programs as child processes of this server. Each child leads its own process group
- * (`detached`), so timeouts, cancellation and shutdown signal the whole group and no grandchild
- * survives. The child's environment is exactly `request.env`: nothing is inherited.
+ * Runs programs as child processes of this server, each wrapped by its `ProcessIsolation`: in a
+ * PID namespace of its own where available (the program cannot see the server, and the whole tree
+ * dies with the run), otherwise as a process group plus a sweep of marked processes. Timeouts,
+ * cancellation and shutdown signal the whole group; the answer comes at the deadline whatever the
+ * pipes do. The child's environment is exactly `request.env` (plus the sweep marker when there is
+ * no namespace): nothing is inherited.
  *
  * A program that cannot be started (ENOENT, EACCES…) rejects with the errno error, so callers can
  * tell "not found" from "ran and failed". Everything after a successful spawn resolves.
  */
 export class NativeExecutor implements Executor {
   readonly backend = 'native';
+  readonly isolation: ProcessIsolation;
   private readonly running = new Set<Running>();
   private readonly killGraceMs: number;
   private readonly shutdownWaitMs: number;
+  private readonly pipeGraceMs: number;
   private stopped = false;
 
   constructor(options: NativeExecutorOptions = {}) {
     this.killGraceMs = options.killGraceMs ?? 1000;
     this.shutdownWaitMs = options.shutdownWaitMs ?? 3000;
+    this.pipeGraceMs = options.pipeGraceMs ?? 500;
+    this.isolation = options.isolation ?? chooseIsolation('auto');
   }
 
   execute(request: ExecutionRequest): Promise<ExecutionResult> {
@@ -91,18 +77,63 @@ export class NativeExecutor implements Executor {
 
   private run(request: ExecutionRequest, resolve: (result: ExecutionResult) => void, reject: (error: Error) => void): void {
     const started = performance.now();
-    const child = spawnChild(request);
+    const marker = this.isolation.contained ? undefined : randomUUID();
+    let child: ChildProcess;
+    try {
+      child = this.spawn(request, marker);
+    } catch (error) {
+      reject(error as Error);
+      return;
+    }
     const stdout = new CappedOutput(request.maxOutputBytes);
     const stderr = new CappedOutput(request.maxOutputBytes);
     let timedOut = false;
     let cancelled = false;
+    let sent: NodeJS.Signals | undefined;
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     let escalation: NodeJS.Timeout | undefined;
-    let finish: () => void = () => undefined;
+    let pipeDeadline: NodeJS.Timeout | undefined;
+    let settled = false;
+    let finishDone: () => void = () => undefined;
     const done = new Promise<void>((resolveDone) => {
-      finish = resolveDone;
+      finishDone = resolveDone;
     });
 
-    const kill = (signal: NodeJS.Signals): void => killGroup(child, signal);
+    const settle = (pipesClosed: boolean): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timeout);
+      clearTimeout(escalation);
+      clearTimeout(pipeDeadline);
+      request.signal?.removeEventListener('abort', onAbort);
+      this.running.delete(entry);
+      if (!pipesClosed) {
+        // Escaped processes still hold the write ends; stop reading so they cannot keep us here.
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }
+      finishDone();
+      const status = reported(exit, sent, this.isolation.contained);
+      resolve({
+        ...status,
+        stdout: stdout.text(),
+        stderr: stderr.text(),
+        stdoutTruncated: stdout.truncated,
+        stderrTruncated: stderr.truncated,
+        timedOut,
+        cancelled: cancelled && !timedOut,
+        durationMs: Math.round(performance.now() - started),
+      });
+    };
+    const answerSoon = (): void => {
+      pipeDeadline ??= setTimeout(() => settle(false), this.pipeGraceMs);
+    };
+    const kill = (signal: NodeJS.Signals): void => {
+      if (!exit) sent = signal;
+      killGroup(child, signal);
+      if (marker) killMarkedProcesses(marker, signal);
+      if (signal === 'SIGKILL') answerSoon();
+    };
     const stop = (): void => {
       kill('SIGTERM');
       escalation ??= setTimeout(() => kill('SIGKILL'), this.killGraceMs);
@@ -119,14 +150,6 @@ export class NativeExecutor implements Executor {
     request.signal?.addEventListener('abort', onAbort, { once: true });
     this.running.add(entry);
 
-    const cleanup = (): void => {
-      clearTimeout(timeout);
-      clearTimeout(escalation);
-      request.signal?.removeEventListener('abort', onAbort);
-      this.running.delete(entry);
-      finish();
-    };
-
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout.push(chunk);
       report(request, 'stdout', chunk.length);
@@ -139,43 +162,58 @@ export class NativeExecutor implements Executor {
     child.stdin?.on('error', () => undefined);
     child.stdin?.end(request.stdin ?? '');
 
-    // Background jobs the program left behind would hold our pipes open and outlive the run.
-    child.once('exit', () => kill('SIGKILL'));
+    child.once('exit', (code, signal) => {
+      exit = { code, signal };
+      // Background jobs the program left behind would hold our pipes open and outlive the run.
+      kill('SIGKILL');
+    });
     child.once('error', (error) => {
       if (child.pid !== undefined) return;
-      cleanup();
+      settled = true;
+      clearTimeout(timeout);
+      request.signal?.removeEventListener('abort', onAbort);
+      this.running.delete(entry);
+      finishDone();
       reject(error);
     });
     child.once('close', (code, signal) => {
       if (child.pid === undefined) return;
-      cleanup();
-      resolve({
-        exitCode: code,
-        signal,
-        stdout: stdout.text(),
-        stderr: stderr.text(),
-        stdoutTruncated: stdout.truncated,
-        stderrTruncated: stderr.truncated,
-        timedOut,
-        cancelled: cancelled && !timedOut,
-        durationMs: Math.round(performance.now() - started),
-      });
+      exit ??= { code, signal };
+      settle(true);
+    });
+  }
+
+  private spawn(request: ExecutionRequest, marker: string | undefined): ChildProcess {
+    const env: Record<string, string> = { ...(request.env ?? {}), ...(marker ? { [EXECUTION_MARKER]: marker } : {}) };
+    const [program, argv] = request.shell
+      ? ['/bin/sh', ['-c', request.command, 'sh', ...request.args]]
+      : [request.command, [...request.args]];
+    const { file, args } = this.isolation.contained
+      ? this.isolation.wrap(resolveProgram(program, env, request.cwd), argv)
+      : { file: program, args: argv };
+    return spawn(file, args, {
+      cwd: request.cwd,
+      env,
+      detached: true,
+      shell: false,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      windowsHide: true,
     });
   }
 }
 
-function spawnChild(request: ExecutionRequest): ChildProcess {
-  const [file, argv] = request.shell
-    ? ['/bin/sh', ['-c', request.command, 'sh', ...request.args]]
-    : [request.command, [...request.args]];
-  return spawn(file, argv, {
-    cwd: request.cwd,
-    env: { ...(request.env ?? {}) },
-    detached: true,
-    shell: false,
-    stdio: ['pipe', 'pipe', 'pipe'],
-    windowsHide: true,
-  });
+/**
+ * In a namespace, the program's parent is the namespace's init, which reports a death by signal
+ * as exit 128+n (PID 1 cannot re-raise it on itself). When that is the signal we sent, say so.
+ */
+function reported(
+  exit: { code: number | null; signal: NodeJS.Signals | null } | undefined,
+  sent: NodeJS.Signals | undefined,
+  contained: boolean,
+): { exitCode: number | null; signal: string | null } {
+  if (!exit) return { exitCode: null, signal: sent ?? 'SIGKILL' };
+  if (contained && sent && exit.signal === null && exit.code === 128 + os.signals[sent]) return { exitCode: null, signal: sent };
+  return { exitCode: exit.code, signal: exit.signal };
 }
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {

@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
+import type { Executor } from '../../application/ports/executor.js';
 import type { ComponentHealth, HealthCheck } from '../../application/ports/health.js';
 import type { InMemoryOutbox } from '../persistence/memory/in-memory-outbox.js';
 
@@ -9,6 +10,21 @@ export class EmbeddedHealthCheck implements HealthCheck {
 
   async check(): Promise<ComponentHealth> {
     return { name: this.name, status: 'up', detail: this.adapter };
+  }
+}
+
+/**
+ * Where commands run and how far they are kept from the server. Runs that could see the server's
+ * environment, or outlive their call, make the server degraded (still ready): operators must see it.
+ */
+export class ExecutorHealthCheck implements HealthCheck {
+  readonly name = 'executor';
+
+  constructor(private readonly executor: Pick<Executor, 'backend' | 'isolation'>) {}
+
+  async check(): Promise<ComponentHealth> {
+    const { backend, isolation } = this.executor;
+    return { name: this.name, status: isolation.contained ? 'up' : 'degraded', detail: `${backend}; isolation: ${isolation.description}` };
   }
 }
 

@@ -1,7 +1,9 @@
-import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import type { ExecutionRequest } from '../../../src/application/ports/executor.js';
 import { NativeExecutor } from '../../../src/infrastructure/execution/native-executor.js';
+import { EXECUTION_MARKER } from '../../../src/infrastructure/execution/marked-process-sweep.js';
+import { chooseIsolation, processGroupOnly, type ProcessIsolation } from '../../../src/infrastructure/execution/process-isolation.js';
+import { survivorsAfter, uniqueSleep } from './native-executor-processes.js';
 
 const PATH = '/usr/local/bin:/usr/bin:/bin';
 
@@ -9,46 +11,16 @@ function request(command: string, args: readonly string[] = [], extra: Partial<E
   return { command, args, cwd: tmpdir(), env: { PATH }, timeoutMs: 5000, maxOutputBytes: 64 * 1024, ...extra };
 }
 
-/** Live (non-zombie) members of a process group: PID 1 here reaps orphans only every ~2 s. */
-function liveMembers(pgid: number): number[] {
-  const members: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z') members.push(Number(entry));
-    } catch {
-      // The process ended while we looked.
-    }
-  }
-  return members;
-}
+const isolations: [string, () => ProcessIsolation][] = [
+  ['default isolation', () => chooseIsolation('auto')],
+  ['process group only', () => processGroupOnly('test')],
+];
 
-function groupExists(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw error;
-  }
-  return liveMembers(pgid).length > 0;
-}
-
-async function waitUntilGone(pgid: number, withinMs: number): Promise<boolean> {
-  const deadline = Date.now() + withinMs;
-  while (Date.now() < deadline) {
-    if (!groupExists(pgid)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return !groupExists(pgid);
-}
-
-describe('NativeExecutor', () => {
+describe.each(isolations)('NativeExecutor (%s)', (_name, isolation) => {
   let executor: NativeExecutor;
 
   beforeEach(() => {
-    executor = new NativeExecutor({ killGraceMs: 300 });
+    executor = new NativeExecutor({ killGraceMs: 300, isolation: isolation() });
   });
 
   afterEach(async () => {
@@ -95,17 +67,16 @@ describe('NativeExecutor', () => {
     expect(result.stdoutTruncated).toBe(true);
   });
 
-  it('execute - timeout - kills the whole process group, grandchildren included', async () => {
+  it('execute - timeout - kills the program and its background jobs, and answers promptly', async () => {
+    const [a, b] = [uniqueSleep(), uniqueSleep()];
     const started = Date.now();
-    const result = await executor.execute(request('sh', ['-c', 'echo $$; sleep 30 & sleep 30 & wait'], { timeoutMs: 300 }));
-    // sh is the group leader, so its pid is the group id.
-    const pgid = Number(result.stdout.trim());
+    const result = await executor.execute(request('sh', ['-c', `sleep ${a} & sleep ${b} & wait`], { timeoutMs: 300 }));
     expect(result.timedOut).toBe(true);
     expect(result.cancelled).toBe(false);
     expect(result.signal).toBe('SIGTERM');
     expect(Date.now() - started).toBeLessThan(3000);
-    expect(pgid).toBeGreaterThan(1);
-    expect(await waitUntilGone(pgid, 3000)).toBe(true);
+    expect(await survivorsAfter(a, 3000)).toEqual([]);
+    expect(await survivorsAfter(b, 3000)).toEqual([]);
   });
 
   it('execute - child ignoring SIGTERM - is SIGKILLed after the grace period', async () => {
@@ -115,9 +86,10 @@ describe('NativeExecutor', () => {
   });
 
   it('execute - leader exits leaving a background job - the job is killed', async () => {
-    const result = await executor.execute(request('sh', ['-c', 'sleep 30 >/dev/null 2>&1 & echo $$'], { timeoutMs: 5000 }));
-    expect(result.exitCode).toBe(0);
-    expect(await waitUntilGone(Number(result.stdout.trim()), 3000)).toBe(true);
+    const marker = uniqueSleep();
+    const result = await executor.execute(request('sh', ['-c', `sleep ${marker} >/dev/null 2>&1 & echo started`], { timeoutMs: 5000 }));
+    expect(result).toMatchObject({ exitCode: 0, stdout: 'started\n' });
+    expect(await survivorsAfter(marker, 3000)).toEqual([]);
   });
 
   it('execute - abort signal - stops the run and reports cancelled', async () => {
@@ -149,7 +121,9 @@ describe('NativeExecutor', () => {
     process.env['TFO_EXECUTOR_LEAK_CHECK'] = 'leaked';
     try {
       const result = await executor.execute(request('/usr/bin/env', [], { env: { ONLY: 'this' } }));
-      expect(result.stdout).toBe('ONLY=this\n');
+      // Without a namespace, a marker variable ties escaped processes to their run for the sweep.
+      const lines = result.stdout.split('\n').filter((line) => !line.startsWith(`${EXECUTION_MARKER}=`));
+      expect(lines).toEqual(['ONLY=this', '']);
     } finally {
       delete process.env['TFO_EXECUTOR_LEAK_CHECK'];
     }
@@ -159,15 +133,17 @@ describe('NativeExecutor', () => {
     await expect(executor.execute(request('tfo-no-such-program-xyz'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
-  it('shutdown - running children - kills their groups and resolves them as cancelled', async () => {
-    const pending = executor.execute(request('sh', ['-c', 'echo $$; sleep 30 & sleep 30 & wait'], { timeoutMs: 30_000 }));
+  it('shutdown - running children - kills their trees and resolves them as cancelled', async () => {
+    const [a, b] = [uniqueSleep(), uniqueSleep()];
+    const pending = executor.execute(request('sh', ['-c', `sleep ${a} & sleep ${b} & wait`], { timeoutMs: 30_000 }));
     await new Promise((resolve) => setTimeout(resolve, 150));
     const started = Date.now();
     await executor.shutdown();
     const result = await pending;
     expect(Date.now() - started).toBeLessThan(2000);
     expect(result).toMatchObject({ cancelled: true, signal: 'SIGKILL' });
-    expect(await waitUntilGone(Number(result.stdout.trim()), 3000)).toBe(true);
+    expect(await survivorsAfter(a, 3000)).toEqual([]);
+    expect(await survivorsAfter(b, 3000)).toEqual([]);
   });
 
   it('execute - after shutdown - starts nothing', async () => {
