@@ -1,5 +1,5 @@
 import { constants, type Dirent } from 'node:fs';
-import { open, readdir, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { lstat, open, readdir, readlink, realpath, stat, type FileHandle } from 'node:fs/promises';
 import { hasErrno, pathChangedError } from './fs-errors.js';
 
 /**
@@ -55,20 +55,38 @@ export function swappedForSymlink(error: unknown, expected: string): unknown {
   return hasErrno(error, 'ELOOP') ? pathChangedError(expected, 'the last component is now a symbolic link') : error;
 }
 
+/** O_DIRECTORY|O_NOFOLLOW on a symlink fails with ENOTDIR on Linux (ELOOP elsewhere): tell that from a real file. */
+async function openFailure(error: unknown, location: string, expected: string): Promise<unknown> {
+  if (!hasErrno(error, 'ENOTDIR')) return swappedForSymlink(error, expected);
+  const stats = await lstat(location).catch(() => undefined);
+  return stats?.isSymbolicLink() ? pathChangedError(expected, 'a symbolic link is now in its place') : error;
+}
+
 /**
- * The entry names of the directory at `expected` (a confined real path), read through a
- * descriptor checked to be open on exactly that directory: a component swapped for a symlink
- * since the walk saw it fails with ESTALE (or ELOOP) instead of listing what the link points at.
+ * Opens `location` with `flags` (O_NOFOLLOW among them) and returns the handle only once it is
+ * checked to be open on `expected`, a confined real path; a swapped component fails with ESTALE.
  */
-export async function readDirectoryAt(expected: string): Promise<Dirent[]> {
-  let handle: FileHandle;
-  try {
-    handle = await open(expected, constants.O_RDONLY | DIRECTORY | NOFOLLOW | NONBLOCK);
-  } catch (error) {
-    throw swappedForSymlink(error, expected);
-  }
+export async function openVerified(location: string, flags: number, expected: string): Promise<FileHandle> {
+  const handle = await open(location, flags).catch(async (error: unknown) => {
+    throw await openFailure(error, location, expected);
+  });
   try {
     await assertOpenedAt(handle, expected);
+    return handle;
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}
+
+/**
+ * The entries of the directory at `expected` (a confined real path), read through a descriptor
+ * checked to be open on exactly that directory: a component swapped for a symlink since the walk
+ * saw it fails with ESTALE instead of listing what the link points at.
+ */
+export async function readDirectoryAt(expected: string): Promise<Dirent[]> {
+  const handle = await openVerified(expected, constants.O_RDONLY | DIRECTORY | NOFOLLOW | NONBLOCK, expected);
+  try {
     const viaDescriptor = (await openedPath(handle)) !== undefined;
     return await readdir(viaDescriptor ? descriptorPath(handle) : expected, { withFileTypes: true });
   } finally {
@@ -77,18 +95,6 @@ export async function readDirectoryAt(expected: string): Promise<Dirent[]> {
 }
 
 /** Opens the regular file at `expected` (a confined real path) for reading, checked as above. */
-export async function openFileAt(expected: string): Promise<FileHandle> {
-  let handle: FileHandle;
-  try {
-    handle = await open(expected, constants.O_RDONLY | NOFOLLOW | NONBLOCK);
-  } catch (error) {
-    throw swappedForSymlink(error, expected);
-  }
-  try {
-    await assertOpenedAt(handle, expected);
-    return handle;
-  } catch (error) {
-    await handle.close();
-    throw error;
-  }
+export function openFileAt(expected: string): Promise<FileHandle> {
+  return openVerified(expected, constants.O_RDONLY | NOFOLLOW | NONBLOCK, expected);
 }

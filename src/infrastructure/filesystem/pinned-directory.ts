@@ -1,8 +1,8 @@
 import { constants } from 'node:fs';
-import { lstat, mkdir, open, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { hasErrno, pathChangedError } from './fs-errors.js';
-import { DIRECTORY, NOFOLLOW, assertOpenedAt, descriptorPath, openedPath, swappedForSymlink } from './opened-location.js';
+import { hasErrno } from './fs-errors.js';
+import { DIRECTORY, NOFOLLOW, assertOpenedAt, descriptorPath, openedPath, openVerified } from './opened-location.js';
 
 /**
  * A directory held open and verified to be at its confined real path. Node has no openat(2), so
@@ -22,24 +22,8 @@ export interface PinnedDirectory {
 
 const OPEN_DIRECTORY = constants.O_RDONLY | DIRECTORY | NOFOLLOW;
 
-/** O_DIRECTORY|O_NOFOLLOW on a symlink fails with ENOTDIR on Linux (ELOOP elsewhere): tell that from a real file. */
-async function openFailure(error: unknown, location: string, expected: string): Promise<unknown> {
-  if (!hasErrno(error, 'ENOTDIR')) return swappedForSymlink(error, expected);
-  const stats = await lstat(location).catch(() => undefined);
-  return stats?.isSymbolicLink() ? pathChangedError(expected, 'a symbolic link is now in its place') : error;
-}
-
-async function openDirectory(location: string, expected: string): Promise<FileHandle> {
-  const handle = await open(location, OPEN_DIRECTORY).catch(async (error: unknown) => {
-    throw await openFailure(error, location, expected);
-  });
-  try {
-    await assertOpenedAt(handle, expected);
-    return handle;
-  } catch (error) {
-    await handle.close();
-    throw error;
-  }
+function openDirectory(location: string, expected: string): Promise<FileHandle> {
+  return openVerified(location, OPEN_DIRECTORY, expected);
 }
 
 async function pinned(handle: FileHandle, real: string): Promise<PinnedDirectory> {
