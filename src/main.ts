@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import type { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { buildApplication } from './container.js';
 import { ConfigError, loadConfig } from './infrastructure/config/config-loader.js';
 import type { ResolvedConfig } from './infrastructure/config/config.schema.js';
 import { redactConfig } from './infrastructure/config/redact.js';
 import { createWinston, WinstonLogger } from './infrastructure/logging/winston-logger.js';
 import type { Logger } from './application/ports/logger.js';
-import { parseCli, USAGE, UsageError, type CliCommand } from './presentation/cli/cli-arguments.js';
+import { parseCli, stdioTerminalHint, USAGE, UsageError, type CliCommand } from './presentation/cli/cli-arguments.js';
 import { McpConnection } from './presentation/mcp/mcp-connection.js';
 import { migratePostgres } from './composition/persistence.wiring.js';
 import { StdioServerTransport } from './presentation/transports/stdio.js';
@@ -37,9 +38,8 @@ function fail(message: string, code: number): never {
 }
 
 function configFor(command: Extract<CliCommand, { configPath?: string }>): ResolvedConfig {
-  const overrides = command.kind === 'serve' && command.transport ? { server: { transport: command.transport } } : undefined;
   try {
-    return loadConfig({ configPath: command.configPath, env: process.env, cwd: process.cwd(), home: homedir(), version: VERSION, overrides });
+    return loadConfig({ configPath: command.configPath, env: process.env, cwd: process.cwd(), home: homedir(), version: VERSION, flags: command.settings });
   } catch (error) {
     if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`, 2);
     throw error;
@@ -73,6 +73,7 @@ async function serveStdio(config: ResolvedConfig, output: Writable): Promise<voi
   });
   onProcessEvents(logger, shutdown);
   await connection.connect(transport);
+  if (process.stdin.isTTY) process.stderr.write(stdioTerminalHint(readmePath()));
   logger.info('tfo-mcp ready', { transport: 'stdio', version: config.server.version, ...rootsOf(config), sessionId: connection.sessionId });
 }
 
@@ -124,7 +125,15 @@ async function serveHttp(config: ResolvedConfig): Promise<void> {
     process.exit(0);
   };
   onProcessEvents(logger, shutdown);
-  const port = await server.listen();
+  let port: number;
+  try {
+    port = await server.listen();
+  } catch (error) {
+    const problem = listenProblem(error, http.host, http.port);
+    if (problem === undefined) throw error;
+    await app.stop(config.mcp.timeouts.shutdown_ms);
+    fail(problem, 1);
+  }
   if (!isLoopbackHost(http.host)) logger.warn('listening on a non-loopback address without authentication', { host: http.host });
   logger.info('tfo-mcp ready', {
     transport: 'http',
@@ -132,6 +141,31 @@ async function serveHttp(config: ResolvedConfig): Promise<void> {
     version: config.server.version,
     ...rootsOf(config),
   });
+}
+
+/** Listen failures a user fixes by choosing another port or host: say which flag and key choose it. */
+function listenProblem(error: unknown, host: string, port: number): string | undefined {
+  const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const portChoice = 'with --port N or server.http.port (TELEMETRYFLOW_MCP_SERVER__HTTP__PORT)';
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'EADDRINUSE':
+      return `cannot listen on ${address}: the address is already in use; pick another port ${portChoice}`;
+    case 'EACCES':
+      return `cannot listen on ${address}: permission denied (ports below 1024 need privileges); pick a port above 1023 ${portChoice}`;
+    case 'EADDRNOTAVAIL':
+      return `cannot listen on ${address}: no such address on this machine; pick another host with --host HOST or server.http.host (TELEMETRYFLOW_MCP_SERVER__HTTP__HOST)`;
+    default:
+      return undefined;
+  }
+}
+
+/** Where the docs are, for a person at a terminal: the package's README when it is installed with it. */
+function readmePath(): string {
+  for (const relative of ['../README.md', '../../README.md']) {
+    const path = fileURLToPath(new URL(relative, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  return 'README.md in the tfo-mcp package';
 }
 
 async function main(argv: readonly string[], output: Writable): Promise<void> {

@@ -1,18 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { configSchema, type ResolvedConfig } from './config.schema.js';
+import { isAbsolute, relative, resolve } from 'node:path';
+import { ConfigError } from './config-error.js';
+import { configProblems, plainMessages } from './config-problems.js';
+import { envLayer, flagLayer, SourceIndex, yamlLayer, type ConfigFlag, type ConfigLayer } from './config-sources.js';
+import { configSchema, type AppConfig, type ResolvedConfig } from './config.schema.js';
 import { resolveRoots, RootsProblem, type ResolvedRoots } from './roots.js';
 
-export const ENV_PREFIX = 'TELEMETRYFLOW_MCP_';
-
-/** A configuration problem, named by its key: start-up stops with it (exit code 2). */
-export class ConfigError extends Error {
-  constructor(readonly key: string, problem: string) {
-    super(`${key}: ${problem}`);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError } from './config-error.js';
+export { ENV_PREFIX, type ConfigFlag } from './config-sources.js';
 
 export interface LoadOptions {
   /** --config; without it ./tfo-mcp.yaml is used when present. */
@@ -22,24 +17,29 @@ export interface LoadOptions {
   /** The user's home directory: never a root by default. */
   readonly home?: string;
   readonly version: string;
-  /** Command-line overrides, highest of all (e.g. --transport). */
-  readonly overrides?: Record<string, unknown>;
+  /** Command-line flags, highest of all (--transport, --host, --port). */
+  readonly flags?: readonly ConfigFlag[];
 }
 
-/** defaults < YAML file < TELEMETRYFLOW_MCP_* environment < command line. Parsed once, frozen. */
+/**
+ * defaults < YAML file < TELEMETRYFLOW_MCP_* environment < command-line flags. Parsed once, frozen.
+ * Every problem is reported at once, each naming the key and where its value came from.
+ */
 export function loadConfig(options: LoadOptions): ResolvedConfig {
-  const fromFile = readYaml(options);
-  const fromEnv = readEnv(options.env);
-  const merged = deepMerge(deepMerge(deepMerge({}, fromFile), fromEnv), options.overrides ?? {});
-  const parsed = configSchema.safeParse(merged);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = issue.path.map(String).join('.') || '(root)';
-    const problem =
-      issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
-    throw new ConfigError(issue.code === 'unrecognized_keys' && key === '(root)' ? issue.keys[0] : key, problem);
+  const layers = [readYaml(options), envLayer(options.env), flagLayer(options.flags ?? [])];
+  const sources = new SourceIndex([...layers].reverse());
+  const merged = layers.reduce<Record<string, unknown>>((config, layer) => deepMerge(config, layer.values), {});
+  const parsed = configSchema.safeParse(merged, { error: plainMessages });
+  if (!parsed.success) throw ConfigError.all(configProblems(parsed.error, merged, sources, configSchema));
+  try {
+    return resolved(parsed.data, options);
+  } catch (error) {
+    // Checks after parsing know the key; the source index adds where its value was set.
+    throw error instanceof ConfigError ? sources.locate(error) : error;
   }
-  const config = parsed.data;
+}
+
+function resolved(config: AppConfig, options: LoadOptions): ResolvedConfig {
   assertSafeBind(config.server.http.host, config.server.http.allow_insecure_remote);
   const roots = rootsOf(config.mcp.roots, options);
   return deepFreeze({
@@ -73,38 +73,14 @@ export function isLoopbackHost(host: string): boolean {
   return LOOPBACK.test(host);
 }
 
-function readYaml(options: LoadOptions): Record<string, unknown> {
-  const path = options.configPath ? resolve(options.cwd, options.configPath) : resolve(options.cwd, 'tfo-mcp.yaml');
+function readYaml(options: LoadOptions): ConfigLayer {
+  const path = resolve(options.cwd, options.configPath ?? 'tfo-mcp.yaml');
   if (!existsSync(path)) {
-    if (options.configPath) throw new ConfigError('--config', `file not found: ${path}`);
-    return {};
+    if (options.configPath) throw new ConfigError('--config', `file not found: ${path}`, `--config ${JSON.stringify(options.configPath)}`);
+    return { values: {}, sources: new Map() };
   }
-  let document: unknown;
-  try {
-    document = parseYaml(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(path, `not valid YAML (${(error as Error).message.split('\n')[0]})`);
-  }
-  if (document === null || document === undefined) return {};
-  if (typeof document !== 'object' || Array.isArray(document)) throw new ConfigError(path, 'the top level must be a mapping of sections');
-  return document as Record<string, unknown>;
-}
-
-/** TELEMETRYFLOW_MCP_LOGGING__LEVEL=debug → { logging: { level: 'debug' } }. */
-export function readEnv(env: Readonly<Record<string, string | undefined>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(env)) {
-    if (!name.startsWith(ENV_PREFIX) || value === undefined) continue;
-    const path = name.slice(ENV_PREFIX.length).toLowerCase().split('__').filter(Boolean);
-    if (path.length === 0) continue;
-    let node = out;
-    for (const key of path.slice(0, -1)) {
-      const next = node[key];
-      node = (next !== null && typeof next === 'object' ? next : (node[key] = {})) as Record<string, unknown>;
-    }
-    node[path[path.length - 1]] = value;
-  }
-  return out;
+  const shown = relative(options.cwd, path);
+  return yamlLayer(readFileSync(path, 'utf8'), shown.startsWith('..') || isAbsolute(shown) ? path : shown, path);
 }
 
 function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {

@@ -22,7 +22,9 @@ const bool = z.preprocess((value) => {
   return value;
 }, z.boolean());
 
-const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** Whole numbers in a range; every failure (not a number, a fraction, out of range) says the range. */
+const int = (min: number, max: number, message = `expected an integer ${min}–${max}`) =>
+  z.coerce.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message });
 
 export const DEFAULT_ALLOWED_COMMANDS = [
   'echo', 'ls', 'cat', 'head', 'tail', 'wc', 'grep', 'sort', 'uniq', 'cut', 'tr', 'diff', 'stat', 'file',
@@ -38,7 +40,7 @@ export const DEFAULT_BLOCKED_COMMANDS = [
 const httpSchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1'),
-    port: int(0, 65535).default(8080),
+    port: int(0, 65535, 'expected an integer 1–65535 (or 0 for any free port)').default(8080),
     allow_insecure_remote: bool.default(false),
     allowed_hosts: list.default([]),
     allowed_origins: list.default([]),

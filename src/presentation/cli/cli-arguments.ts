@@ -1,34 +1,59 @@
 import { parseArgs } from 'node:util';
 
+/** A flag that sets one configuration key, above every other source; the loader names it when its value is bad. */
+export interface SettingFlag {
+  readonly flag: string;
+  readonly key: string;
+  readonly value: string;
+}
+
+interface ConfigOptions {
+  readonly configPath?: string;
+  readonly settings: readonly SettingFlag[];
+}
+
 export type CliCommand =
-  | { kind: 'serve'; configPath?: string; transport?: string }
-  | { kind: 'config-validate'; configPath?: string }
-  | { kind: 'config-print'; configPath?: string }
-  | { kind: 'migrate'; configPath?: string }
-  | { kind: 'events-tail'; configPath?: string; subject?: string; all: boolean }
+  | ({ kind: 'serve' } & ConfigOptions)
+  | ({ kind: 'config-validate' } & ConfigOptions)
+  | ({ kind: 'config-print' } & ConfigOptions)
+  | ({ kind: 'migrate' } & ConfigOptions)
+  | ({ kind: 'events-tail'; subject?: string; all: boolean } & ConfigOptions)
   | { kind: 'help' }
   | { kind: 'version' };
 
-export const USAGE = `Usage: tfo-mcp [options]
+const SETTING_FLAGS = { transport: 'server.transport', host: 'server.http.host', port: 'server.http.port' } as const;
+
+export const USAGE = `Usage: tfo-mcp [--transport stdio|http] [--host HOST] [--port N] [--config PATH]
        tfo-mcp config validate [--config PATH]
        tfo-mcp config print [--config PATH]
        tfo-mcp migrate [--config PATH]
        tfo-mcp events tail [--subject SUBJECT] [--all] [--config PATH]
 
-TelemetryFlow MCP server. Speaks MCP over stdio (newline-delimited JSON-RPC on stdin/stdout);
-logs go to stderr.
+TelemetryFlow MCP server. Speaks MCP over stdio (newline-delimited JSON-RPC on stdin/stdout)
+or over HTTP (--transport http); logs go to stderr.
 
 Options:
   -c, --config PATH      YAML configuration file (default: ./tfo-mcp.yaml when present)
-  -t, --transport NAME   stdio (default) or http (server.http.host/port, default 127.0.0.1:8080)
+  -t, --transport NAME   stdio (default) or http (server.transport)
+      --host HOST        http: the address to listen on (server.http.host, default 127.0.0.1)
+      --port N           http: the port to listen on (server.http.port, default 8080; 0 = any free port)
   -s, --subject SUBJECT  events tail: only this subject (wildcards allowed), e.g. tfo.mcp.tool.>
   -a, --all              events tail: from the start of the stream instead of new events only
   -v, --version          print the version and exit
   -h, --help             print this help and exit
 
-Environment variables TELEMETRYFLOW_MCP_<SECTION>__<KEY> override the file,
-e.g. TELEMETRYFLOW_MCP_LOGGING__LEVEL=debug. Exit codes: 0 ok, 2 bad arguments or configuration.
+Settings, highest first: these flags, environment variables TELEMETRYFLOW_MCP_<SECTION>__<KEY>
+(e.g. TELEMETRYFLOW_MCP_LOGGING__LEVEL=debug), the YAML file, the defaults.
+Exit codes: 0 ok, 1 could not start (e.g. the port is in use), 2 bad arguments or configuration.
 `;
+
+/** Shown on stderr when a person starts the stdio server in a terminal: nothing will prompt them. */
+export function stdioTerminalHint(docs: string): string {
+  return `tfo-mcp: waiting for an MCP client on stdin (JSON-RPC, one message per line); this is not an interactive prompt.
+  Stop with Ctrl+C (or Ctrl+D). To serve MCP clients over HTTP instead: tfo-mcp --transport http [--port N].
+  Options: tfo-mcp --help; docs: ${docs}
+`;
+}
 
 export class UsageError extends Error {}
 
@@ -42,6 +67,8 @@ export function parseCli(argv: readonly string[]): CliCommand {
       options: {
         config: { type: 'string', short: 'c' },
         transport: { type: 'string', short: 't' },
+        host: { type: 'string' },
+        port: { type: 'string' },
         subject: { type: 'string', short: 's' },
         all: { type: 'boolean', short: 'a' },
         version: { type: 'boolean', short: 'v' },
@@ -54,13 +81,19 @@ export function parseCli(argv: readonly string[]): CliCommand {
   const { values, positionals } = parsed;
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
-  const configPath = values.config;
-  if (positionals.length === 0) return { kind: 'serve', configPath, transport: values.transport };
-  if (positionals[0] === 'config' && positionals.length === 2 && positionals[1] === 'validate') return { kind: 'config-validate', configPath };
-  if (positionals[0] === 'config' && positionals.length === 2 && positionals[1] === 'print') return { kind: 'config-print', configPath };
-  if (positionals[0] === 'migrate' && positionals.length === 1) return { kind: 'migrate', configPath };
-  if (positionals[0] === 'events' && positionals.length === 2 && positionals[1] === 'tail') {
-    return { kind: 'events-tail', configPath, subject: values.subject, all: values.all === true };
-  }
-  throw new UsageError(`unknown command "${positionals.join(' ')}"; try --help`);
+  const options: ConfigOptions = { configPath: values.config, settings: settingsOf(values) };
+  const words = positionals.join(' ');
+  if (words === '') return { kind: 'serve', ...options };
+  if (words === 'config validate') return { kind: 'config-validate', ...options };
+  if (words === 'config print') return { kind: 'config-print', ...options };
+  if (words === 'migrate') return { kind: 'migrate', ...options };
+  if (words === 'events tail') return { kind: 'events-tail', subject: values.subject, all: values.all === true, ...options };
+  throw new UsageError(`unknown command "${words}"; try --help`);
+}
+
+function settingsOf(values: Partial<Record<keyof typeof SETTING_FLAGS, string | boolean>>): SettingFlag[] {
+  return Object.entries(SETTING_FLAGS).flatMap(([name, key]) => {
+    const value = values[name as keyof typeof SETTING_FLAGS];
+    return typeof value === 'string' ? [{ flag: `--${name}`, key, value }] : [];
+  });
 }
