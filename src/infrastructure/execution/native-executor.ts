@@ -1,10 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { constants as os } from 'node:os';
-import { performance } from 'node:perf_hooks';
 import type { ExecutionRequest, ExecutionResult, Executor } from '../../application/ports/executor.js';
-import { CappedOutput } from './capped-output.js';
-import { EXECUTION_MARKER, killMarkedProcesses } from './marked-process-sweep.js';
+import { EXECUTION_MARKER } from './marked-process-sweep.js';
+import { NativeRun } from './native-run.js';
 import { chooseIsolation, type ProcessIsolation } from './process-isolation.js';
 import { resolveProgram } from './program-path.js';
 
@@ -22,12 +20,6 @@ export interface NativeExecutorOptions {
   readonly isolation?: ProcessIsolation;
 }
 
-interface Running {
-  readonly kill: (signal: NodeJS.Signals) => void;
-  readonly markCancelled: () => void;
-  readonly done: Promise<void>;
-}
-
 /**
  * Runs programs as child processes of this server, each wrapped by its `ProcessIsolation`: in a
  * PID namespace of its own where available (the program cannot see the server, and the whole tree
@@ -42,7 +34,7 @@ interface Running {
 export class NativeExecutor implements Executor {
   readonly backend = 'native';
   readonly isolation: ProcessIsolation;
-  private readonly running = new Set<Running>();
+  private readonly running = new Set<NativeRun>();
   private readonly killGraceMs: number;
   private readonly shutdownWaitMs: number;
   private readonly pipeGraceMs: number;
@@ -63,20 +55,16 @@ export class NativeExecutor implements Executor {
   async shutdown(): Promise<void> {
     this.stopped = true;
     const all = [...this.running];
-    for (const entry of all) {
-      entry.markCancelled();
-      entry.kill('SIGKILL');
-    }
+    for (const run of all) run.cancelNow();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, this.shutdownWaitMs);
     });
-    await Promise.race([Promise.all(all.map((entry) => entry.done)), deadline]);
+    await Promise.race([Promise.all(all.map((run) => run.result)), deadline]);
     clearTimeout(timer);
   }
 
   private run(request: ExecutionRequest, resolve: (result: ExecutionResult) => void, reject: (error: Error) => void): void {
-    const started = performance.now();
     const marker = this.isolation.contained ? undefined : randomUUID();
     let child: ChildProcess;
     try {
@@ -85,101 +73,23 @@ export class NativeExecutor implements Executor {
       reject(error as Error);
       return;
     }
-    const stdout = new CappedOutput(request.maxOutputBytes);
-    const stderr = new CappedOutput(request.maxOutputBytes);
-    let timedOut = false;
-    let cancelled = false;
-    let sent: NodeJS.Signals | undefined;
-    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-    let escalation: NodeJS.Timeout | undefined;
-    let pipeDeadline: NodeJS.Timeout | undefined;
-    let settled = false;
-    let finishDone: () => void = () => undefined;
-    const done = new Promise<void>((resolveDone) => {
-      finishDone = resolveDone;
+    const run = new NativeRun(child, request, {
+      killGraceMs: this.killGraceMs,
+      pipeGraceMs: this.pipeGraceMs,
+      contained: this.isolation.contained,
+      marker,
     });
-
-    const settle = (pipesClosed: boolean): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timeout);
-      clearTimeout(escalation);
-      clearTimeout(pipeDeadline);
-      request.signal?.removeEventListener('abort', onAbort);
-      this.running.delete(entry);
-      if (!pipesClosed) {
-        // Escaped processes still hold the write ends; stop reading so they cannot keep us here.
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-      }
-      finishDone();
-      const status = reported(exit, sent, this.isolation.contained);
-      resolve({
-        ...status,
-        stdout: stdout.text(),
-        stderr: stderr.text(),
-        stdoutTruncated: stdout.truncated,
-        stderrTruncated: stderr.truncated,
-        timedOut,
-        cancelled: cancelled && !timedOut,
-        durationMs: Math.round(performance.now() - started),
-      });
-    };
-    const answerSoon = (): void => {
-      pipeDeadline ??= setTimeout(() => settle(false), this.pipeGraceMs);
-    };
-    const kill = (signal: NodeJS.Signals): void => {
-      if (!exit) sent = signal;
-      killGroup(child, signal);
-      if (marker) killMarkedProcesses(marker, signal);
-      if (signal === 'SIGKILL') answerSoon();
-    };
-    const stop = (): void => {
-      kill('SIGTERM');
-      escalation ??= setTimeout(() => kill('SIGKILL'), this.killGraceMs);
-    };
-    const entry: Running = { kill, markCancelled: () => (cancelled = true), done };
-    const timeout = setTimeout(() => {
-      timedOut = true;
-      stop();
-    }, request.timeoutMs);
-    const onAbort = (): void => {
-      cancelled = true;
-      stop();
-    };
-    request.signal?.addEventListener('abort', onAbort, { once: true });
-    this.running.add(entry);
-
-    child.stdout?.on('data', (chunk: Buffer) => {
-      stdout.push(chunk);
-      report(request, 'stdout', chunk.length);
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      stderr.push(chunk);
-      report(request, 'stderr', chunk.length);
-    });
-    // The child may exit without reading its stdin; the resulting EPIPE says nothing about the run.
-    child.stdin?.on('error', () => undefined);
-    child.stdin?.end(request.stdin ?? '');
-
-    child.once('exit', (code, signal) => {
-      exit = { code, signal };
-      // Background jobs the program left behind would hold our pipes open and outlive the run.
-      kill('SIGKILL');
-    });
+    this.running.add(run);
+    const done = (): boolean => this.running.delete(run);
     child.once('error', (error) => {
       if (child.pid !== undefined) return;
-      settled = true;
-      clearTimeout(timeout);
-      request.signal?.removeEventListener('abort', onAbort);
-      this.running.delete(entry);
-      finishDone();
+      run.abandon();
+      done();
       reject(error);
     });
-    child.once('close', (code, signal) => {
-      if (child.pid === undefined) return;
-      exit ??= { code, signal };
-      settle(true);
+    void run.result.then((result) => {
+      done();
+      resolve(result);
     });
   }
 
@@ -199,39 +109,6 @@ export class NativeExecutor implements Executor {
       stdio: ['pipe', 'pipe', 'pipe'],
       windowsHide: true,
     });
-  }
-}
-
-/**
- * In a namespace, the program's parent is the namespace's init, which reports a death by signal
- * as exit 128+n (PID 1 cannot re-raise it on itself). When that is the signal we sent, say so.
- */
-function reported(
-  exit: { code: number | null; signal: NodeJS.Signals | null } | undefined,
-  sent: NodeJS.Signals | undefined,
-  contained: boolean,
-): { exitCode: number | null; signal: string | null } {
-  if (!exit) return { exitCode: null, signal: sent ?? 'SIGKILL' };
-  if (contained && sent && exit.signal === null && exit.code === 128 + os.signals[sent]) return { exitCode: null, signal: sent };
-  return { exitCode: exit.code, signal: exit.signal };
-}
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // ESRCH: the group is already gone. EPERM: the id now names someone else's group. Either way
-    // nothing of ours is left to signal, and a throw here would escape from a timer callback.
-  }
-}
-
-function report(request: ExecutionRequest, stream: 'stdout' | 'stderr', bytes: number): void {
-  if (!request.onOutput) return;
-  try {
-    request.onOutput(stream, bytes);
-  } catch {
-    // Progress is best effort: a failing listener must not crash the stream or lose the result.
   }
 }
 
