@@ -47,7 +47,13 @@ describe('loadConfig', () => {
         max_body_bytes: 4194304,
         request_timeout_ms: 300000,
         max_sessions: 10000,
+        max_sessions_per_client: 100,
         session_idle_ms: 1800000,
+        init_timeout_ms: 10000,
+        headers_timeout_ms: 10000,
+        body_timeout_ms: 30000,
+        idle_timeout_ms: 65000,
+        max_connections: 1024,
         sse_keepalive_ms: 15000,
         sse_retry_ms: 1000,
         legacy_sse: true,
@@ -67,6 +73,16 @@ describe('loadConfig', () => {
     expect(config.security.allowed_commands).toEqual(DEFAULT_ALLOWED_COMMANDS);
     expect(config.security.blocked_commands).toEqual(DEFAULT_BLOCKED_COMMANDS);
     expect(config.security.allow_shell).toBe(false);
+    expect(config.security).toMatchObject({
+      max_file_bytes: 10 * 1024 * 1024,
+      max_read_bytes: 2 * 1024 * 1024,
+      max_read_bytes_in_flight: 64 * 1024 * 1024,
+      max_read_bytes_in_flight_per_session: 32 * 1024 * 1024,
+      max_concurrent_executions: 16,
+      max_concurrent_executions_per_session: 4,
+      allow_hardlink_writes: false,
+      unreviewed_commands: [],
+    });
     expect(config.events).toMatchObject({ driver: 'memory', relay_max_attempts: 10 });
     expect(config.persistence).toEqual({
       driver: 'memory',
