@@ -6,8 +6,8 @@ const MAX_LISTED = 10;
  * (`TELEMETRYFLOW_MCP_SERVER__HTTP__PORT="abc" (server.http.port)`): start-up stops with it (exit code 2).
  */
 export class ConfigError extends Error {
-  /** Every problem found, this one first; more than one when the configuration had several. */
-  readonly problems: readonly ConfigError[];
+  /** The others, when this error stands for several (kept private: a public self-reference breaks JSON). */
+  readonly #all?: readonly ConfigError[];
 
   constructor(
     readonly key: string,
@@ -17,7 +17,12 @@ export class ConfigError extends Error {
   ) {
     super(problems && problems.length > 1 ? listed(problems) : `${where ?? key}: ${problem}`);
     this.name = 'ConfigError';
-    this.problems = problems && problems.length > 1 ? problems : [this];
+    if (problems && problems.length > 1) this.#all = problems;
+  }
+
+  /** Every problem found, this one first; more than one when the configuration had several. */
+  get problems(): readonly ConfigError[] {
+    return this.#all ?? [this];
   }
 
   /** One error carrying them all, one per line (capped), so a user fixes everything in one round. */

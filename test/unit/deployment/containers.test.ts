@@ -13,12 +13,23 @@ const compose = parse(readFileSync(resolve(ROOT, 'docker-compose.yml'), 'utf8'))
   services: Record<string, { image?: string; build?: string; environment?: Record<string, string>; healthcheck?: { test: unknown }; depends_on?: Record<string, { condition: string }>; ports?: string[] }>;
 };
 const dockerfile = readFileSync(resolve(ROOT, 'Dockerfile'), 'utf8');
-const app = compose.services['tfo-mcp'];
+const app = compose.services['tfo-mcp'] as (typeof compose.services)[string] & { volumes?: string[] };
 const env = app.environment ?? {};
 
+/**
+ * The configuration the container starts with. Roots must exist, and /workspace exists only inside
+ * the container (a mount of the checkout), so the checkout stands in for it here.
+ */
+function composeConfig() {
+  const mount = (app.volumes ?? []).find((volume) => volume.split(':')[1] === env['TELEMETRYFLOW_MCP_MCP__ROOTS']);
+  expect(mount).toBeDefined();
+  const hostDir = resolve(ROOT, mount!.split(':')[0]);
+  return loadConfig({ env: { ...env, TELEMETRYFLOW_MCP_MCP__ROOTS: hostDir }, cwd: hostDir, version: '0.0.0' });
+}
+
 describe('docker-compose.yml', () => {
-  it('tfo-mcp environment – loads as a valid configuration selecting every real adapter', () => {
-    const config = loadConfig({ env, cwd: '/workspace', version: '0.0.0' });
+  it('tfo-mcp environment – loads as a valid configuration selecting every real adapter, its root mounted', () => {
+    const config = composeConfig();
     expect(config.server.transport).toBe('http');
     expect(config.persistence.driver).toBe('postgres');
     expect(config.events.driver).toBe('nats');
@@ -27,7 +38,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('every service a URL points at – defined, health-checked, and awaited healthy by tfo-mcp', () => {
-    const config = loadConfig({ env, cwd: '/workspace', version: '0.0.0' });
+    const config = composeConfig();
     const urls = [config.persistence.postgres.url, config.events.nats.url, config.cache.redis.url, config.analytics.clickhouse.url];
     const hosts = urls.map((url) => new URL(url).hostname);
     expect(hosts.sort()).toEqual(['clickhouse', 'nats', 'postgres', 'redis']);
@@ -39,7 +50,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('service credentials – match what tfo-mcp is given', () => {
-    const config = loadConfig({ env, cwd: '/workspace', version: '0.0.0' });
+    const config = composeConfig();
     const pg = new URL(config.persistence.postgres.url);
     const pgEnv = compose.services['postgres'].environment ?? {};
     expect([pg.username, pg.password, pg.pathname.slice(1)]).toEqual([pgEnv['POSTGRES_USER'], pgEnv['POSTGRES_PASSWORD'], pgEnv['POSTGRES_DB']]);
