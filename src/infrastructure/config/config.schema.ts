@@ -127,8 +127,8 @@ const securitySchema = z
     max_file_bytes: int(1024, 1024 * 1024 * 1024).default(10 * 1024 * 1024),
     /** One read_file answer or file:// resource: the answer carries it twice (text + structuredContent), and SDK clients refuse frames over 10 MiB. */
     max_read_bytes: int(1024, 1024 * 1024 * 1024).default(2 * 1024 * 1024),
-    max_read_bytes_in_flight: int(1024, 64 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
-    max_read_bytes_in_flight_per_session: int(1024, 64 * 1024 * 1024 * 1024).default(32 * 1024 * 1024),
+    max_read_bytes_in_flight: int(1024, 64 * 1024 * 1024 * 1024).default(32 * 1024 * 1024),
+    max_read_bytes_in_flight_per_session: int(1024, 64 * 1024 * 1024 * 1024).default(16 * 1024 * 1024),
     max_concurrent_executions: int(1, 100_000).default(16),
     max_concurrent_executions_per_session: int(1, 100_000).default(4),
     max_list_entries: int(1, 1_000_000).default(5000),

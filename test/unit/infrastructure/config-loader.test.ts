@@ -76,8 +76,8 @@ describe('loadConfig', () => {
     expect(config.security).toMatchObject({
       max_file_bytes: 10 * 1024 * 1024,
       max_read_bytes: 2 * 1024 * 1024,
-      max_read_bytes_in_flight: 64 * 1024 * 1024,
-      max_read_bytes_in_flight_per_session: 32 * 1024 * 1024,
+      max_read_bytes_in_flight: 32 * 1024 * 1024,
+      max_read_bytes_in_flight_per_session: 16 * 1024 * 1024,
       max_concurrent_executions: 16,
       max_concurrent_executions_per_session: 4,
       allow_hardlink_writes: false,
