@@ -8,9 +8,10 @@ import { createTempWorkspace, serverEnv, startClient, type TempWorkspace } from 
 const MAX_FILE_BYTES = 10 * 1024 * 1024;
 /**
  * The bound the README states for 100 concurrent maximum-size reads with the default read budget
- * (measured here: about 250 MB on stdio, 380–550 MB over HTTP, where answers also wait in socket buffers).
+ * (measured here: about 250 MB on stdio, 350–550 MB over HTTP; most of the peak is garbage the GC has not
+ * collected yet, which is why a loaded machine sees more).
  */
-const RSS_BOUND_MB = 800;
+const RSS_BOUND_MB = 1024;
 
 /** The process's peak resident set (VmHWM), in MB. */
 async function peakRssMb(pid: number): Promise<number> {

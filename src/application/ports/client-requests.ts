@@ -13,6 +13,8 @@ export interface ClientRoot {
 export interface Requester {
   readonly sessionId: string;
   readonly client?: ClientRequests;
+  /** Runs `task` once the answer has left the process (see ToolContext.afterAnswer). */
+  readonly afterAnswer?: (task: () => void) => void;
 }
 
 export interface ClientRequests {

@@ -10,6 +10,7 @@ export class ReadResourceQuery extends Query<{ contents: ResourceContents[] }> {
     readonly uri: string,
     /** The requesting client: its roots confine file:// resources. */
     readonly client?: ClientRequests,
+    readonly afterAnswer?: (task: () => void) => void,
   ) {
     super();
   }
@@ -25,7 +26,7 @@ export class ReadResourceHandler implements QueryHandler<ReadResourceQuery> {
 
   async execute(query: ReadResourceQuery): Promise<{ contents: ResourceContents[] }> {
     (await this.sessions.get(query.sessionId)).assertOperational('resources/read');
-    const contents = await this.catalog.read(query.uri, { sessionId: query.sessionId, client: query.client });
+    const contents = await this.catalog.read(query.uri, { sessionId: query.sessionId, client: query.client, afterAnswer: query.afterAnswer });
     if (!contents) throw new ApplicationError('resource.not_found', `Resource not found: ${query.uri.slice(0, 512)}`);
     return { contents };
   }

@@ -35,6 +35,18 @@ export interface ToolContext {
    * reconnects with Last-Event-ID and receives the result there. A no-op elsewhere.
    */
   releaseStream?(): void;
+  /**
+   * Runs `task` once this request's answer has left the process (handed to the socket or pipe) or
+   * was dropped: for holding what the answer is built from (e.g. a read budget) until it is gone.
+   * Absent, the task runs on the next turn of the event loop.
+   */
+  afterAnswer?(task: () => void): void;
+}
+
+/** Runs `task` once the context's answer is gone (see ToolContext.afterAnswer). */
+export function afterAnswer(context: ToolContext, task: () => void): void {
+  if (context.afterAnswer) context.afterAnswer(task);
+  else setImmediate(task);
 }
 
 export function isCancelled(context: ToolContext): boolean {

@@ -1,4 +1,4 @@
-import { isCancelled, type ToolContext } from './tool-definition.js';
+import { afterAnswer, isCancelled, type ToolContext } from './tool-definition.js';
 
 /** How often running tools are checked against their deadline and their request's cancellation. */
 const SWEEP_MS = 100;
@@ -137,5 +137,9 @@ class RunContext implements ToolContext {
 
   releaseStream(): void {
     this.request.releaseStream?.();
+  }
+
+  afterAnswer(task: () => void): void {
+    afterAnswer(this.request, task);
   }
 }

@@ -45,7 +45,8 @@ export function registerCatalogRoutes(connection: SessionChannel): void {
       return page(result.items as never[], result.nextCursor, 'resourceTemplates');
     });
     route(connection, 'resources/read', ReadResourceParams, async (params, extra) => {
-      const result = await queries.execute(new ReadResourceQuery(session(), params.uri, clientRequests(connection, extra)));
+      const answered = (task: () => void) => extra.afterAnswer(task);
+      const result = await queries.execute(new ReadResourceQuery(session(), params.uri, clientRequests(connection, extra), answered));
       return result as unknown as Record<string, unknown>;
     });
     route(connection, 'resources/subscribe', ReadResourceParams, async ({ uri }, extra) => {

@@ -113,6 +113,7 @@ export class RequestDispatcher {
       .catch((error: unknown) => this.onError(new Error(`Failed to send response: ${String(error)}`)))
       .finally(() => {
         if (this.running.get(id) === scope) this.running.delete(id);
+        scope.answered();
       });
   }
 }
@@ -125,6 +126,8 @@ export class RequestScope implements Extra {
   cancelled = false;
   private controller?: AbortController;
   private reason?: unknown;
+  /** Tasks waiting for the answer to leave (see afterAnswer); usually none. */
+  private after?: (() => void)[];
 
   constructor(
     private readonly server: Server,
@@ -163,6 +166,17 @@ export class RequestScope implements Extra {
 
   get closeStandaloneSSEStream(): (() => void) | undefined {
     return this.info?.closeStandaloneSSEStream;
+  }
+
+  /** Runs `task` once the answer to this request has been sent (handed to the transport's output) or dropped. */
+  afterAnswer(task: () => void): void {
+    (this.after ??= []).push(task);
+  }
+
+  answered(): void {
+    const tasks = this.after;
+    this.after = undefined;
+    if (tasks) for (const task of tasks) task();
   }
 
   cancel(reason: unknown): void {

@@ -67,6 +67,10 @@ class RequestToolContext implements ToolContext {
   releaseStream(): void {
     this.extra.closeSSEStream?.();
   }
+
+  afterAnswer(task: () => void): void {
+    this.extra.afterAnswer(task);
+  }
 }
 
 /** How long a client may take to answer roots/list before the server roots are used instead. */

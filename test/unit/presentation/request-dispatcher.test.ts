@@ -203,4 +203,31 @@ describe('RequestDispatcher', () => {
 
     expect(() => dispatcher.register('tools/list', async () => ({}))).toThrow('a handler for tools/list is already registered');
   });
+
+  it('afterAnswer - a task runs once the answer was sent, and also when the answer was dropped by a cancel', async () => {
+    const h = await harness();
+    const order: string[] = [];
+    h.dispatcher.register('tools/call', async (_request, extra) => {
+      extra.afterAnswer(() => order.push(`task: ${h.replyTo(1) ? 'answer sent' : 'no answer yet'}`));
+      order.push('handler returns');
+      return { ok: true };
+    });
+    await h.send({ id: 1, method: 'tools/call', params: {} });
+    await settle();
+    expect(order).toEqual(['handler returns', 'task: answer sent']);
+
+    const b = blocking();
+    let ran = 0;
+    h.dispatcher.register('slow/call', async (request, extra) => {
+      extra.afterAnswer(() => (ran += 1));
+      return b.handler(request, extra);
+    });
+    await h.send({ id: 2, method: 'slow/call', params: {} });
+    await settle();
+    await h.send({ method: 'notifications/cancelled', params: { requestId: 2 } });
+    b.release();
+    await settle();
+    expect(h.replyTo(2)).toBeUndefined();
+    expect(ran).toBe(1);
+  });
 });

@@ -57,8 +57,9 @@ export class FileResources implements ResourceProvider {
     } catch (error) {
       throw this.notReadable(uri, error);
     } finally {
-      // Held until the answer has been serialized (in this turn of the event loop), not just read.
-      setImmediate(release);
+      // Held until the answer has left the process, not just until it was read.
+      if (requester?.afterAnswer) requester.afterAnswer(release);
+      else setImmediate(release);
     }
   }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ToolFailure } from '../../../application/application.errors.js';
 import type { ReadFileResult } from '../../../application/ports/workspace.js';
-import type { ToolDefinition, ToolFamily } from '../../../application/tools/tool-definition.js';
+import { afterAnswer, type ToolDefinition, type ToolFamily } from '../../../application/tools/tool-definition.js';
 import type { WorkspaceScopes } from '../../../application/workspace/workspace-scopes.js';
 import { admit, type InFlightBudget } from '../../../application/limits/in-flight-budget.js';
 import { READ_BUDGET } from './budgets.js';
@@ -194,8 +194,8 @@ export class FileTools implements ToolFamily {
         } catch (error) {
           throw failure(error, args.path);
         } finally {
-          // Held until the answer has been serialized (in this turn of the event loop), not just read.
-          setImmediate(release);
+          // Held until the answer has left the process, not just until it was read.
+          afterAnswer(context, release);
         }
       },
     });

@@ -38,8 +38,8 @@ export class LegacySseSession implements Transport {
     for (const message of messages) this.onmessage?.(message, extra);
   }
 
-  async send(message: JSONRPCMessage): Promise<void> {
-    this.stream.send(message);
+  send(message: JSONRPCMessage): Promise<void> {
+    return this.stream.send(message);
   }
 
   async close(): Promise<void> {

@@ -16,6 +16,8 @@ export class SseStream {
   private readonly keepalive: NodeJS.Timeout;
   private closedFlag = false;
   private readonly closeListeners: (() => void)[] = [];
+  /** Sends whose bytes have not left for the socket yet: settled when they do, or when the stream closes. */
+  private readonly unflushed = new Set<() => void>();
 
   constructor(
     private readonly res: ServerResponse,
@@ -42,10 +44,19 @@ export class SseStream {
     return this.closedFlag;
   }
 
-  send(data: unknown, eventId?: string, event = 'message'): void {
-    if (this.closedFlag) return;
+  /** Settles once the event has been handed to the socket (or the stream closed): its memory is then no longer ours. */
+  send(data: unknown, eventId?: string, event = 'message'): Promise<void> {
+    if (this.closedFlag) return Promise.resolve();
     const id = eventId !== undefined ? `id: ${eventId}\n` : '';
-    this.res.write(`event: ${event}\n${id}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+    const text = `event: ${event}\n${id}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+    return new Promise<void>((resolve) => {
+      const settle = () => {
+        this.unflushed.delete(settle);
+        resolve();
+      };
+      this.unflushed.add(settle);
+      this.res.write(text, settle);
+    });
   }
 
   onClose(listener: () => void): void {
@@ -63,6 +74,7 @@ export class SseStream {
     if (this.closedFlag) return;
     this.closedFlag = true;
     clearInterval(this.keepalive);
+    for (const settle of [...this.unflushed]) settle();
     for (const listener of this.closeListeners.splice(0)) listener();
   }
 }

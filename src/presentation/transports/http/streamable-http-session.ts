@@ -198,21 +198,29 @@ export class StreamableHttpSession implements Transport {
     }
     if (exchange.pending.size === 0) {
       await exchange.chain;
-      this.finish(exchange);
+      await this.finish(exchange);
     }
   }
 
-  private finish(exchange: Exchange): void {
+  /** Ends the exchange's response; settles once the body has been handed to the socket (or the client left). */
+  private finish(exchange: Exchange): Promise<void> {
     clearTimeout(exchange.timer);
     const res = exchange.res;
+    let flushed = Promise.resolve();
     if (exchange.stream) exchange.stream.end();
     else if (!exchange.finished && !res.headersSent) {
       const body = exchange.batch ? exchange.collected : exchange.collected[0];
       if (body === undefined) res.writeHead(202, exchange.headers).end();
-      else res.writeHead(200, { ...exchange.headers, 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+      else {
+        flushed = new Promise<void>((resolve) => {
+          res.once('close', resolve);
+          res.writeHead(200, { ...exchange.headers, 'Content-Type': 'application/json' }).end(JSON.stringify(body), resolve);
+        });
+      }
     }
     exchange.finished = true;
     this.lastActivity = Date.now();
+    return flushed;
   }
 
   /** Stream creation joins the exchange's chain, so nothing can be written before the stream exists. */
@@ -255,7 +263,7 @@ export class StreamableHttpSession implements Transport {
 
   private async write(exchange: Exchange, message: unknown): Promise<void> {
     const eventId = exchange.streamId ? await this.store(exchange.streamId, message) : undefined;
-    exchange.stream?.send(message, eventId);
+    await exchange.stream?.send(message, eventId);
   }
 
   /**
