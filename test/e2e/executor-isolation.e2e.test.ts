@@ -53,6 +53,8 @@ function marker(): string {
   return `6007.${process.pid}${randomBytes(3).readUIntBE(0, 3)}`;
 }
 
+const asRoot = process.geteuid?.() === 0;
+
 describe('executor isolation (built server over stdio)', () => {
   let ws: TempWorkspace;
   let server: RawServer;
@@ -129,7 +131,9 @@ describe('executor isolation (built server over stdio)', () => {
     const response = await server.request({ id: nextId++, method: 'resources/read', params: { uri: 'status://health' } });
     const contents = (response.result as { contents: { text: string }[] }).contents;
     const health = JSON.parse(contents[0].text) as { components: { name: string; status: string; detail: string }[] };
-    expect(health.components).toContainEqual({ name: 'executor', status: 'up', detail: 'native; isolation: pid namespace, no capabilities' });
+    // As root the namespace needs no user namespace; anyone else gets one mapped to their own uid.
+    const expected = asRoot ? 'native; isolation: pid namespace, no capabilities' : 'native; isolation: pid and user namespace, no capabilities';
+    expect(health.components).toContainEqual({ name: 'executor', status: 'up', detail: expected });
   });
 
   it('setsid -f escapes, a double fork and a timed-out setsid leave no process behind', async () => {
@@ -174,13 +178,16 @@ describe('executor isolation (built server over stdio)', () => {
 });
 
 const NOBODY = 65534;
-const asRoot = process.geteuid?.() === 0;
 
-(asRoot ? describe : describe.skip)('executor isolation of a server without root (built server as uid 65534)', () => {
+/** Run as root, the suite drops the server to uid 65534; run as anyone else, the server already has no root. */
+describe('executor isolation of a server without root (built server as uid 65534, or as the non-root test user)', () => {
   it('runs commands in a user + pid namespace: no server pid, no canary, escapes die', async () => {
     const root = mkdtempSync(join(tmpdir(), 'tfo-isolation-nobody-'));
-    chownSync(root, NOBODY, NOBODY);
-    const child = spawn('setpriv', [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--', process.execPath, builtServerPath()], {
+    if (asRoot) chownSync(root, NOBODY, NOBODY);
+    const [command, ...args] = asRoot
+      ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--', process.execPath, builtServerPath()]
+      : [process.execPath, builtServerPath()];
+    const child = spawn(command, args, {
       cwd: root,
       env: serverEnv({
         ...SECRETS,
