@@ -125,6 +125,7 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger): 
       logger,
       settings,
       features: config.mcp.capabilities,
+      errorCodes: config.mcp.compat.telemetryflow_error_codes ? 'telemetryflow' : 'mcp',
     },
     eventStore: shared.adapters.eventStore,
     events: events.adapters.memory,

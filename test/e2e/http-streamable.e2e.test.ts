@@ -197,8 +197,8 @@ describe('Streamable HTTP – the built server over /mcp with the SDK client', (
       expect(existsSync(ws.files.text)).toBe(true);
     });
 
-    it('tools/call – unknown tool – -32001', async () => {
-      await expect(h.client.callTool({ name: 'no_such_tool', arguments: {} })).rejects.toMatchObject({ code: -32001 });
+    it('tools/call – unknown tool – -32602', async () => {
+      await expect(h.client.callTool({ name: 'no_such_tool', arguments: {} })).rejects.toMatchObject({ code: -32602 });
     });
   });
 

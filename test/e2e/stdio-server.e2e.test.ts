@@ -294,8 +294,8 @@ describe('stdio server spawned like Claude Desktop (SDK client, logging.level=de
       expect(Date.now() - started).toBeLessThan(3000);
     });
 
-    it('tools/call – unknown tool – -32001', async () => {
-      await expect(h.client.callTool({ name: 'no_such_tool', arguments: {} })).rejects.toMatchObject({ code: -32001 });
+    it('tools/call – unknown tool – -32602', async () => {
+      await expect(h.client.callTool({ name: 'no_such_tool', arguments: {} })).rejects.toMatchObject({ code: -32602 });
     });
 
     it('tools/call – a failing tool through the SDK host path (after tools/list) – the client receives the isError result', async () => {
@@ -380,9 +380,9 @@ describe('stdio server spawned like Claude Desktop (SDK client, logging.level=de
       }
     });
 
-    it('prompts/get – missing required argument – -32602; unknown prompt – -32003', async () => {
+    it('prompts/get – missing required argument – -32602; unknown prompt – -32602', async () => {
       await expect(h.client.getPrompt({ name: 'code_review', arguments: { language: 'go' } })).rejects.toMatchObject({ code: -32602 });
-      await expect(h.client.getPrompt({ name: 'no_such_prompt', arguments: {} })).rejects.toMatchObject({ code: -32003 });
+      await expect(h.client.getPrompt({ name: 'no_such_prompt', arguments: {} })).rejects.toMatchObject({ code: -32602 });
     });
   });
 

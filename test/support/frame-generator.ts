@@ -161,9 +161,9 @@ const GENERATORS: readonly [weight: number, generate: Generator][] = [
   [2, (g) => {
     const id = g.id();
     const cases: [string, unknown, number][] = [
-      ['tools/call', { name: `no_such_tool_${g.counter()}`, arguments: {} }, -32001],
+      ['tools/call', { name: `no_such_tool_${g.counter()}`, arguments: {} }, INVALID_PARAMS],
       ['resources/read', { uri: `nosuch://${g.counter()}` }, -32002],
-      ['prompts/get', { name: `no_such_prompt_${g.counter()}` }, -32003],
+      ['prompts/get', { name: `no_such_prompt_${g.counter()}` }, INVALID_PARAMS],
       ['initialize', { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'again', version: '1' } }, INVALID_REQUEST],
     ];
     const [method, params, code] = g.pick(cases);

@@ -101,6 +101,10 @@ const mcpSchema = z
       .object({ conformance: bool.default(false) })
       .strict()
       .prefault({}),
+    compat: z
+      .object({ telemetryflow_error_codes: bool.default(false) })
+      .strict()
+      .prefault({}),
     timeouts: z
       .object({
         tool_ms: int(100, 3_600_000).default(120_000),

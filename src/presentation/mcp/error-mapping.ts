@@ -15,10 +15,23 @@ export const RPC = {
   PromptNotFound: -32003,
 } as const;
 
-const APPLICATION: Record<ApplicationErrorCode, number> = {
+/**
+ * `mcp`: the codes the MCP specification gives (an unknown tool or prompt is -32602 Invalid params).
+ * `telemetryflow`: the TelemetryFlow API's own -32001 / -32003 for them, for clients built against it
+ * (mcp.compat.telemetryflow_error_codes). -32001 is RequestTimeout in the official SDKs, which is why
+ * it is not the default.
+ */
+export type ErrorCodeStyle = 'mcp' | 'telemetryflow';
+
+const TELEMETRYFLOW: Partial<Record<ApplicationErrorCode, number>> = {
   'tool.not_found': RPC.ToolNotFound,
-  'resource.not_found': RPC.ResourceNotFound,
   'prompt.not_found': RPC.PromptNotFound,
+};
+
+const APPLICATION: Record<ApplicationErrorCode, number> = {
+  'tool.not_found': RPC.InvalidParams,
+  'resource.not_found': RPC.ResourceNotFound,
+  'prompt.not_found': RPC.InvalidParams,
   'params.invalid': RPC.InvalidParams,
   'completion.unsupported': RPC.InvalidParams,
   'server.busy': RPC.InternalError,
@@ -42,9 +55,12 @@ const DOMAIN: Record<DomainErrorCode, number> = {
  * The one place errors become JSON-RPC errors. Our own typed errors carry messages written for
  * clients; anything else is logged with its stack and answered with a generic -32603.
  */
-export function toMcpError(error: unknown, logger: Logger, method: string): McpError {
+export function toMcpError(error: unknown, logger: Logger, method: string, style: ErrorCodeStyle = 'mcp'): McpError {
   if (error instanceof McpError) return error;
-  if (error instanceof ApplicationError) return rpcError(APPLICATION[error.code], error.message, { reason: error.code });
+  if (error instanceof ApplicationError) {
+    const code = (style === 'telemetryflow' ? TELEMETRYFLOW[error.code] : undefined) ?? APPLICATION[error.code];
+    return rpcError(code, error.message, { reason: error.code });
+  }
   if (error instanceof DomainError) return rpcError(DOMAIN[error.code], error.message, { reason: error.code });
   logger.error('request failed unexpectedly', { method, error: error instanceof Error ? error.stack : String(error) });
   return rpcError(RPC.InternalError, 'Internal error: the server could not complete the request; details are in the server log');

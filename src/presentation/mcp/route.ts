@@ -30,7 +30,7 @@ export function route<P>(
       if (!parsed.success) throw rpcError(RPC.InvalidParams, `Invalid params for ${method}: ${describeIssues(parsed.error.issues)}`);
       return await handler(parsed.data, extra);
     } catch (error) {
-      const mapped = toMcpError(error, logger, method);
+      const mapped = toMcpError(error, logger, method, channel.deps.errorCodes);
       outcome = `error ${mapped.code}`;
       throw mapped;
     } finally {

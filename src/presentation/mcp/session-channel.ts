@@ -6,6 +6,7 @@ import type { ServerSettings } from '../../application/server-settings.js';
 import type { LogLevel } from '../../domain/session/log-level.js';
 import type { RequestDispatcher } from './request-dispatcher.js';
 import type { ClientRootsCache } from './client-roots-cache.js';
+import type { ErrorCodeStyle } from './error-mapping.js';
 import type { RequestGate } from './request-gate.js';
 
 export interface McpFeatures {
@@ -23,6 +24,8 @@ export interface McpDependencies {
   readonly settings: ServerSettings;
   readonly features: McpFeatures;
   readonly instructions?: string;
+  /** Which JSON-RPC codes not-found errors use (default: the MCP specification's). */
+  readonly errorCodes?: ErrorCodeStyle;
 }
 
 /** What the route tables need from a connection (McpConnection implements it). */

@@ -108,10 +108,10 @@ describe('MCP over InMemoryTransport (in-process twin)', () => {
     expect(result.structuredContent).toMatchObject({ error: 'invalid arguments', retryable: true });
   });
 
-  it('tools/call of an unknown tool - JSON-RPC error -32001 naming the tool', async () => {
+  it('tools/call of an unknown tool - JSON-RPC error -32602 (as the MCP specification says) naming the tool', async () => {
     const error = await mcpErrorOf(client.callTool({ name: 'no_such_tool', arguments: {} }));
 
-    expect(error.code).toBe(-32001);
+    expect(error.code).toBe(-32602);
     expect(error.message).toContain('no_such_tool');
   });
 
