@@ -51,10 +51,11 @@ function expectFailure(result: CallToolResult, error: string | RegExp): void {
 }
 
 /** A transport-level refusal: this status and a JSON-RPC error body with id null. */
-function expectTransportError(response: { status: number; text: string }, status: number, message?: RegExp): void {
+/** A transport-level error body; `id` is the request's when one request could be read, else null. */
+function expectTransportError(response: { status: number; text: string }, status: number, message?: RegExp, id: string | number | null = null): void {
   expect({ status: response.status }).toEqual({ status });
   const body = JSON.parse(response.text) as { jsonrpc: string; id: unknown; error: { code: number; message: string } };
-  expect(body).toEqual(expect.objectContaining({ jsonrpc: '2.0', id: null, error: expect.objectContaining({ code: expect.any(Number), message: expect.any(String) }) }));
+  expect(body).toEqual(expect.objectContaining({ jsonrpc: '2.0', id, error: expect.objectContaining({ code: expect.any(Number), message: expect.any(String) }) }));
   if (message) expect(body.error.message).toMatch(message);
 }
 
@@ -330,20 +331,22 @@ describe('Streamable HTTP – the built server over /mcp with the SDK client', (
       await c.transport.terminateSession();
       expect(c.transport.sessionId).toBeUndefined();
       const ping = await post(server.url, { jsonrpc: '2.0', id: 9, method: 'ping' }, { sessionId, protocolVersion: LATEST_PROTOCOL_VERSION });
-      expectTransportError(ping, 404, /session/i);
+      expectTransportError(ping, 404, /session/i, 9);
       const get = await fetch(server.url, { headers: { Accept: 'text/event-stream', 'Mcp-Session-Id': sessionId } });
       expectTransportError({ status: get.status, text: await get.text() }, 404);
       expectTransportError(await deleteSession(server.url, sessionId), 404);
     });
 
     it('a request without Mcp-Session-Id (not initialize) – 400; an unknown session – 404', async () => {
-      expectTransportError(await post(server.url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }), 400, /Mcp-Session-Id/);
-      expectTransportError(await post(server.url, { jsonrpc: '2.0', id: 1, method: 'ping' }, { sessionId: '00000000-0000-4000-8000-000000000000' }), 404);
+      expectTransportError(await post(server.url, { jsonrpc: '2.0', id: 1, method: 'tools/list' }), 400, /Mcp-Session-Id/, 1);
+      expectTransportError(await post(server.url, { jsonrpc: '2.0', id: 'p-1', method: 'ping' }, { sessionId: '00000000-0000-4000-8000-000000000000' }), 404, undefined, 'p-1');
+      // A notification or a batch has no single id to answer with.
+      expectTransportError(await post(server.url, [{ jsonrpc: '2.0', id: 1, method: 'ping' }, { jsonrpc: '2.0', id: 2, method: 'ping' }], { sessionId: '00000000-0000-4000-8000-000000000000' }), 404);
     });
 
     it('an unsupported MCP-Protocol-Version header – 400; a supported one – 200', async () => {
       const sessionId = h.transport.sessionId!;
-      expectTransportError(await post(server.url, { jsonrpc: '2.0', id: 1, method: 'ping' }, { sessionId, protocolVersion: '1999-01-01' }), 400, /MCP-Protocol-Version/);
+      expectTransportError(await post(server.url, { jsonrpc: '2.0', id: 1, method: 'ping' }, { sessionId, protocolVersion: '1999-01-01' }), 400, /MCP-Protocol-Version/, 1);
       const ok = await post(server.url, { jsonrpc: '2.0', id: 2, method: 'ping' }, { sessionId, protocolVersion: LATEST_PROTOCOL_VERSION });
       expect(ok.status).toBe(200);
       expect(ok.messages).toEqual([expect.objectContaining({ id: 2, result: {} })]);
@@ -469,7 +472,7 @@ describe('Streamable HTTP – limits (max_body_bytes=2048, max_sessions=2)', () 
     expect((await rawRequest(server.url, b.sessionId, 'ping')).result).toEqual({}); // a is now the least recently used
     const c = await openRawSession(server.url);
     expect(c.sessionId).toMatch(UUID_V4);
-    expectTransportError(await post(server.url, { jsonrpc: '2.0', id: 9, method: 'ping' }, { sessionId: a.sessionId }), 404, /session/i);
+    expectTransportError(await post(server.url, { jsonrpc: '2.0', id: 9, method: 'ping' }, { sessionId: a.sessionId }), 404, /session/i, 9);
     expect((await rawRequest(server.url, b.sessionId, 'ping')).result).toEqual({});
     expect((await rawRequest(server.url, c.sessionId, 'ping')).result).toEqual({});
     await deleteSession(server.url, b.sessionId);
@@ -484,7 +487,7 @@ describe('Streamable HTTP – limits (max_body_bytes=2048, max_sessions=2)', () 
     const running = [slow(a.sessionId), slow(b.sessionId)];
     await delay(300);
     const third = await post(server.url, initializeRequest());
-    expectTransportError(third, 503);
+    expectTransportError(third, 503, undefined, 1);
     expect(third.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(third.headers.get('mcp-session-id')).toBeNull();
     await Promise.all(running);
@@ -522,7 +525,7 @@ describe('Streamable HTTP – idle expiry (session_idle_ms=1000)', () => {
       expect((await rawRequest(server.url, busy.sessionId, 'ping')).result).toEqual({});
       await delay(300);
     }
-    expectTransportError(await post(server.url, { jsonrpc: '2.0', id: 1, method: 'ping' }, { sessionId: idle.sessionId }), 404);
+    expectTransportError(await post(server.url, { jsonrpc: '2.0', id: 1, method: 'ping' }, { sessionId: idle.sessionId }), 404, undefined, 1);
 
     const fresh = await openRawSession(server.url);
     const after = JSON.parse(

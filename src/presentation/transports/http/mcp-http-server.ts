@@ -148,20 +148,22 @@ export class McpHttpServer {
     const initialize = messages.some((m) => (m as { method?: string }).method === 'initialize');
     const sessionId = header(req, 'mcp-session-id');
     const cors = corsHeaders(req, this.guards);
+    // An error about the whole POST answers a single request by its id (a batch or a notification: null).
+    const id = !batch && 'id' in messages[0] && messages[0].id !== undefined ? (messages[0].id as string | number) : null;
     if (initialize) {
       if (batch && messages.length > 1) return fail(res, 400, -32600, 'Invalid Request: initialize must not be batched');
-      if (sessionId !== undefined) return fail(res, 400, -32600, 'Invalid Request: initialize starts a new session; send it without Mcp-Session-Id');
+      if (sessionId !== undefined) return fail(res, 400, -32600, 'Invalid Request: initialize starts a new session; send it without Mcp-Session-Id', id);
       let session;
       try {
         session = await this.registry.openStreamable(clientOf(req.socket.remoteAddress));
       } catch (error) {
         if (!(error instanceof TooManySessions)) throw error;
         res.setHeader('Retry-After', '30');
-        return fail(res, 503, TRANSPORT_ERROR, `Service unavailable: the server holds its maximum of ${this.options.maxSessions} sessions`);
+        return fail(res, 503, TRANSPORT_ERROR, `Service unavailable: the server holds its maximum of ${this.options.maxSessions} sessions`, id);
       }
       return session.handlePost(res, messages, batch, { requestInfo: { headers: req.headers } }, cors);
     }
-    const session = await this.sessionFor(req, res, sessionId);
+    const session = await this.sessionFor(req, res, sessionId, id);
     if (!session) return;
     session.handlePost(res, messages, batch, { requestInfo: { headers: req.headers } }, cors);
   }
@@ -239,19 +241,21 @@ export class McpHttpServer {
     return { messages, batch };
   }
 
-  private async sessionFor(req: IncomingMessage, res: ServerResponse, sessionId: string | undefined) {
+  /** The request's session, or an error answered here (`id`: the request's, when one request was read). */
+  private async sessionFor(req: IncomingMessage, res: ServerResponse, sessionId: string | undefined, id: string | number | null = null) {
     if (sessionId === undefined) {
-      fail(res, 400, TRANSPORT_ERROR, 'Bad Request: Mcp-Session-Id header is required (send initialize first to get one)');
+      fail(res, 400, TRANSPORT_ERROR, 'Bad Request: Mcp-Session-Id header is required (send initialize first to get one)', id);
       return undefined;
     }
     const session = await this.registry.streamable(sessionId);
     if (!session) {
-      fail(res, 404, TRANSPORT_ERROR, 'Session not found: it ended or never existed; start a new one with initialize');
+      fail(res, 404, TRANSPORT_ERROR, 'Session not found: it ended or never existed; start a new one with initialize', id);
       return undefined;
     }
     const version = header(req, 'mcp-protocol-version');
     if (version !== undefined && !this.deps.settings.supportedProtocolVersions.includes(version)) {
-      fail(res, 400, TRANSPORT_ERROR, `Bad Request: unsupported MCP-Protocol-Version "${version.slice(0, 40)}" (supported: ${this.deps.settings.supportedProtocolVersions.join(', ')})`);
+      const supported = this.deps.settings.supportedProtocolVersions.join(', ');
+      fail(res, 400, TRANSPORT_ERROR, `Bad Request: unsupported MCP-Protocol-Version "${version.slice(0, 40)}" (supported: ${supported})`, id);
       return undefined;
     }
     return session;
