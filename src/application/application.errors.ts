@@ -34,8 +34,31 @@ export interface ToolErrorEnvelope {
 
 /** Thrown by tool implementations for failures the model should see and may act on. */
 export class ToolFailure extends Error {
-  constructor(readonly envelope: ToolErrorEnvelope, options?: { cause?: unknown }) {
+  /** A failure nobody foresaw (a bug, EMFILE): the model gets the generic envelope, the operator's log the cause. */
+  readonly internal: boolean;
+
+  constructor(readonly envelope: ToolErrorEnvelope, options?: { cause?: unknown; internal?: boolean }) {
     super(envelope.error, options);
     this.name = 'ToolFailure';
+    this.internal = options?.internal ?? false;
   }
+
+  /** The one "internal error" envelope, carrying `cause` for the log only. */
+  static internal(cause: unknown, context?: Readonly<Record<string, unknown>>): ToolFailure {
+    return new ToolFailure(
+      {
+        error: 'internal error',
+        reason: 'the tool failed unexpectedly; the details are in the server log',
+        suggested_actions: ['retry once', 'report the problem to the server operator if it persists'],
+        retryable: true,
+        ...(context && Object.keys(context).length > 0 ? { context } : {}),
+      },
+      { cause, internal: true },
+    );
+  }
+}
+
+/** The one "invalid request" envelope: a domain rule refused the arguments. */
+export function invalidRequest(reason: string, context?: Readonly<Record<string, unknown>>): ToolErrorEnvelope {
+  return { error: 'invalid request', reason, suggested_actions: ['correct the arguments and retry'], retryable: false, ...(context ? { context } : {}) };
 }

@@ -3,7 +3,7 @@ import type { EventMetaSource } from '../../domain/shared/event-meta-source.js';
 import type { SessionRepository } from '../../domain/session/session.repository.js';
 import { ToolExecution } from '../../domain/tool/tool-execution.js';
 import type { ToolExecutionRepository } from '../../domain/tool/tool-execution.repository.js';
-import { ApplicationError, ToolFailure, type ToolErrorEnvelope } from '../application.errors.js';
+import { ApplicationError, invalidRequest, ToolFailure, type ToolErrorEnvelope } from '../application.errors.js';
 import { Command, type CommandHandler } from '../bus/message-bus.js';
 import type { Clock, IdGenerator } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
@@ -77,7 +77,7 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
     } catch (error) {
       if (run.timedOut) return this.failed(execution, 'error', timedOut(this.settings.toolTimeoutMs));
       if (isCancelled(command.context)) return this.failed(execution, 'cancelled', CANCELLED);
-      return this.failed(execution, 'error', this.envelopeFor(error, command.tool));
+      return this.failed(execution, 'error', this.envelopeFor(error, command.tool, execution.id));
     } finally {
       run.dispose();
     }
@@ -103,18 +103,15 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
     };
   }
 
-  private envelopeFor(error: unknown, tool: string): ToolErrorEnvelope {
-    if (error instanceof ToolFailure) return error.envelope;
-    if (error instanceof DomainError) {
-      return { error: 'invalid request', reason: error.message, suggested_actions: ['correct the arguments and retry'], retryable: false };
+  /** The envelope the model sees. Every internal failure is logged here, once, with its cause. */
+  private envelopeFor(error: unknown, tool: string, executionId: string): ToolErrorEnvelope {
+    if (error instanceof DomainError) return invalidRequest(error.message);
+    const failure = error instanceof ToolFailure ? error : ToolFailure.internal(error);
+    if (failure.internal) {
+      const cause = failure.cause ?? error;
+      this.logger.error('tool failed unexpectedly', { tool, executionId, error: cause instanceof Error ? cause.stack : String(cause) });
     }
-    this.logger.error('tool failed unexpectedly', { tool, error: error instanceof Error ? error.stack : String(error) });
-    return {
-      error: 'internal error',
-      reason: 'the tool failed unexpectedly; the details are in the server log',
-      suggested_actions: ['retry once', 'report the problem to the server operator if it persists'],
-      retryable: true,
-    };
+    return failure.envelope;
   }
 }
 

@@ -284,6 +284,34 @@ describe('ExecuteTool', () => {
     expect(JSON.stringify(event)).not.toContain('hunter2');
   });
 
+  it('a port error the tool family wrapped as internal (EMFILE) - logged once with its cause and the execution id, generic envelope', async () => {
+    const emfile = Object.assign(new Error('EMFILE: too many open files, open /srv/data/x'), { code: 'EMFILE' });
+    const wrapped = toolDefinition('wrapped', async () => {
+      throw ToolFailure.internal(emfile, { path: 'x' });
+    });
+    const { app, sessionId } = await appWith([wrapped]);
+
+    const result = await call(app, sessionId, 'wrapped', { message: 'x' });
+
+    expect(result.structuredContent).toMatchObject({ error: 'internal error', retryable: true, context: { path: 'x' } });
+    expect(JSON.stringify(result)).not.toContain('EMFILE');
+    const errors = app.logger.at('error');
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ message: 'tool failed unexpectedly', fields: { tool: 'wrapped', executionId: expect.any(String) } });
+    expect(String(errors[0].fields['error'])).toContain('EMFILE: too many open files');
+    const [event] = await app.takeEvents();
+    expect(event?.aggregateId).toBe(errors[0].fields['executionId']);
+  });
+
+  it('a foreseen ToolFailure - not logged as an error', async () => {
+    const failing = toolDefinition('foreseen', async () => {
+      throw new ToolFailure({ error: 'not found', reason: 'no such file', suggested_actions: [], retryable: false });
+    });
+    const { app, sessionId } = await appWith([failing]);
+    await call(app, sessionId, 'foreseen', { message: 'x' });
+    expect(app.logger.at('error')).toEqual([]);
+  });
+
   it('non-Error thrown - also answered with the generic envelope', async () => {
     const weird = toolDefinition('weird', async () => {
       throw 'a string with a token=abc123';

@@ -1,5 +1,5 @@
 import { shortPath } from '../../../domain/workspace/path-containment.js';
-import { ToolFailure, type ToolErrorEnvelope } from '../../../application/application.errors.js';
+import { invalidRequest, ToolFailure, type ToolErrorEnvelope } from '../../../application/application.errors.js';
 import { DomainError } from '../../../domain/shared/domain-error.js';
 
 const ERRNO: Record<string, Omit<ToolErrorEnvelope, 'context'>> = {
@@ -96,16 +96,7 @@ export function toToolFailure(error: unknown, context: Record<string, unknown> =
     const echoed = code === 'ENAMETOOLONG' ? Object.fromEntries(Object.entries(context).map(([key, value]) => [key, shortened(value)])) : context;
     return new ToolFailure({ ...ERRNO[code], context: { ...echoed, code } }, { cause: error });
   }
-  return new ToolFailure(
-    {
-      error: 'internal error',
-      reason: 'the tool failed unexpectedly; the details are in the server log',
-      suggested_actions: ['retry once', 'report the problem to the server operator if it persists'],
-      retryable: true,
-      context,
-    },
-    { cause: error },
-  );
+  return ToolFailure.internal(error, context);
 }
 
 function fromDomain(error: DomainError): Omit<ToolErrorEnvelope, 'context'> {
@@ -138,6 +129,6 @@ function fromDomain(error: DomainError): Omit<ToolErrorEnvelope, 'context'> {
         retryable: false,
       };
     default:
-      return { error: 'invalid request', reason: error.message, suggested_actions: ['correct the arguments and retry'], retryable: false };
+      return invalidRequest(error.message);
   }
 }
