@@ -6,7 +6,7 @@
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { connectHttpClient, type HttpClientHandle } from '../support/http-client.js';
+import { connectHttpClient, initializeRequest, post, type HttpClientHandle } from '../support/http-client.js';
 import { freeLoopbackPort, startHttpServer, type HttpServer } from '../support/http-server.js';
 import {
   OwnNatsServer,
@@ -365,6 +365,37 @@ describe('infra faults', () => {
       postgres: 'down',
     });
     expect({ status: healthDuringOutage.status, body: healthDuringOutage.body }).toMatchObject({ status: 200 });
+  }, 45_000);
+
+  it('Postgres down while a replica looks up a session it does not hold – 503 with Retry-After and a log line, never 404; served once Postgres is back', async () => {
+    const root = await workspace();
+    const pgServer = await OwnPostgres.create();
+    cleanup.add(() => pgServer.dispose());
+    await pgServer.start();
+    const db = await createPgDatabase(pgServer.url);
+    cleanup.add(() => db.drop());
+    const env = infraEnv({ root, postgresUrl: db.url, events: 'memory' });
+    const a = await httpServer(env, root);
+    const b = await httpServer(env, root);
+    const opened = await post(a.url, initializeRequest(1));
+    const sessionId = opened.headers.get('mcp-session-id')!;
+    await post(a.url, { jsonrpc: '2.0', method: 'notifications/initialized' }, { sessionId });
+
+    await pgServer.stop();
+    const during = await post(b.url, { jsonrpc: '2.0', id: 7, method: 'ping' }, { sessionId });
+    expect({ status: during.status, retryAfter: during.headers.get('retry-after'), body: JSON.parse(during.text) }).toMatchObject({
+      status: 503,
+      retryAfter: expect.stringMatching(/^\d+$/),
+      body: { id: 7, error: { message: expect.stringContaining('session store') } },
+    });
+    expect(b.logRecords().some((r) => r['level'] === 'error' && String(r['message']).includes('looking up a session'))).toBe(true);
+
+    await pgServer.start();
+    const after = await eventually(async () => {
+      const response = await post(b.url, { jsonrpc: '2.0', id: 8, method: 'ping' }, { sessionId });
+      return response.status === 200 ? response : undefined;
+    }, 15_000, 'replica B to serve the session once Postgres is back', 200);
+    expect(after.messages).toEqual([expect.objectContaining({ id: 8, result: {} })]);
   }, 45_000);
 
   it('Redis killed – the tool-result cache degrades to misses, /ready 503 and /health 200 – restarted Redis makes /ready 200 again', async () => {

@@ -6,6 +6,7 @@ import { McpConnection } from '../../mcp/mcp-connection.js';
 import type { McpDependencies } from '../../mcp/session-channel.js';
 import { GetSessionQuery } from '../../../application/session/get-session.query.js';
 import type { SessionSnapshot } from '../../../domain/session/session.js';
+import { DomainError } from '../../../domain/shared/domain-error.js';
 import { LegacySseSession } from './legacy-sse-session.js';
 import { StreamableHttpSession, type StreamableSessionOptions } from './streamable-http-session.js';
 
@@ -26,6 +27,9 @@ interface Entry {
 }
 
 export class TooManySessions extends Error {}
+
+/** The shared session repository could not answer: the session may well exist, so this is retryable, never a 404. */
+export class SessionStoreUnavailable extends Error {}
 
 const LOOPBACK_ADDRESS = /^(127\.|::1$|::ffff:127\.)/;
 
@@ -70,8 +74,10 @@ export class HttpSessionRegistry {
     let snapshot: SessionSnapshot;
     try {
       snapshot = await this.deps.queries.execute(new GetSessionQuery(id));
-    } catch {
-      return undefined;
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'session.not_found') return undefined;
+      this.logger.error('looking up a session in the repository failed', { sessionId: id, error: error instanceof Error ? error.message : String(error) });
+      throw new SessionStoreUnavailable('the session store did not answer', { cause: error });
     }
     if ((snapshot.transport !== 'http' || (snapshot.state !== 'INITIALIZING' && snapshot.state !== 'READY')) || this.sessions.has(id)) {
       return this.streamableLocal(id);

@@ -16,7 +16,7 @@ import {
   rejectedByHostOrOrigin,
   type GuardOptions,
 } from './http-guards.js';
-import { clientOf, HttpSessionRegistry, TooManySessions } from './http-session-registry.js';
+import { clientOf, HttpSessionRegistry, SessionStoreUnavailable, TooManySessions } from './http-session-registry.js';
 
 export interface HttpServerOptions {
   readonly host: string;
@@ -247,7 +247,15 @@ export class McpHttpServer {
       fail(res, 400, TRANSPORT_ERROR, 'Bad Request: Mcp-Session-Id header is required (send initialize first to get one)', id);
       return undefined;
     }
-    const session = await this.registry.streamable(sessionId);
+    let session;
+    try {
+      session = await this.registry.streamable(sessionId);
+    } catch (error) {
+      if (!(error instanceof SessionStoreUnavailable)) throw error;
+      res.setHeader('Retry-After', '1');
+      fail(res, 503, TRANSPORT_ERROR, 'Service unavailable: the session store did not answer; retry shortly', id);
+      return undefined;
+    }
     if (!session) {
       fail(res, 404, TRANSPORT_ERROR, 'Session not found: it ended or never existed; start a new one with initialize', id);
       return undefined;
