@@ -177,6 +177,16 @@ async function sharedDatabase(): Promise<PgDatabase> {
   return db;
 }
 
+/** A Postgres of this test's own (it stops and starts it) with a fresh database; both cleaned up. */
+async function ownPostgresWithDatabase(): Promise<{ pgServer: OwnPostgres; db: PgDatabase }> {
+  const pgServer = await OwnPostgres.create();
+  cleanup.add(() => pgServer.dispose());
+  await pgServer.start();
+  const db = await createPgDatabase(pgServer.url);
+  cleanup.add(() => db.drop());
+  return { pgServer, db };
+}
+
 describe('infra faults', () => {
   it('NATS stopped mid-stream – calls keep succeeding, events wait in the outbox – after the restart a durable consumer gets every event exactly once', async () => {
     const root = await workspace();
@@ -315,11 +325,7 @@ describe('infra faults', () => {
 
   it('Postgres restarted mid-load – calls may fail during the outage, the server recovers by itself – every acknowledged call has its row', async () => {
     const root = await workspace();
-    const pgServer = await OwnPostgres.create();
-    cleanup.add(() => pgServer.dispose());
-    await pgServer.start();
-    const db = await createPgDatabase(pgServer.url);
-    cleanup.add(() => db.drop());
+    const { pgServer, db } = await ownPostgresWithDatabase();
     const server = await httpServer(infraEnv({ root, postgresUrl: db.url, events: 'memory' }), root);
     const client = await httpClient(server, 'faults-pg');
     const loop = new EchoLoop(client.client, 'pg');
@@ -369,11 +375,7 @@ describe('infra faults', () => {
 
   it('Postgres down while a replica looks up a session it does not hold – 503 with Retry-After and a log line, never 404; served once Postgres is back', async () => {
     const root = await workspace();
-    const pgServer = await OwnPostgres.create();
-    cleanup.add(() => pgServer.dispose());
-    await pgServer.start();
-    const db = await createPgDatabase(pgServer.url);
-    cleanup.add(() => db.drop());
+    const { pgServer, db } = await ownPostgresWithDatabase();
     const env = infraEnv({ root, postgresUrl: db.url, events: 'memory' });
     const a = await httpServer(env, root);
     const b = await httpServer(env, root);
