@@ -105,6 +105,30 @@ const mcpSchema = z
       .object({ telemetryflow_error_codes: bool.default(false) })
       .strict()
       .prefault({}),
+    /** The io.modelcontextprotocol/tasks extension (2026-07-28): long-running calls become durable tasks. */
+    tasks: z
+      .object({
+        enabled: bool.default(true),
+        /** Live (not terminal) tasks one principal may hold; one more is refused with a retryable error. */
+        max_live_per_principal: int(1, 100_000).default(32),
+        /** How long a task (and its result) is kept after it was created, unless the client asks for less. */
+        ttl_ms: int(1_000, 7 * 86_400_000).default(3_600_000),
+        /** A task-supporting tool answers inline when it finishes within this; otherwise it becomes a task. */
+        sync_budget_ms: int(0, 60_000).default(1_000),
+        /** Suggested tasks/get polling interval. */
+        poll_interval_ms: int(100, 60_000).default(1_000),
+      })
+      .strict()
+      .prefault({}),
+    /** Multi-round-trip requests (2026-07-28): the HMAC keys that sign requestState. */
+    request_state: z
+      .object({
+        /** Newest first: new states are signed with the first, verified against all (rotation). Each ≥ 32 characters. */
+        keys: z.array(z.string().min(32, 'a request_state key must be at least 32 characters')).default([]),
+        ttl_seconds: int(10, 86_400).default(600),
+      })
+      .strict()
+      .prefault({}),
     timeouts: z
       .object({
         tool_ms: int(100, 3_600_000).default(120_000),
