@@ -13,6 +13,8 @@ export type DomainErrorCode =
   | 'workspace.invalid_path'
   | 'workspace.no_roots'
   | 'policy.command_denied'
+  | 'task.not_found'
+  | 'task.invalid_transition'
   | 'value.invalid';
 
 export class DomainError extends Error {

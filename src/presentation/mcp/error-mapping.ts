@@ -48,6 +48,8 @@ const DOMAIN: Record<DomainErrorCode, number> = {
   'workspace.invalid_path': RPC.InvalidParams,
   'workspace.no_roots': RPC.InvalidParams,
   'policy.command_denied': RPC.InvalidParams,
+  'task.not_found': RPC.InvalidParams,
+  'task.invalid_transition': RPC.InvalidParams,
   'value.invalid': RPC.InvalidParams,
 };
 
