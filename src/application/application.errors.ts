@@ -9,16 +9,24 @@ export type ApplicationErrorCode =
   | 'params.invalid'
   | 'completion.unsupported'
   /** A limit on work in flight was reached; the same request may succeed a moment later. */
-  | 'server.busy';
+  | 'server.busy'
+  /** The principal holds its maximum of live tasks (mcp.tasks.max_live_per_principal); retry after one ends. */
+  | 'task.limit_reached'
+  /** A multi-round request's requestState was tampered with, expired or signed with a retired key. */
+  | 'request_state.invalid';
 
 export class ApplicationError extends Error {
+  /** Extra fields for the client (e.g. `retryAfterMs`), merged into the JSON-RPC error's `data`. */
+  readonly data?: Readonly<Record<string, unknown>>;
+
   constructor(
     readonly code: ApplicationErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; data?: Readonly<Record<string, unknown>> },
   ) {
     super(message, options);
     this.name = 'ApplicationError';
+    this.data = options?.data;
   }
 }
 

@@ -35,6 +35,8 @@ const APPLICATION: Record<ApplicationErrorCode, number> = {
   'params.invalid': RPC.InvalidParams,
   'completion.unsupported': RPC.InvalidParams,
   'server.busy': RPC.InternalError,
+  'task.limit_reached': RPC.InternalError,
+  'request_state.invalid': RPC.InvalidParams,
 };
 
 const DOMAIN: Record<DomainErrorCode, number> = {
@@ -61,7 +63,7 @@ export function toMcpError(error: unknown, logger: Logger, method: string, style
   if (error instanceof McpError) return error;
   if (error instanceof ApplicationError) {
     const code = (style === 'telemetryflow' ? TELEMETRYFLOW[error.code] : undefined) ?? APPLICATION[error.code];
-    return rpcError(code, error.message, { reason: error.code });
+    return rpcError(code, error.message, { ...error.data, reason: error.code });
   }
   if (error instanceof DomainError) return rpcError(DOMAIN[error.code], error.message, { reason: error.code });
   logger.error('request failed unexpectedly', { method, error: error instanceof Error ? error.stack : String(error) });
