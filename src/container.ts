@@ -1,4 +1,4 @@
-import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 import { Container } from 'inversify';
 import type { CommandBus, QueryBus } from './application/bus/message-bus.js';
 import { CompositeEventPublisher } from './application/events/composite-event-publisher.js';

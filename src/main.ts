@@ -61,7 +61,7 @@ async function serveStdio(config: ResolvedConfig, output: Writable): Promise<voi
     logger.info('shutting down', { reason });
     await connection.gate.drain(config.mcp.timeouts.shutdown_ms);
     await connection.close(reason);
-    await connection.server.close().catch(() => undefined);
+    await connection.closeTransport().catch(() => undefined);
     await app.stop(config.mcp.timeouts.shutdown_ms);
     process.exit(code);
   };

@@ -54,7 +54,7 @@ export function registerCatalogRoutes(connection: SessionChannel): void {
       if (connection.subscriptions.size >= MAX_SUBSCRIPTIONS) {
         throw rpcError(RPC.InvalidParams, `at most ${MAX_SUBSCRIPTIONS} subscriptions per session; unsubscribe from one first`);
       }
-      const notify = () => void connection.server.sendResourceUpdated({ uri }).catch(() => undefined);
+      const notify = () => void connection.dispatcher.notify('notifications/resources/updated', { uri }).catch(() => undefined);
       const { stop } = await commands.execute(new WatchResourceCommand(session(), uri, notify, clientRequests(connection, extra)));
       connection.subscriptions.set(uri, stop);
       return {};

@@ -1,4 +1,4 @@
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError } from '@modelcontextprotocol/server';
 import { ApplicationError, type ApplicationErrorCode } from '../../application/application.errors.js';
 import type { Logger } from '../../application/ports/logger.js';
 import { DomainError, type DomainErrorCode } from '../../domain/shared/domain-error.js';
@@ -59,8 +59,8 @@ const DOMAIN: Record<DomainErrorCode, number> = {
  * The one place errors become JSON-RPC errors. Our own typed errors carry messages written for
  * clients; anything else is logged with its stack and answered with a generic -32603.
  */
-export function toMcpError(error: unknown, logger: Logger, method: string, style: ErrorCodeStyle = 'mcp'): McpError {
-  if (error instanceof McpError) return error;
+export function toMcpError(error: unknown, logger: Logger, method: string, style: ErrorCodeStyle = 'mcp'): ProtocolError {
+  if (error instanceof ProtocolError) return error;
   if (error instanceof ApplicationError) {
     const code = (style === 'telemetryflow' ? TELEMETRYFLOW[error.code] : undefined) ?? APPLICATION[error.code];
     return rpcError(code, error.message, { ...error.data, reason: error.code });
@@ -70,9 +70,6 @@ export function toMcpError(error: unknown, logger: Logger, method: string, style
   return rpcError(RPC.InternalError, 'Internal error: the server could not complete the request; details are in the server log');
 }
 
-/** Prefixless message: McpError prepends "MCP error <code>: " which clients then show twice. */
-export function rpcError(code: number, message: string, data?: unknown): McpError {
-  const error = new McpError(code, message, data);
-  error.message = message;
-  return error;
+export function rpcError(code: number, message: string, data?: unknown): ProtocolError {
+  return new ProtocolError(code, message, data);
 }

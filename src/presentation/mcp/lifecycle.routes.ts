@@ -6,16 +6,17 @@ import type { SessionChannel } from './session-channel.js';
 import { EmptyParams, InitializeParams, SetLevelParams } from './params.js';
 import { route } from './route.js';
 
-/** initialize, notifications/initialized, logging/setLevel, shutdown. (ping is the SDK's; cancellation is the dispatcher's.) */
+/** initialize, notifications/initialized, logging/setLevel, shutdown. (ping and cancellation are the dispatcher's.) */
 export function registerLifecycleRoutes(connection: SessionChannel): void {
-  const { server, deps } = connection;
+  const { deps } = connection;
   const { commands, logger, settings } = deps;
 
   route(connection, 'initialize', InitializeParams, async (params, extra) => {
     const { protocolVersion } = await commands.execute(
       new InitializeSessionCommand(connection.sessionId, params.protocolVersion, params.clientInfo, params.capabilities),
     );
-    rememberClient(server, params);
+    // Kept for our own server→client requests (sampling, elicitation, roots).
+    connection.clientCapabilities = params.capabilities;
     logger.info('session initialized', {
       sessionId: connection.sessionId,
       client: params.clientInfo.name,
@@ -59,16 +60,7 @@ export function registerLifecycleRoutes(connection: SessionChannel): void {
     if (!drained) logger.warn('shutdown: requests still running after the drain timeout', { pending: connection.gate.pending - 1 });
     await connection.close('shutdown requested');
     // The response is written before the next macrotask; only then does the transport close.
-    setImmediate(() => void server.close());
+    setImmediate(() => void connection.closeTransport());
     return {};
   });
-}
-
-/**
- * The SDK Server keeps the client's capabilities for its own server→client requests (sampling,
- * elicitation); since we answer initialize ourselves, hand them over through its own initializer.
- */
-function rememberClient(server: SessionChannel['server'], params: { protocolVersion: string; capabilities: unknown; clientInfo: unknown }): void {
-  const sdk = server as unknown as { _oninitialize(request: { params: unknown }): Promise<unknown> };
-  void sdk._oninitialize({ params });
 }

@@ -1,7 +1,4 @@
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import type { JSONRPCMessage, ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { ClientCapabilities, JSONRPCMessage, ServerCapabilities } from '@modelcontextprotocol/server';
 import { CloseSessionCommand } from '../../application/session/close-session.command.js';
 import { OpenSessionCommand } from '../../application/session/open-session.command.js';
 import { LogLevel } from '../../domain/session/log-level.js';
@@ -12,17 +9,20 @@ import { ClientRootsCache } from './client-roots-cache.js';
 import { registerLifecycleRoutes } from './lifecycle.routes.js';
 import { RequestDispatcher } from './request-dispatcher.js';
 import { RequestGate } from './request-gate.js';
+import type { Transport } from '../transports/transport.js';
 import type { McpDependencies, McpFeatures, SessionChannel } from './session-channel.js';
 
 export type { McpDependencies, McpFeatures } from './session-channel.js';
 
 /**
- * One MCP session: an SDK Server bound to one transport and one Session aggregate. Never shared
- * between clients. `onEnded` fires once the transport has closed (client gone, or `shutdown`).
+ * One MCP session (2025 revisions, and stdio): one transport, one dispatcher and one Session
+ * aggregate. Never shared between clients. `onEnded` fires once the transport has closed (client
+ * gone, `shutdown`, or the owner closed it).
  */
 export class McpConnection implements SessionChannel {
-  readonly server: Server;
   readonly capabilities: ServerCapabilities;
+  /** What the client declared at initialize (or in the adopted session's snapshot). */
+  clientCapabilities: ClientCapabilities = {};
   readonly gate = new RequestGate();
   readonly dispatcher: RequestDispatcher;
   readonly subscriptions = new Map<string, () => void>();
@@ -46,28 +46,23 @@ export class McpConnection implements SessionChannel {
   ) {
     this.clientLogLevel = LogLevel.of(deps.settings.defaultClientLogLevel);
     this.capabilities = capabilitiesOf(deps.features);
-    this.server = new Server(
-      { name: deps.settings.name, version: deps.settings.version },
-      {
-        capabilities: this.capabilities,
-        jsonSchemaValidator: sharedValidator(),
-        ...(deps.instructions ? { instructions: deps.instructions } : {}),
-      },
-    );
-    this.dispatcher = new RequestDispatcher(this.server, (error) => this.server.onerror?.(error));
+    this.dispatcher = new RequestDispatcher((error) => deps.logger.warn('protocol error', { sessionId: this.sessionId, error: error.message }));
     registerLifecycleRoutes(this);
     registerCatalogRoutes(this);
-    this.server.onclose = () => {
-      this.dispatcher.closeAll();
-      void this.close('transport closed').then(() => this.onEnded(this.closeReason));
-    };
-    this.server.onerror = (error) => deps.logger.warn('protocol error', { sessionId: this.sessionId, error: error.message });
   }
 
   async connect(transport: Transport): Promise<void> {
     ({ sessionId: this.sessionId } = await this.deps.commands.execute(new OpenSessionCommand(this.transportKind, transport.sessionId)));
-    await this.server.connect(transport);
-    this.dispatcher.attach(transport, this.observe);
+    await this.dispatcher.attach(transport, this.observe, this.transportClosed);
+  }
+
+  private readonly transportClosed = (): void => {
+    void this.close('transport closed').then(() => this.onEnded(this.closeReason));
+  };
+
+  /** Closes the transport; the session ends as for any closed transport. */
+  closeTransport(): Promise<void> {
+    return this.dispatcher.closeTransport();
   }
 
   /**
@@ -99,22 +94,16 @@ export class McpConnection implements SessionChannel {
 
   /**
    * Serves an existing session (created by another replica, or by this one before a restart) whose
-   * state lives in the shared repository: no new session, the SDK server is told what the client
-   * declared at initialize, and the negotiated protocol version carries over.
+   * state lives in the shared repository: no new session; what the client declared at initialize
+   * and the negotiated protocol version carry over.
    */
   async adopt(transport: Transport, snapshot: SessionSnapshot): Promise<void> {
     this.sessionId = snapshot.id;
     this.ready = snapshot.state === 'READY';
     this.clientLogLevel = LogLevel.of(snapshot.logLevel);
-    await this.server.connect(transport);
-    this.dispatcher.attach(transport, this.observe);
-    if (snapshot.protocolVersion !== undefined) {
-      const sdk = this.server as unknown as { _oninitialize(request: { params: unknown }): Promise<unknown> };
-      await sdk._oninitialize({
-        params: { protocolVersion: snapshot.protocolVersion, capabilities: snapshot.clientCapabilities ?? {}, clientInfo: snapshot.clientInfo ?? { name: 'unknown', version: '' } },
-      });
-      transport.setProtocolVersion?.(snapshot.protocolVersion);
-    }
+    this.clientCapabilities = (snapshot.clientCapabilities ?? {}) as ClientCapabilities;
+    await this.dispatcher.attach(transport, this.observe, this.transportClosed);
+    if (snapshot.protocolVersion !== undefined) transport.setProtocolVersion?.(snapshot.protocolVersion);
   }
 
   initializeSettled(): void {
@@ -148,17 +137,6 @@ export class McpConnection implements SessionChannel {
       this.deps.logger.warn('closing the session failed', { sessionId: this.sessionId, error: String(error) });
     }
   }
-}
-
-let validator: AjvJsonSchemaValidator | undefined;
-
-/**
- * One JSON Schema validator for every session: left to itself, the SDK Server builds an Ajv
- * instance (with its formats) per session, which was a large share of each held HTTP session's
- * memory and of the time to open one. The validator keeps only its compiled-schema cache.
- */
-function sharedValidator(): AjvJsonSchemaValidator {
-  return (validator ??= new AjvJsonSchemaValidator());
 }
 
 function capabilitiesOf(features: McpFeatures): ServerCapabilities {

@@ -1,48 +1,60 @@
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { AnySchema, SchemaOutput } from '@modelcontextprotocol/sdk/server/zod-compat.js';
-import type { RequestHandlerExtra, TaskRequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  ErrorCode,
-  McpError,
-  type JSONRPCMessage,
-  type JSONRPCRequest,
-  type MessageExtraInfo,
-  type RequestId,
-  type ServerNotification,
-  type ServerRequest,
-} from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode, type JSONRPCMessage, type JSONRPCRequest, type RequestId } from '@modelcontextprotocol/server';
+import type { MessageInfo, Transport } from '../transports/transport.js';
 
-type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
-export type RequestHandler = (request: JSONRPCRequest, extra: RequestScope) => Promise<Record<string, unknown>>;
+export type RequestHandler = (request: JSONRPCRequest, scope: RequestScope) => Promise<Record<string, unknown>>;
+
+/** What an answer to one of our own server→client requests must look like; undefined when it does. */
+export type ResultCheck = (result: unknown) => string | undefined;
+
+export interface OutgoingOptions {
+  /** The client request this one serves: an HTTP transport sends it on that request's stream. */
+  readonly relatedRequestId?: RequestId;
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  readonly check?: ResultCheck;
+}
+
+interface Pending {
+  readonly resolve: (result: Record<string, unknown>) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: NodeJS.Timeout;
+  readonly check?: ResultCheck;
+}
+
+/** How long a client may take to answer one of our requests (the SDKs' default). */
+const DEFAULT_OUTGOING_TIMEOUT_MS = 60_000;
+/** -32001 in the SDKs' list; never sent to a client, only raised locally for our own requests. */
+const REQUEST_TIMEOUT = -32001;
+const CONNECTION_CLOSED = -32000;
 
 /**
- * Serves the methods our route tables register, in place of the SDK Protocol's request path.
+ * The JSON-RPC peer of one connection: it serves the methods our route tables register, answers
+ * `ping` and unknown methods (-32601), applies `notifications/cancelled`, and correlates the
+ * answers to our own server→client requests (sampling, elicitation, roots). No SDK `Server` or
+ * `Protocol` is connected to the transport (ADR 009): tfo-mcp uses the SDK for types, schemas and
+ * helpers, and serves every request here.
  *
- * Why: per request, the SDK classifies every incoming message with zod (two failing schema parses
- * before a request is recognised) and creates an AbortController whether or not anything listens.
- * Profiled on stdio with 64 calls in flight, those were ~3 µs of ~30 µs of server CPU per call,
- * and each AbortSignal kept its request's objects alive past young-generation collections, so the
- * garbage collector copied and promoted them (the largest single cost). Here a request's signal is
- * created only when a handler reads it.
- *
- * Everything else stays the SDK's: responses to our own server→client requests, ping, unknown
- * methods (-32601), and notifications other than the ones registered here. Our side answers
- * exactly as the SDK does: `result` or `error {code, message, data}`, nothing after cancellation
- * or close.
+ * Why own it (ADR 006): per request the SDK classifies every incoming message with zod and creates
+ * an AbortController whether or not anything listens. Profiled on stdio with 64 calls in flight,
+ * those were ~3 µs of ~30 µs of server CPU per call, and each AbortSignal kept its request's
+ * objects alive past young-generation collections. Here a request's signal exists only when a
+ * handler reads it. Answers are exactly the SDK's: `result` or `error {code, message, data}`,
+ * nothing after cancellation or close.
  */
 export class RequestDispatcher {
   private readonly handlers = new Map<string, RequestHandler>();
   private readonly notificationHandlers = new Map<string, (params: unknown) => void>();
   private readonly running = new Map<RequestId, RequestScope>();
+  private readonly outgoing = new Map<RequestId, Pending>();
+  private transport?: Transport;
+  private nextOutgoingId = 0;
 
-  constructor(
-    private readonly server: Server,
-    private readonly onError: (error: Error) => void,
-  ) {}
+  constructor(private readonly onError: (error: Error) => void) {
+    this.handlers.set('ping', async () => ({}));
+  }
 
   register(method: string, handler: RequestHandler): void {
-    if (this.handlers.has(method)) throw new Error(`a handler for ${method} is already registered`);
+    if (this.handlers.has(method) && method !== 'ping') throw new Error(`a handler for ${method} is already registered`);
     this.handlers.set(method, handler);
   }
 
@@ -52,48 +64,140 @@ export class RequestDispatcher {
   }
 
   /**
-   * Puts the dispatcher in front of the SDK on `transport` (already connected to the server):
-   * requests for our methods are served here, `notifications/cancelled` reaches both, the rest
-   * goes on to the SDK unchanged. `observe` sees every message first.
+   * Takes the transport: every message arrives here (`observe` sees each first), and `onClosed`
+   * runs once the transport has closed, after running handlers were told and pending requests failed.
    */
-  attach(transport: Transport, observe: (message: JSONRPCMessage) => void): void {
-    const sdk = transport.onmessage;
-    transport.onmessage = (message, extra) => {
+  async attach(transport: Transport, observe: (message: JSONRPCMessage) => void, onClosed: () => void): Promise<void> {
+    this.transport = transport;
+    transport.onmessage = (message, info) => {
       observe(message);
-      if ('method' in message) {
-        if ('id' in message) {
-          const handler = this.handlers.get(message.method);
-          if (handler) {
-            this.dispatch(transport, message, extra, handler);
-            return;
-          }
-        } else if (message.method === 'notifications/cancelled') {
-          const params = message.params as { requestId?: RequestId; reason?: unknown } | undefined;
-          if (params?.requestId !== undefined) this.running.get(params.requestId)?.cancel(params.reason);
-        } else {
-          const notify = this.notificationHandlers.get(message.method);
-          if (notify) {
-            try {
-              notify(message.params);
-            } catch (error) {
-              this.onError(error instanceof Error ? error : new Error(String(error)));
-            }
-            return;
-          }
-        }
-      }
-      sdk?.(message, extra);
+      this.receive(transport, message, info);
     };
+    transport.onerror = (error) => this.onError(error);
+    transport.onclose = () => {
+      this.closeAll();
+      onClosed();
+    };
+    await transport.start();
+  }
+
+  /** A notification to the client; with `relatedRequestId` it travels with that request's answer. */
+  async notify(method: string, params: Record<string, unknown> | undefined, relatedRequestId?: RequestId): Promise<void> {
+    const transport = this.transport;
+    if (!transport) return;
+    const message = (params === undefined ? { jsonrpc: '2.0', method } : { jsonrpc: '2.0', method, params }) as JSONRPCMessage;
+    await transport.send(message, relatedRequestId === undefined ? undefined : { relatedRequestId });
+  }
+
+  /**
+   * A server→client request. Rejects with a ProtocolError carrying the client's error, on timeout
+   * (after telling the client with notifications/cancelled), on `signal`, or when the connection closes.
+   */
+  request(method: string, params: Record<string, unknown> | undefined, options: OutgoingOptions = {}): Promise<Record<string, unknown>> {
+    const transport = this.transport;
+    if (!transport) return Promise.reject(new ProtocolError(CONNECTION_CLOSED, 'Not connected'));
+    if (options.signal?.aborted) return Promise.reject(new ProtocolError(CONNECTION_CLOSED, 'Request was cancelled'));
+    const id = this.nextOutgoingId++;
+    return new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timeoutMs = options.timeoutMs ?? DEFAULT_OUTGOING_TIMEOUT_MS;
+      const giveUp = (error: Error) => {
+        if (!this.outgoing.delete(id)) return;
+        clearTimeout(pending.timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        void transport
+          .send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason: error.message } }, sendOptions)
+          .catch(() => undefined);
+        reject(error);
+      };
+      const onAbort = () => giveUp(new ProtocolError(CONNECTION_CLOSED, 'Request was cancelled'));
+      const sendOptions = options.relatedRequestId === undefined ? undefined : { relatedRequestId: options.relatedRequestId };
+      const pending: Pending = {
+        resolve: (result) => {
+          options.signal?.removeEventListener('abort', onAbort);
+          resolve(result);
+        },
+        reject: (error) => {
+          options.signal?.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+        timer: setTimeout(() => giveUp(new ProtocolError(REQUEST_TIMEOUT, `Request timed out after ${timeoutMs} ms`, { timeout: timeoutMs })), timeoutMs),
+        ...(options.check ? { check: options.check } : {}),
+      };
+      this.outgoing.set(id, pending);
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      const message = (params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params }) as JSONRPCMessage;
+      transport.send(message, sendOptions).catch((error: unknown) => {
+        if (!this.outgoing.delete(id)) return;
+        clearTimeout(pending.timer);
+        pending.reject(error instanceof Error ? error : new Error(String(error)));
+      });
+    });
+  }
+
+  /** Closes the transport; `onClosed` (see attach) follows. */
+  async closeTransport(): Promise<void> {
+    await this.transport?.close();
   }
 
   /** The connection closed: handlers still running are told (their signal aborts) and their answers dropped. */
   closeAll(): void {
-    for (const scope of this.running.values()) scope.cancel(new McpError(ErrorCode.ConnectionClosed, 'Connection closed'));
+    for (const scope of this.running.values()) scope.cancel(new ProtocolError(CONNECTION_CLOSED, 'Connection closed'));
     this.running.clear();
+    for (const [id, pending] of this.outgoing) {
+      clearTimeout(pending.timer);
+      this.outgoing.delete(id);
+      pending.reject(new ProtocolError(CONNECTION_CLOSED, 'Connection closed'));
+    }
   }
 
-  private dispatch(transport: Transport, request: JSONRPCRequest, info: MessageExtraInfo | undefined, handler: RequestHandler): void {
-    const scope = new RequestScope(this.server, request, info, transport.sessionId);
+  private receive(transport: Transport, message: JSONRPCMessage, info: MessageInfo | undefined): void {
+    const m = message as { id?: RequestId; method?: string; params?: unknown; result?: unknown; error?: { code?: unknown; message?: unknown; data?: unknown } };
+    if (m.method !== undefined) {
+      if (m.id !== undefined) {
+        const handler = this.handlers.get(m.method);
+        if (handler) this.dispatch(transport, message as JSONRPCRequest, info, handler);
+        else this.answerError(transport, m.id, ProtocolErrorCode.MethodNotFound, `Method not found: ${m.method.slice(0, 100)}`);
+        return;
+      }
+      if (m.method === 'notifications/cancelled') {
+        const params = m.params as { requestId?: RequestId; reason?: unknown } | undefined;
+        if (params?.requestId !== undefined) this.running.get(params.requestId)?.cancel(params.reason);
+        return;
+      }
+      const notify = this.notificationHandlers.get(m.method);
+      if (!notify) return;
+      try {
+        notify(m.params);
+      } catch (error) {
+        this.onError(error instanceof Error ? error : new Error(String(error)));
+      }
+      return;
+    }
+    // An answer to one of our requests; one we no longer wait for (timed out, cancelled) is dropped.
+    if (m.id === undefined) return;
+    const pending = this.outgoing.get(m.id);
+    if (!pending) return;
+    this.outgoing.delete(m.id);
+    clearTimeout(pending.timer);
+    if (m.error !== undefined) {
+      const code = Number.isSafeInteger(m.error?.code) ? (m.error.code as number) : ProtocolErrorCode.InternalError;
+      pending.reject(new ProtocolError(code, typeof m.error?.message === 'string' ? m.error.message : 'the client answered with an error', m.error?.data));
+      return;
+    }
+    const problem = pending.check?.(m.result);
+    if (problem !== undefined) {
+      pending.reject(new ProtocolError(ProtocolErrorCode.InvalidParams, `the client's answer is malformed: ${problem}`));
+      return;
+    }
+    pending.resolve((m.result ?? {}) as Record<string, unknown>);
+  }
+
+  private answerError(transport: Transport, id: RequestId, code: number, message: string): void {
+    transport.send({ jsonrpc: '2.0', id, error: { code, message } }).catch((error: unknown) => this.onError(new Error(`Failed to send response: ${String(error)}`)));
+  }
+
+  private dispatch(transport: Transport, request: JSONRPCRequest, info: MessageInfo | undefined, handler: RequestHandler): void {
+    const scope = new RequestScope(this, request, info, transport.sessionId);
     const id = request.id;
     this.running.set(id, scope);
     handler(request, scope)
@@ -104,7 +208,7 @@ export class RequestDispatcher {
         },
         (error: { code?: unknown; message?: string; data?: unknown }) => {
           if (scope.cancelled) return undefined;
-          const code = Number.isSafeInteger(error?.code) ? (error.code as number) : ErrorCode.InternalError;
+          const code = Number.isSafeInteger(error?.code) ? (error.code as number) : ProtocolErrorCode.InternalError;
           const data = error?.data;
           const message = error?.message ?? 'Internal error';
           return transport.send({ jsonrpc: '2.0', id, error: data === undefined ? { code, message } : { code, message, data } });
@@ -119,10 +223,10 @@ export class RequestDispatcher {
 }
 
 /**
- * One request's `extra`, as the SDK's handlers receive it. The AbortController behind `signal` is
- * created on first read; a cancellation before that is remembered and applied then.
+ * One request as its handler sees it. The AbortController behind `signal` is created on first
+ * read; a cancellation before that is remembered and applied then.
  */
-export class RequestScope implements Extra {
+export class RequestScope {
   cancelled = false;
   private controller?: AbortController;
   private reason?: unknown;
@@ -130,9 +234,9 @@ export class RequestScope implements Extra {
   private after?: (() => void)[];
 
   constructor(
-    private readonly server: Server,
+    private readonly peer: RequestDispatcher,
     private readonly request: JSONRPCRequest,
-    private readonly info: MessageExtraInfo | undefined,
+    private readonly info: MessageInfo | undefined,
     readonly sessionId: string | undefined,
   ) {}
 
@@ -148,24 +252,17 @@ export class RequestScope implements Extra {
     return this.request.id;
   }
 
-  get _meta(): Extra['_meta'] {
-    return this.request.params?._meta as Extra['_meta'];
+  get _meta(): Record<string, unknown> | undefined {
+    return this.request.params?._meta as Record<string, unknown> | undefined;
   }
 
-  get authInfo(): Extra['authInfo'] {
-    return this.info?.authInfo;
-  }
-
-  get requestInfo(): Extra['requestInfo'] {
-    return this.info?.requestInfo;
+  /** The HTTP request's headers, on HTTP transports. */
+  get headers(): MessageInfo['headers'] {
+    return this.info?.headers;
   }
 
   get closeSSEStream(): (() => void) | undefined {
     return this.info?.closeSSEStream;
-  }
-
-  get closeStandaloneSSEStream(): (() => void) | undefined {
-    return this.info?.closeStandaloneSSEStream;
   }
 
   /** Runs `task` once the answer to this request has been sent (handed to the transport's output) or dropped. */
@@ -186,13 +283,14 @@ export class RequestScope implements Extra {
     this.controller?.abort(reason);
   }
 
-  async sendNotification(notification: ServerNotification): Promise<void> {
+  async sendNotification(notification: { method: string; params?: Record<string, unknown> }): Promise<void> {
     if (this.cancelled) return;
-    await this.server.notification(notification, { relatedRequestId: this.request.id });
+    await this.peer.notify(notification.method, notification.params, this.request.id);
   }
 
-  async sendRequest<U extends AnySchema>(request: ServerRequest, resultSchema: U, options?: TaskRequestOptions): Promise<SchemaOutput<U>> {
-    if (this.cancelled) throw new McpError(ErrorCode.ConnectionClosed, 'Request was cancelled');
-    return this.server.request(request, resultSchema, { ...options, relatedRequestId: this.request.id });
+  /** A server→client request on this request's stream; cancelled with it. */
+  async sendRequest(method: string, params: Record<string, unknown> | undefined, options: Omit<OutgoingOptions, 'relatedRequestId' | 'signal'> = {}): Promise<Record<string, unknown>> {
+    if (this.cancelled) throw new ProtocolError(CONNECTION_CLOSED, 'Request was cancelled');
+    return this.peer.request(method, params, { ...options, relatedRequestId: this.request.id, signal: this.signal });
   }
 }

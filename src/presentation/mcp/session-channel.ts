@@ -1,5 +1,4 @@
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { ServerCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import type { ClientCapabilities, ServerCapabilities } from '@modelcontextprotocol/server';
 import type { CommandBus, QueryBus } from '../../application/bus/message-bus.js';
 import type { Logger } from '../../application/ports/logger.js';
 import type { ServerSettings } from '../../application/server-settings.js';
@@ -30,9 +29,10 @@ export interface McpDependencies {
 
 /** What the route tables need from a connection (McpConnection implements it). */
 export interface SessionChannel {
-  readonly server: Server;
   readonly deps: McpDependencies;
   readonly capabilities: ServerCapabilities;
+  /** What the client declared at initialize. */
+  clientCapabilities: ClientCapabilities;
   readonly sessionId: string;
   readonly gate: RequestGate;
   /** Where route tables register their request handlers. */
@@ -50,4 +50,6 @@ export interface SessionChannel {
   /** resources/subscribe watchers by URI; stopped when the session closes. */
   readonly subscriptions: Map<string, () => void>;
   close(reason: string): Promise<void>;
+  /** Closes the transport (after `shutdown`); the session ends as for any closed transport. */
+  closeTransport(): Promise<void>;
 }

@@ -1,11 +1,17 @@
-import { CreateMessageResultSchema, ElicitResultSchema, ListRootsResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { specTypeSchemas } from '@modelcontextprotocol/server';
 import type { ClientRequests } from '../../application/ports/client-requests.js';
 import type { ToolContext } from '../../application/tools/tool-definition.js';
 import type { LogLevelName } from '../../domain/session/log-level.js';
 import type { SessionChannel } from './session-channel.js';
 import type { Extra } from './route.js';
+import type { ResultCheck } from './request-dispatcher.js';
 
 const noProgress = () => {};
+
+function progressTokenOf(meta: Record<string, unknown> | undefined): string | number | undefined {
+  const token = meta?.['progressToken'];
+  return typeof token === 'string' || typeof token === 'number' ? token : undefined;
+}
 
 /** The spec requires progress to increase with every notification; stale or repeated values are dropped. */
 function increasingProgress(token: string | number, extra: Extra, failed: (error: unknown) => void) {
@@ -43,7 +49,7 @@ class RequestToolContext implements ToolContext {
     private readonly extra: Extra,
   ) {
     this.sessionId = connection.sessionId;
-    const token = extra._meta?.progressToken;
+    const token = progressTokenOf(extra._meta);
     const failed = (error: unknown) => connection.deps.logger.debug('notification not delivered', { tool, error: String(error) });
     this.progress = token === undefined ? noProgress : increasingProgress(token, extra, failed);
     this.log = (level: LogLevelName, data: unknown) => {
@@ -76,20 +82,40 @@ class RequestToolContext implements ToolContext {
 /** How long a client may take to answer roots/list before the server roots are used instead. */
 const ROOTS_TIMEOUT_MS = 10_000;
 
+/** Checks a client's answer against the spec's schema for it (the SDK v2's own schemas). */
+function answerOf(type: 'CreateMessageResult' | 'ElicitResult' | 'ListRootsResult'): ResultCheck {
+  const schema = specTypeSchemas[type]['~standard'];
+  return (result) => {
+    const issues = schema.validate(result).issues;
+    if (issues === undefined) return undefined;
+    return issues
+      .slice(0, 3)
+      .map((issue) => `${issue.path?.map((p) => String(typeof p === 'object' ? p.key : p)).join('.') || 'result'}: ${issue.message}`)
+      .join('; ');
+  };
+}
+
+const checks = {
+  createMessage: answerOf('CreateMessageResult'),
+  elicit: answerOf('ElicitResult'),
+  listRoots: answerOf('ListRootsResult'),
+};
+
 /** Server→client requests ride on the current request, so they reach this client on its stream. */
 export function clientRequests(connection: SessionChannel, extra: Extra): ClientRequests {
-  const declared = connection.server.getClientCapabilities() ?? {};
+  const declared = connection.clientCapabilities;
   return {
     supports: { sampling: declared.sampling !== undefined, elicitation: declared.elicitation !== undefined, roots: declared.roots !== undefined },
-    createMessage: async (params) =>
-      (await extra.sendRequest({ method: 'sampling/createMessage', params: params as never }, CreateMessageResultSchema)) as Record<string, unknown>,
+    createMessage: (params) => extra.sendRequest('sampling/createMessage', params as Record<string, unknown>, { check: checks.createMessage }),
     elicit: async (params) => {
-      const result = await extra.sendRequest({ method: 'elicitation/create', params: params as never }, ElicitResultSchema);
+      const result = await extra.sendRequest('elicitation/create', params as Record<string, unknown>, { check: checks.elicit });
       return result as { action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> };
     },
     listRoots: () =>
       connection.clientRoots.list(async () => {
-        const result = await extra.sendRequest({ method: 'roots/list' }, ListRootsResultSchema, { timeout: ROOTS_TIMEOUT_MS });
+        const result = (await extra.sendRequest('roots/list', undefined, { check: checks.listRoots, timeoutMs: ROOTS_TIMEOUT_MS })) as {
+          roots: { uri: string; name?: string }[];
+        };
         return result.roots.map((root) => (root.name === undefined ? { uri: root.uri } : { uri: root.uri, name: root.name }));
       }),
   };

@@ -1,8 +1,8 @@
 import type { Readable, Writable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
-import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { classifyFrame } from './json-rpc-frame.js';
+import type { SendOptions, Transport } from './transport.js';
 
 export interface StdioTransportOptions {
   /** A line longer than this is answered with -32600 and discarded without being buffered whole. */
@@ -56,7 +56,7 @@ export class StdioServerTransport implements Transport {
    * most until the end of the current tick. The returned promise settles when the output has
    * accepted the write holding the frame, so senders feel backpressure.
    */
-  send(message: JSONRPCMessage, _options?: TransportSendOptions): Promise<void> {
+  send(message: JSONRPCMessage, _options?: SendOptions): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.outgoing.push(JSON.stringify(message));
     if (!this.batch) {

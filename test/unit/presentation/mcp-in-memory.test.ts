@@ -8,6 +8,7 @@ import { GetSessionQuery } from '../../../src/application/session/get-session.qu
 import { buildApplication, type Application } from '../../../src/container.js';
 import type { DomainEvent } from '../../../src/domain/shared/domain-event.js';
 import { loadConfig } from '../../../src/infrastructure/config/config-loader.js';
+import type { Transport } from '../../../src/presentation/transports/transport.js';
 import { McpConnection } from '../../../src/presentation/mcp/mcp-connection.js';
 import { RecordingLogger } from '../../support/builders.js';
 import { waitFor } from '../../support/test-app.js';
@@ -37,7 +38,7 @@ describe('MCP over InMemoryTransport (in-process twin)', () => {
 
     connection = new McpConnection(app.mcp, 'memory');
     const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
-    await connection.connect(serverTransport);
+    await connection.connect(serverTransport as unknown as Transport);
     client = new Client({ name: 'twin-client', version: '1.0.0' }, { capabilities: {} });
     await client.connect(clientTransport);
   });

@@ -1,26 +1,35 @@
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { McpError, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError } from '@modelcontextprotocol/server';
 import { RequestDispatcher, type RequestHandler } from '../../../src/presentation/mcp/request-dispatcher.js';
 import type { Extra } from '../../../src/presentation/mcp/route.js';
+import type { Transport } from '../../../src/presentation/transports/transport.js';
 
 type Reply = { id?: unknown; method?: string; params?: Record<string, unknown>; result?: Record<string, unknown>; error?: { code: number; message: string; data?: unknown } };
 
-/** A real SDK Server on an in-memory pair, the dispatcher in front of it, and a raw client side. */
+/** The dispatcher on one end of an in-memory pair, and a raw client on the other. */
 async function harness() {
-  const server = new Server({ name: 'dispatch-test', version: '1' }, { capabilities: { tools: {}, logging: {} } });
   const errors: Error[] = [];
-  const dispatcher = new RequestDispatcher(server, (error) => errors.push(error));
+  const dispatcher = new RequestDispatcher((error) => errors.push(error));
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const received: Reply[] = [];
   clientSide.onmessage = (message) => received.push(message as Reply);
   await clientSide.start();
-  await server.connect(serverSide);
   const observed: string[] = [];
-  dispatcher.attach(serverSide as Transport, (message) => observed.push('method' in message ? message.method : 'response'));
+  let closed = 0;
+  await dispatcher.attach(serverSide as unknown as Transport, (message) => observed.push('method' in message ? message.method : 'response'), () => (closed += 1));
   const send = (message: Record<string, unknown>) => clientSide.send({ jsonrpc: '2.0', ...message } as JSONRPCMessage);
-  return { server, dispatcher, send, received, errors, observed, replyTo: (id: unknown) => received.find((m) => m.id === id && m.method === undefined) };
+  return {
+    dispatcher,
+    send,
+    received,
+    errors,
+    observed,
+    closeClient: () => clientSide.close(),
+    closed: () => closed,
+    replyTo: (id: unknown) => received.find((m) => m.id === id && m.method === undefined),
+    requestsSent: () => received.filter((m) => m.method !== undefined && m.id !== undefined),
+  };
 }
 
 /** Lets the in-memory transport and the handlers' promise chains run. */
@@ -43,27 +52,21 @@ function blocking() {
 }
 
 describe('RequestDispatcher', () => {
-  it('a registered method - answered with the handler result; the SDK request path never sees it', async () => {
+  it('a registered method - answered with the handler result', async () => {
     const h = await harness();
-    const sdkSaw: string[] = [];
-    h.server.fallbackRequestHandler = async (request) => {
-      sdkSaw.push(request.method);
-      return {};
-    };
     h.dispatcher.register('tools/list', async (request, extra) => ({ tools: [], echoedId: extra.requestId, params: request.params ?? null }));
 
     await h.send({ id: 7, method: 'tools/list', params: { cursor: 'c1' } });
     await settle();
 
     expect(h.replyTo(7)).toEqual({ jsonrpc: '2.0', id: 7, result: { tools: [], echoedId: 7, params: { cursor: 'c1' } } });
-    expect(sdkSaw).toEqual([]);
     expect(h.observed).toEqual(['tools/list']);
   });
 
-  it('handler errors - McpError keeps code, message and data; anything else is -32603 with its message', async () => {
+  it('handler errors - a ProtocolError keeps code, message and data; anything else is -32603 with its message', async () => {
     const h = await harness();
     h.dispatcher.register('a/typed', async () => {
-      throw new McpError(-32602, 'bad cursor', { reason: 'params.invalid' });
+      throw new ProtocolError(-32602, 'bad cursor', { reason: 'params.invalid' });
     });
     h.dispatcher.register('a/plain', async () => {
       throw new Error('boom');
@@ -73,19 +76,22 @@ describe('RequestDispatcher', () => {
     await h.send({ id: 2, method: 'a/plain' });
     await settle();
 
-    expect(h.replyTo(1)?.error).toEqual({ code: -32602, message: 'MCP error -32602: bad cursor', data: { reason: 'params.invalid' } });
+    expect(h.replyTo(1)?.error).toEqual({ code: -32602, message: 'bad cursor', data: { reason: 'params.invalid' } });
     expect(h.replyTo(2)?.error).toEqual({ code: -32603, message: 'boom' });
   });
 
-  it('methods not registered here - still the SDK: ping answers {}, an unknown method -32601', async () => {
+  it('ping answers {}; an unknown method -32601 naming it; an unknown notification is ignored', async () => {
     const h = await harness();
 
     await h.send({ id: 'p', method: 'ping' });
     await h.send({ id: 'u', method: 'no/such' });
+    await h.send({ method: 'notifications/whatever' });
     await settle();
 
     expect(h.replyTo('p')?.result).toEqual({});
-    expect(h.replyTo('u')?.error?.code).toBe(-32601);
+    expect(h.replyTo('u')?.error).toEqual({ code: -32601, message: 'Method not found: no/such' });
+    expect(h.received).toHaveLength(2);
+    expect(h.errors).toEqual([]);
   });
 
   it('cancelled before the handler reads its signal - the signal is aborted with the reason on first read; no answer', async () => {
@@ -198,7 +204,7 @@ describe('RequestDispatcher', () => {
   });
 
   it('registering a method twice - refused, naming it', () => {
-    const dispatcher = new RequestDispatcher(new Server({ name: 'x', version: '1' }, { capabilities: {} }), () => {});
+    const dispatcher = new RequestDispatcher(() => {});
     dispatcher.register('tools/list', async () => ({}));
 
     expect(() => dispatcher.register('tools/list', async () => ({}))).toThrow('a handler for tools/list is already registered');
@@ -229,5 +235,77 @@ describe('RequestDispatcher', () => {
     await settle();
     expect(h.replyTo(2)).toBeUndefined();
     expect(ran).toBe(1);
+  });
+
+  describe('server→client requests', () => {
+    it('the client answers - the result resolves the request, which went out on the related request with a fresh id', async () => {
+      const h = await harness();
+      const asked = h.dispatcher.request('roots/list', undefined, { relatedRequestId: 'r1' });
+      await settle();
+      const [sent] = h.requestsSent();
+      expect(sent).toMatchObject({ method: 'roots/list' });
+      await h.send({ id: sent.id, result: { roots: [{ uri: 'file:///w' }] } });
+
+      await expect(asked).resolves.toEqual({ roots: [{ uri: 'file:///w' }] });
+    });
+
+    it('the client answers with an error - rejected with its code, message and data', async () => {
+      const h = await harness();
+      const asked = h.dispatcher.request('elicitation/create', { message: 'name?' });
+      await settle();
+      await h.send({ id: h.requestsSent()[0].id, error: { code: -32602, message: 'no forms here', data: { x: 1 } } });
+
+      await expect(asked).rejects.toMatchObject({ code: -32602, message: 'no forms here', data: { x: 1 } });
+    });
+
+    it('a malformed answer - refused by the check, naming the problem', async () => {
+      const h = await harness();
+      const asked = h.dispatcher.request('roots/list', undefined, { check: (r) => (Array.isArray((r as { roots?: unknown }).roots) ? undefined : 'roots: expected an array') });
+      await settle();
+      await h.send({ id: h.requestsSent()[0].id, result: { roots: 'nope' } });
+
+      await expect(asked).rejects.toMatchObject({ code: -32602, message: "the client's answer is malformed: roots: expected an array" });
+    });
+
+    it('no answer in time - rejected -32001, and the client is told with notifications/cancelled; a late answer is dropped', async () => {
+      const h = await harness();
+      const asked = h.dispatcher.request('sampling/createMessage', { messages: [] }, { timeoutMs: 30 });
+
+      await expect(asked).rejects.toMatchObject({ code: -32001, message: 'Request timed out after 30 ms' });
+      await settle();
+      const id = h.requestsSent()[0].id;
+      expect(h.received.find((m) => m.method === 'notifications/cancelled')?.params).toEqual({ requestId: id, reason: 'Request timed out after 30 ms' });
+      await h.send({ id, result: {} });
+      await settle();
+      expect(h.errors).toEqual([]);
+    });
+
+    it('the request it serves is cancelled - the client request is cancelled too', async () => {
+      const h = await harness();
+      let outcome: unknown;
+      h.dispatcher.register('tools/call', async (_request, extra) => {
+        outcome = await extra.sendRequest('elicitation/create', { message: 'go on?' }).catch((error: unknown) => error);
+        return {};
+      });
+      await h.send({ id: 'call', method: 'tools/call', params: {} });
+      await settle();
+      await h.send({ method: 'notifications/cancelled', params: { requestId: 'call' } });
+      await settle();
+
+      expect(outcome).toBeInstanceOf(ProtocolError);
+      expect(h.received.filter((m) => m.method === 'notifications/cancelled')).toHaveLength(1);
+      expect(h.replyTo('call')).toBeUndefined();
+    });
+
+    it('the connection closes - pending requests are rejected and onClosed runs once', async () => {
+      const h = await harness();
+      const asked = h.dispatcher.request('roots/list', undefined).catch((error: unknown) => error);
+      await settle();
+      await h.closeClient();
+      await settle();
+
+      expect(await asked).toMatchObject({ code: -32000, message: 'Connection closed' });
+      expect(h.closed()).toBe(1);
+    });
   });
 });

@@ -41,7 +41,7 @@ export function clientOf(remoteAddress: string | undefined): string | undefined 
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
- * Every live HTTP session: one SDK server and one transport each, never shared between clients.
+ * Every live HTTP session: one connection and one transport each, never shared between clients.
  * Whatever ends a session (DELETE, idle expiry, a dropped legacy stream, shutdown) drives its
  * Session aggregate to CLOSED.
  */
@@ -173,12 +173,10 @@ export class HttpSessionRegistry {
 
   /** A connection for `transport`, held until its transport closes — a dropped legacy stream, or a close from inside, ends the session too. */
   private track(transport: StreamableHttpSession | LegacySseSession, kind: 'http' | 'sse', client?: string): McpConnection {
-    const connection = new McpConnection(this.deps, kind);
+    const connection = new McpConnection(this.deps, kind, () => {
+      if (this.sessions.get(transport.sessionId)?.connection === connection) this.sessions.delete(transport.sessionId);
+    });
     this.sessions.set(transport.sessionId, client === undefined ? { transport, connection } : { transport, connection, client });
-    connection.server.onclose = () => {
-      this.sessions.delete(transport.sessionId);
-      void connection.close('transport closed');
-    };
     return connection;
   }
 

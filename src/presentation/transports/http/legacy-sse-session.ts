@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import type { MessageInfo, Transport } from '../transport.js';
 import { SseStream } from './sse-stream.js';
 
 /**
@@ -10,7 +10,7 @@ import { SseStream } from './sse-stream.js';
 export class LegacySseSession implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
-  onmessage?: (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;
+  onmessage?: (message: JSONRPCMessage, extra?: MessageInfo) => void;
   lastActivity = Date.now();
   private readonly stream: SseStream;
   private closed = false;
@@ -32,7 +32,7 @@ export class LegacySseSession implements Transport {
 
   async start(): Promise<void> {}
 
-  handlePost(res: ServerResponse, messages: readonly JSONRPCMessage[], extra: MessageExtraInfo): void {
+  handlePost(res: ServerResponse, messages: readonly JSONRPCMessage[], extra: MessageInfo): void {
     this.lastActivity = Date.now();
     res.writeHead(202, { 'Content-Type': 'text/plain' }).end('Accepted');
     for (const message of messages) this.onmessage?.(message, extra);

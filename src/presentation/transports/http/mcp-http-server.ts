@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { GetHealthQuery } from '../../../application/health/get-health.query.js';
 import type { EventStore } from '../../../application/ports/event-store.js';
 import type { McpDependencies } from '../../mcp/session-channel.js';
@@ -161,11 +161,11 @@ export class McpHttpServer {
         res.setHeader('Retry-After', '30');
         return fail(res, 503, TRANSPORT_ERROR, `Service unavailable: the server holds its maximum of ${this.options.maxSessions} sessions`, id);
       }
-      return session.handlePost(res, messages, batch, { requestInfo: { headers: req.headers } }, cors);
+      return session.handlePost(res, messages, batch, { headers: req.headers }, cors);
     }
     const session = await this.sessionFor(req, res, sessionId, id);
     if (!session) return;
-    session.handlePost(res, messages, batch, { requestInfo: { headers: req.headers } }, cors);
+    session.handlePost(res, messages, batch, { headers: req.headers }, cors);
   }
 
   private async get(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -198,7 +198,7 @@ export class McpHttpServer {
     const session = this.registry.legacy(id);
     if (!session) return fail(res, 404, TRANSPORT_ERROR, 'Session not found: open a stream with GET /sse first');
     const parsed = await this.readMessages(req, res);
-    if (parsed) session.handlePost(res, parsed.messages, { requestInfo: { headers: req.headers } });
+    if (parsed) session.handlePost(res, parsed.messages, { headers: req.headers });
   }
 
   /** Content type, size, JSON and JSON-RPC shape; answers the error itself and returns undefined. */

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
 import type { EventStore } from '../../../application/ports/event-store.js';
+import type { MessageInfo, SendOptions, Transport } from '../transport.js';
 import { SseStream } from './sse-stream.js';
 
 export interface StreamableSessionOptions {
@@ -44,7 +44,7 @@ const isResponse = (m: Message) => m.id !== undefined && m.method === undefined 
 export class StreamableHttpSession implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
-  onmessage?: (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;
+  onmessage?: (message: JSONRPCMessage, extra?: MessageInfo) => void;
   protocolVersion?: string;
   lastActivity = Date.now();
 
@@ -80,7 +80,7 @@ export class StreamableHttpSession implements Transport {
     res: ServerResponse,
     messages: readonly JSONRPCMessage[],
     batch: boolean,
-    extra: MessageExtraInfo,
+    extra: MessageInfo,
     responseHeaders: Readonly<Record<string, string>> = {},
   ): void {
     this.lastActivity = Date.now();
@@ -160,7 +160,7 @@ export class StreamableHttpSession implements Transport {
     return streamId !== undefined ? 'resumed' : 'fresh';
   }
 
-  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+  async send(message: JSONRPCMessage, options?: SendOptions): Promise<void> {
     if (this.closed) return;
     const m = message as Message;
     if (isResponse(m)) {
