@@ -2,6 +2,7 @@ import type { ServiceIdentifier } from 'inversify';
 import type { ConversationRepository } from './domain/conversation/conversation.repository.js';
 import type { EventMetaSource } from './domain/shared/event-meta-source.js';
 import type { SessionRepository } from './domain/session/session.repository.js';
+import type { TaskRepository } from './domain/task/task.repository.js';
 import type { ToolExecutionRepository } from './domain/tool/tool-execution.repository.js';
 import type { CommandBus, QueryBus } from './application/bus/message-bus.js';
 import type { OutboxRelay } from './application/events/outbox-relay.js';
@@ -15,6 +16,8 @@ import type { SystemProbe } from './application/ports/system-probe.js';
 import type { WorkspaceScopes } from './application/workspace/workspace-scopes.js';
 import type { InFlightBudget } from './application/limits/in-flight-budget.js';
 import type { PromptCatalog } from './application/prompts/prompt-catalog.js';
+import type { TaskService } from './application/tasks/task-service.js';
+import type { TaskSignals } from './application/tasks/task-signals.js';
 import type { ServerSettings } from './application/server-settings.js';
 import type { ToolRegistry } from './application/tools/tool-registry.js';
 
@@ -31,6 +34,10 @@ export const TOKENS = {
   SessionRepository: Symbol.for('tfo.SessionRepository') as ServiceIdentifier<SessionRepository>,
   ToolExecutionRepository: Symbol.for('tfo.ToolExecutionRepository') as ServiceIdentifier<ToolExecutionRepository>,
   ConversationRepository: Symbol.for('tfo.ConversationRepository') as ServiceIdentifier<ConversationRepository>,
+  TaskRepository: Symbol.for('tfo.TaskRepository') as ServiceIdentifier<TaskRepository>,
+  TaskSignals: Symbol.for('tfo.TaskSignals') as ServiceIdentifier<TaskSignals>,
+  /** Server-directed tasks (io.modelcontextprotocol/tasks): run, tasks/get|update|cancel, reaper. */
+  TaskService: Symbol.for('tfo.TaskService') as ServiceIdentifier<TaskService>,
   ToolRegistry: Symbol.for('tfo.ToolRegistry') as ServiceIdentifier<ToolRegistry>,
   PromptCatalog: Symbol.for('tfo.PromptCatalog') as ServiceIdentifier<PromptCatalog>,
   Workspaces: Symbol.for('tfo.Workspaces') as ServiceIdentifier<WorkspaceScopes>,

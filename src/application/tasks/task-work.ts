@@ -1,0 +1,29 @@
+import type { JsonObject, TraceContext } from '../../domain/task/task.js';
+import type { TaskView } from './task-view.js';
+
+/** The request a piece of work stands for, and whose it is. */
+export interface TaskOrigin {
+  /** The authenticated subject, or 'anonymous' without auth. */
+  readonly principal: string;
+  readonly method: string;
+  readonly name: string;
+  /** A shorter lifetime than the configured one (never a longer one). */
+  readonly ttlMs?: number;
+  readonly trace?: TraceContext;
+}
+
+/** What the work gets: the signal to stop on (cancel from any replica, shutdown) and a way to ask the client. */
+export interface TaskControl {
+  readonly signal: AbortSignal;
+  /**
+   * Moves the task to input_required (making the call a task first, if it was still inline) and
+   * resolves with the answers to exactly these keys once `tasks/update` delivered them all, on any
+   * replica. Keys must be new within the task. Rejects with TaskAborted when the task is cancelled.
+   */
+  requestInput(inputRequests: Readonly<Record<string, JsonObject>>, message?: string): Promise<Record<string, JsonObject>>;
+}
+
+export type TaskWork<R extends JsonObject> = (control: TaskControl) => Promise<R>;
+
+/** `complete`: the work finished within the sync budget and no task exists; `task`: answer CreateTaskResult. */
+export type RunOutcome<R extends JsonObject> = { readonly kind: 'complete'; readonly result: R } | { readonly kind: 'task'; readonly task: TaskView };
