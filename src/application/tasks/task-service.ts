@@ -6,6 +6,7 @@ import { ApplicationError } from '../application.errors.js';
 import type { Clock, IdGenerator } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { LocalRun } from './local-run.js';
+import { repeat } from './repeat.js';
 import { describe, ifLive, TaskChanges } from './task-changes.js';
 import { TaskReaper } from './task-reaper.js';
 import type { TaskSignal, TaskSignals } from './task-signals.js';
@@ -59,7 +60,6 @@ export class TaskService {
   private readonly reaper: TaskReaper;
   private readonly describeError: (error: unknown, origin: TaskOrigin) => TaskError;
   private readonly timers: NodeJS.Timeout[] = [];
-  private readonly ticking = new Set<string>();
   private unlisten: (() => void) | undefined;
   private stopping = false;
 
@@ -154,9 +154,12 @@ export class TaskService {
   start(): void {
     if (this.unlisten) return;
     this.unlisten = this.deps.signals.listen((signal) => this.onSignal(signal));
-    this.every(this.heartbeatMs, 'heartbeat', () => this.heartbeat());
-    this.every(this.options.signalPollMs ?? 1_000, 'poll', () => this.reconcile([...this.running.keys()]));
-    this.every(this.options.reapEveryMs ?? 10_000, 'reaper', () => this.reap());
+    const { logger } = this.deps;
+    this.timers.push(
+      repeat(this.heartbeatMs, 'task heartbeat', logger, () => this.heartbeat()),
+      repeat(this.options.signalPollMs ?? 1_000, 'task signal poll', logger, () => this.reconcile([...this.running.keys()])),
+      repeat(this.options.reapEveryMs ?? 10_000, 'task reaper', logger, () => this.reap()),
+    );
   }
 
   /** Stops the timers, aborts every local work and fails its task: no replica will finish it. */
@@ -265,27 +268,6 @@ export class TaskService {
   private async heartbeat(): Promise<void> {
     const ids = [...this.running.keys()];
     if (ids.length > 0) await this.deps.tasks.heartbeat(this.options.replicaId, ids, this.deps.clock.now());
-  }
-
-  /** An interval that never overlaps itself and logs a failure once per outage. */
-  private every(ms: number, name: string, tick: () => Promise<unknown>): void {
-    let failing = false;
-    const timer = setInterval(() => {
-      if (this.ticking.has(name)) return;
-      this.ticking.add(name);
-      tick()
-        .then(() => {
-          if (failing) this.deps.logger.info(`task ${name} works again`);
-          failing = false;
-        })
-        .catch((error: unknown) => {
-          if (!failing) this.deps.logger.warn(`task ${name} failed; will keep trying`, { error: describe(error) });
-          failing = true;
-        })
-        .finally(() => this.ticking.delete(name));
-    }, ms);
-    timer.unref();
-    this.timers.push(timer);
   }
 
   private limitReached(live: number): ApplicationError {
