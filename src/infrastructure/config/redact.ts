@@ -1,5 +1,10 @@
-/** Names that hold secrets: `api_key`, `token`, `access_token`, `db_password`… but not `max_tokens`. */
-const SECRET_KEY = /(^|[_-])(api[_-]?key|key|token|secret|password|passwd|credentials?|private[_-]?key|authorization|cookie)$/i;
+/**
+ * Names that hold secrets: `api_key`, `token`, `access_token`, `db_password`… but not `max_tokens`.
+ * Plural `keys` too (`mcp.request_state.keys`, the requestState HMAC keys): config-sources judges a
+ * value by its last name alone, so a list's name must say it. The cost is that other fields called
+ * `keys` (a task's input keys) are hidden in operator logs as well.
+ */
+const SECRET_KEY = /(^|[_-])(api[_-]?keys?|keys?|token|secret|password|passwd|credentials?|private[_-]?keys?|authorization|cookie)$/i;
 
 /**
  * Query or fragment parameters that carry credentials: the secret names above plus the short and
@@ -72,7 +77,7 @@ export function redactText(text: string): string {
  * replaced, and credentials embedded in URLs (user info, secret query parameters) are masked.
  */
 export function redactConfig(value: unknown, key = ''): unknown {
-  if (isSecretKey(key)) return value === undefined || value === null || value === '' ? value : REDACTED;
+  if (isSecretKey(key)) return redactedSecret(value);
   if (Array.isArray(value)) return value.map((item) => redactConfig(item));
   if (value instanceof Error) return redactText(value.stack ?? `${value.name}: ${value.message}`);
   if (value !== null && typeof value === 'object') {
@@ -80,4 +85,10 @@ export function redactConfig(value: unknown, key = ''): unknown {
   }
   if (typeof value === 'string') return redactText(value);
   return value;
+}
+
+/** "Not set" stays visible; a list of secrets keeps its length (how many keys are configured), nothing else. */
+function redactedSecret(value: unknown): unknown {
+  if (value === undefined || value === null || value === '') return value;
+  return Array.isArray(value) ? value.map(() => REDACTED) : REDACTED;
 }
