@@ -12,6 +12,7 @@ import type { Executor } from './application/ports/executor.js';
 import type { HealthCheck } from './application/ports/health.js';
 import type { Logger } from './application/ports/logger.js';
 import type { Outbox } from './application/ports/outbox.js';
+import type { RequestStateSealer } from './application/ports/request-state.js';
 import type { SystemProbe } from './application/ports/system-probe.js';
 import type { WorkspaceScopes } from './application/workspace/workspace-scopes.js';
 import type { InFlightBudget } from './application/limits/in-flight-budget.js';
@@ -38,6 +39,8 @@ export const TOKENS = {
   TaskSignals: Symbol.for('tfo.TaskSignals') as ServiceIdentifier<TaskSignals>,
   /** Server-directed tasks (io.modelcontextprotocol/tasks): run, tasks/get|update|cancel, reaper. */
   TaskService: Symbol.for('tfo.TaskService') as ServiceIdentifier<TaskService>,
+  /** requestState of multi-round requests (2026-07-28): sealed, opened, keys rotated on config reload. */
+  RequestStateSealer: Symbol.for('tfo.RequestStateSealer') as ServiceIdentifier<RequestStateSealer>,
   ToolRegistry: Symbol.for('tfo.ToolRegistry') as ServiceIdentifier<ToolRegistry>,
   PromptCatalog: Symbol.for('tfo.PromptCatalog') as ServiceIdentifier<PromptCatalog>,
   Workspaces: Symbol.for('tfo.Workspaces') as ServiceIdentifier<WorkspaceScopes>,
