@@ -30,7 +30,8 @@ const { values: args } = parseArgs({
   },
   strict: true,
 });
-if (!SERVERS[args.server] || !['stdio', 'http'].includes(args.transport)) {
+// sdk2 (the bare SDK v2 handler) serves only the stateless 2026-07-28 path, which this profiler does not drive.
+if (!SERVERS[args.server]?.stdio || !['stdio', 'http'].includes(args.transport)) {
   process.stderr.write('usage: node bench/profile.mjs [--server tfo|sdk|fastmcp] [--transport stdio|http] [--seconds N] [--lanes N] [--top N] [--cold]\n');
   process.exit(2);
 }

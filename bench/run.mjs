@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // tfo-mcp benchmark: tfo-mcp against a bare @modelcontextprotocol/sdk server and fastmcp, over stdio
-// and Streamable HTTP, with raw JSON-RPC clients. Rounds interleave the servers (A/B/C, then B/C/A…)
+// and Streamable HTTP, with raw JSON-RPC clients, and against a bare SDK v2 handler on the 2026-07-28
+// stateless HTTP path. Rounds interleave the servers (A/B/C, then B/C/A…)
 // so machine drift hits all of them; figures are medians of rounds, ratios medians of within-round
 // ratios. Loopback only; every phase is bounded in time and count, and a watchdog ends the run.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -9,15 +10,16 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { CLK_TCK, killAllStarted } from './lib/proc.mjs';
-import { metricsFor, table } from './lib/report.mjs';
+import { metricsFor, statelessMetricsFor, table } from './lib/report.mjs';
 import { BENCH_DIR, SERVERS } from './lib/servers.mjs';
 import { median } from './lib/stats.mjs';
-import { ratioLines, resultsDocument, soakLines, targetLines, targetsFor } from './lib/summary.mjs';
-import { coldStart, heldSuite, httpSuite, soakSuite, stdioSuite } from './lib/suites.mjs';
+import { ratioLines, resultsDocument, soakLines, statelessNotes, statelessRatioLines, targetLines, targetsFor } from './lib/summary.mjs';
+import { coldStart, heldSuite, httpSuite, soakSuite, statelessSuite, stdioSuite } from './lib/suites.mjs';
 
 const USAGE = `usage: node bench/run.mjs [options]
   --quick            one round, short windows, 300 held sessions: a smoke run, figures indicative only
-  --only LIST        comma list of servers: tfo,sdk,fastmcp (default: all three)
+  --only LIST        comma list of servers: tfo,sdk,fastmcp,sdk2 (default: all four; sdk2, the bare SDK v2
+                     handler, runs only the http 2026-07-28 stateless suite, which tfo also runs)
   --rounds N         rounds (default 3; medians need at least 3)
   --soak SECONDS     also run a soak (16 HTTP sessions under load, RSS sampled) for each server; default off
   --held N           sessions opened in the sessions-held test (default 1000)
@@ -25,8 +27,11 @@ const USAGE = `usage: node bench/run.mjs [options]
   --out DIR          where the JSON results go (default bench/results)
   --help`;
 
-const ALL = ['tfo', 'sdk', 'fastmcp'];
+const ALL = ['tfo', 'sdk', 'fastmcp', 'sdk2'];
+/** The servers of the stdio, http, held and soak suites (sdk2 serves only the 2026-07-28 path). */
+const CLASSIC = ['tfo', 'sdk', 'fastmcp'];
 const LEVELS = [1, 16, 64];
+const STATELESS_LEVELS = [16, 64];
 
 function options() {
   let parsed;
@@ -77,6 +82,7 @@ function options() {
     extraColdStarts: quick ? 0 : 2,
     window: 64,
     levels: LEVELS,
+    statelessLevels: STATELESS_LEVELS,
     maxCalls: 500_000,
     requestTimeoutMs: 10_000,
     heldConcurrency: 64,
@@ -95,9 +101,19 @@ const log = (line) => process.stderr.write(`${line}\n`);
 /** Rotates the server order each round: A/B/C, B/C/A, C/A/B… */
 const rotate = (list, by) => list.map((_, i) => list[(i + by) % list.length]);
 
-/** Ends the run from outside: a watchdog (an estimate of the whole run, doubled) and Ctrl-C. */
+const classicOf = (servers) => servers.filter((s) => CLASSIC.includes(s));
+const statelessOf = (servers) => servers.filter((s) => SERVERS[s].stateless);
+
+/**
+ * Ends the run from outside: a watchdog (an estimate of the whole run, doubled) and Ctrl-C. The
+ * 2026-07-28 suite takes about 3 s (quick) or 7 s per server and round; it gets 20 or 40 s.
+ */
 function guard(opts) {
-  const budgetMs = (opts.quick ? 90_000 : 180_000) * opts.servers.length * Math.max(1, opts.rounds / 3) + opts.soakSeconds * 1500 * opts.servers.length;
+  const classic = classicOf(opts.servers).length;
+  const budgetMs =
+    (opts.quick ? 90_000 : 180_000) * classic * Math.max(1, opts.rounds / 3) +
+    opts.soakSeconds * 1500 * classic +
+    (opts.quick ? 20_000 : 40_000) * statelessOf(opts.servers).length * opts.rounds;
   const watchdog = setTimeout(() => {
     log(`bench: watchdog: the run exceeded ${Math.round(budgetMs / 1000)} s; stopping every server it started`);
     killAllStarted();
@@ -131,10 +147,17 @@ function attempter(opts, labels, failures) {
   };
 }
 
-/** One round: each suite runs for every server before the next suite, in this round's order. */
+/**
+ * One round: each suite runs for every server before the next suite, in this round's order. The
+ * stdio/http/held suites rotate over tfo/sdk/fastmcp exactly as before sdk2 existed; the 2026-07-28
+ * stateless suite comes last and rotates over its own servers (tfo, sdk2).
+ */
 async function runRound(opts, r, attempt) {
-  const order = rotate(opts.servers, r);
-  const round = Object.fromEntries(order.map((s) => [s, { coldStarts: [] }]));
+  const order = rotate(classicOf(opts.servers), r);
+  const round = Object.fromEntries([
+    ...order.map((s) => [s, { coldStarts: [] }]),
+    ...opts.servers.filter((s) => !CLASSIC.includes(s)).map((s) => [s, {}]),
+  ]);
   for (const server of order) {
     round[server].stdio = await attempt(r, server, 'stdio', () => stdioSuite(server, opts));
     if (round[server].stdio) round[server].coldStarts.push(round[server].stdio.coldStartMs);
@@ -148,19 +171,33 @@ async function runRound(opts, r, attempt) {
   for (const server of order) round[server].coldStartMs = median(round[server].coldStarts);
   for (const server of order) round[server].http = await attempt(r, server, 'http', () => httpSuite(server, opts));
   for (const server of order) round[server].held = await attempt(r, server, 'held', () => heldSuite(server, opts));
+  for (const server of rotate(statelessOf(opts.servers), r)) {
+    round[server].stateless = await attempt(r, server, 'h2026', () => statelessSuite(server, opts));
+  }
   return round;
 }
 
-function render({ opts, labels, rounds, soak, metrics, targets, failures, summary }) {
-  const answers = opts.servers.map((s) => `${labels[s]} ${rounds.map((r) => r[s]?.http?.answers).find(Boolean) ?? '?'}`);
+function render({ opts, labels, rounds, soak, metrics, statelessMetrics, notes, targets, failures, summary }) {
+  const classic = classicOf(opts.servers);
+  const answers = classic.map((s) => `${labels[s]} ${rounds.map((r) => r[s]?.http?.answers).find(Boolean) ?? '?'}`);
   const out = [
     '',
     `tfo-mcp benchmark — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? '?'}`,
-    `${opts.rounds} round(s), servers interleaved per round${opts.quick ? ' (quick: short windows, figures indicative only)' : ''}; http answers: ${answers.join(', ')}`,
+    `${opts.rounds} round(s), servers interleaved per round${opts.quick ? ' (quick: short windows, figures indicative only)' : ''}${classic.length > 0 ? `; http answers: ${answers.join(', ')}` : ''}`,
     '',
-    table(rounds, opts.servers, metrics, labels),
   ];
-  if (opts.soakSeconds > 0) out.push('', ...soakLines(soak, opts.servers, labels, opts.soakSeconds));
+  if (classic.length > 0) out.push(table(rounds, classic, metrics, labels));
+  const stateless = statelessOf(opts.servers);
+  if (stateless.length > 0) {
+    const answered = stateless.map((s) => `${labels[s]} ${rounds.map((r) => r[s]?.stateless?.answers).find(Boolean) ?? '-'}`);
+    out.push(
+      '',
+      `[http 2026-07-28 stateless: ${opts.statelessLevels.join('/')} concurrent clients, one call in flight each, no initialize, no session; answers: ${answered.join(', ')}]`,
+      table(rounds, stateless, statelessMetrics, labels),
+      ...notes,
+    );
+  }
+  if (opts.soakSeconds > 0 && classic.length > 0) out.push('', ...soakLines(soak, classic, labels, opts.soakSeconds));
   if (targets.length > 0) out.push('', ...targetLines(targets));
   if (failures.length > 0) {
     out.push('', `[failures: ${failures.length}]`);
@@ -188,19 +225,21 @@ async function main() {
   const rounds = [];
   for (let r = 0; r < opts.rounds; r++) rounds.push(await runRound(opts, r, attempt));
   const soak = {};
-  for (const server of opts.soakSeconds > 0 ? opts.servers : []) {
+  for (const server of opts.soakSeconds > 0 ? classicOf(opts.servers) : []) {
     soak[server] = await attempt(0, server, 'soak', () => soakSuite(server, opts, opts.soakSeconds, log));
   }
 
   const metrics = metricsFor(opts.levels);
+  const statelessMetrics = statelessMetricsFor(opts.statelessLevels);
   const targets = targetsFor({ rounds, soak, servers: opts.servers, metrics });
-  const summary = ratioLines(rounds, opts.servers, metrics);
+  const summary = [...ratioLines(rounds, opts.servers, metrics), ...statelessRatioLines(rounds, opts.servers, statelessMetrics)];
+  const notes = statelessNotes(rounds, statelessOf(opts.servers));
   mkdirSync(opts.out, { recursive: true });
   const file = join(opts.out, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   const seconds = (performance.now() - started) / 1000;
-  writeFileSync(file, resultsDocument({ opts, seconds, rounds, soak, metrics, targets, failures, summary }));
+  writeFileSync(file, resultsDocument({ opts, seconds, rounds, soak, metrics: [...metrics, ...statelessMetrics], targets, failures, summary, notes }));
   log(`bench: figures of every run in ${file} (${seconds.toFixed(0)} s)`);
-  process.stdout.write(render({ opts, labels, rounds, soak, metrics, targets, failures, summary }));
+  process.stdout.write(render({ opts, labels, rounds, soak, metrics, statelessMetrics, notes, targets, failures, summary }));
   clearTimeout(watchdog);
   process.exitCode = failures.length > 0 ? 1 : 0;
 }

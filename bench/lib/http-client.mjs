@@ -159,3 +159,84 @@ export class HttpMcpSession {
     });
   }
 }
+
+/** The stateless revision the `http 2026-07-28 stateless` suite speaks. */
+export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+
+/** The per-request envelope a 2026-07-28 request carries in `params._meta` (no initialize, no session). */
+const ENVELOPE = Object.freeze({
+  'io.modelcontextprotocol/protocolVersion': MODERN_PROTOCOL_VERSION,
+  'io.modelcontextprotocol/clientInfo': CLIENT_INFO,
+  'io.modelcontextprotocol/clientCapabilities': {},
+});
+
+const MODERN_HEADERS = Object.freeze({ 'MCP-Protocol-Version': MODERN_PROTOCOL_VERSION, 'Mcp-Method': 'tools/call', 'Mcp-Name': 'echo' });
+
+/**
+ * A first answer that says "this server does not serve 2026-07-28 statelessly": no result, and either
+ * a 2025-only server asking for a session / initialize, or -32022 (unsupported protocol version).
+ * Anything else that is not a correct echo is a failure, not "not served".
+ */
+function notServed(answer, response) {
+  if (response?.result !== undefined) return false;
+  const error = response?.error ?? answer.messages[0]?.error;
+  if (error?.code === -32022) return true;
+  return answer.status >= 400 && answer.status < 500 && /session|initiali[sz]e/i.test(String(error?.message ?? ''));
+}
+
+/**
+ * A 2026-07-28 client: each `tools/call echo` is a self-contained POST with the routing headers and
+ * the `_meta` envelope; no handshake and no Mcp-Session-Id. Lanes share it (and the keep-alive agent).
+ */
+export class StatelessMcpClient {
+  constructor({ agent, port, path = '/mcp', requestTimeoutMs = 10_000 }) {
+    Object.assign(this, { agent, port, path, requestTimeoutMs });
+    this.nextId = 1;
+    this.sawSse = false;
+  }
+
+  async send(text) {
+    const id = this.nextId++;
+    const sent = performance.now();
+    const answer = await post({
+      agent: this.agent,
+      port: this.port,
+      path: this.path,
+      headers: MODERN_HEADERS,
+      body: { jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { message: text }, _meta: ENVELOPE } },
+      timeoutMs: this.requestTimeoutMs,
+    });
+    if (answer.sse) this.sawSse = true;
+    const response = answer.messages.find((m) => m.id === id && m.method === undefined);
+    return { answer, response, latency: answer.at - sent };
+  }
+
+  /** One stateless `tools/call echo`; checks the answer and returns the latency in milliseconds. */
+  async echo(text) {
+    const { answer, response, latency } = await this.send(text);
+    check(answer, response, text);
+    return latency;
+  }
+
+  /**
+   * The first call: `{ served: true }` after a correct echo, `{ served: false, firstAnswer }` when
+   * the server answers like one that does not serve this revision; throws on any other answer.
+   */
+  async probe(text) {
+    const { answer, response } = await this.send(text);
+    if (notServed(answer, response)) return { served: false, firstAnswer: describe(answer) };
+    check(answer, response, text);
+    return { served: true };
+  }
+}
+
+const describe = (answer) => `HTTP ${answer.status}: ${JSON.stringify(answer.messages.length === 1 ? answer.messages[0] : answer.messages).slice(0, 240)}`;
+
+/** A correct 2026-07-28 echo: HTTP 200, the result (not an error, not input_required/task) with the text. */
+function check(answer, response, text) {
+  if (answer.status !== 200 || !response) throw new Error(`stateless tools/call without its answer: ${describe(answer)}`);
+  checkEcho(response, text);
+  const { resultType, structuredContent } = response.result;
+  if (resultType !== undefined && resultType !== 'complete') throw new Error(`stateless echo answered resultType ${JSON.stringify(resultType)}`);
+  if (structuredContent?.message !== text) throw new Error(`stateless echo structuredContent ${JSON.stringify(structuredContent)?.slice(0, 100)} is not { message: ${JSON.stringify(text)} }`);
+}

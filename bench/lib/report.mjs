@@ -33,6 +33,22 @@ export function metricsFor(levels) {
   return m;
 }
 
+/** The `http 2026-07-28 stateless` suite's figures (tfo-mcp and the bare SDK v2 handler only). */
+export function statelessMetricsFor(levels) {
+  const m = [];
+  const add = (key, label, unit, better, get, digits = 1) => m.push({ section: 'http 2026-07-28 stateless', key, label, unit, better, get, digits });
+  add('http2026.rssIdle', 'RSS idle', 'MB', 'lower', (r) => r.stateless?.served && r.stateless.rssIdleKb / MB);
+  add('http2026.rssAfter', 'RSS after load', 'MB', 'lower', (r) => r.stateless?.served && r.stateless.rssAfterKb / MB);
+  for (const level of levels) {
+    const name = `${level} clients`;
+    add(`http2026.${level}.throughput`, `${name}: throughput`, 'calls/s', 'higher', (r) => r.stateless?.levels?.[level]?.throughput, 0);
+    add(`http2026.${level}.p50`, `${name}: p50`, 'ms', 'lower', (r) => r.stateless?.levels?.[level]?.p50, 3);
+    add(`http2026.${level}.p99`, `${name}: p99`, 'ms', 'lower', (r) => r.stateless?.levels?.[level]?.p99, 3);
+    add(`http2026.${level}.cpu`, `${name}: server CPU per call`, 'µs', 'lower', (r) => r.stateless?.levels?.[level]?.cpuUsPerCall, 1);
+  }
+  return m;
+}
+
 const finite = (v) => typeof v === 'number' && Number.isFinite(v);
 
 /** Median over rounds of one metric for one server. */

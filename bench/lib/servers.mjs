@@ -13,7 +13,10 @@ const TFO_ENV = { TELEMETRYFLOW_MCP_LOGGING__LEVEL: 'warn' };
 
 /**
  * How to start each server on each transport. `nodeArgs` go before the script (e.g. --cpu-prof).
- * HTTP servers get their port through the environment and answer on /mcp.
+ * HTTP servers get their port through the environment and answer on /mcp. `stateless` marks the
+ * servers of the `http 2026-07-28 stateless` suite; `statelessOptional` means a "not served" first
+ * answer is reported as such instead of failing (tfo-mcp, until it serves that revision). `sdk2`
+ * serves that suite only (no stdio, no 2025 sessions: its handler rejects 2025-era requests).
  */
 export const SERVERS = {
   tfo: {
@@ -26,6 +29,8 @@ export const SERVERS = {
       cwd: BENCH_DIR,
     }),
     check: () => (existsSync(tfoMain()) ? undefined : `${tfoMain()} is missing: run \`npm run build\` first`),
+    stateless: true,
+    statelessOptional: true,
   },
   sdk: {
     label: 'bare SDK',
@@ -36,18 +41,23 @@ export const SERVERS = {
       env: { BENCH_PORT: String(port), ...(options.sdkJson ? { BENCH_SDK_JSON: '1' } : {}) },
       cwd: BENCH_DIR,
     }),
-    check: checkBenchDeps,
+    check: () => checkBenchDeps(['@modelcontextprotocol/sdk', 'zod']),
   },
   fastmcp: {
     label: 'fastmcp',
     stdio: (nodeArgs = []) => ({ command: process.execPath, args: [...nodeArgs, serverScript('fastmcp-stdio.mjs')], env: {}, cwd: BENCH_DIR }),
     http: (port, nodeArgs = []) => ({ command: process.execPath, args: [...nodeArgs, serverScript('fastmcp-http.mjs')], env: { BENCH_PORT: String(port) }, cwd: BENCH_DIR }),
-    check: checkBenchDeps,
+    check: () => checkBenchDeps(['fastmcp', 'zod']),
+  },
+  sdk2: {
+    label: 'SDK v2',
+    http: (port, nodeArgs = []) => ({ command: process.execPath, args: [...nodeArgs, serverScript('sdk2-http.mjs')], env: { BENCH_PORT: String(port) }, cwd: BENCH_DIR }),
+    check: () => checkBenchDeps(['@modelcontextprotocol/server', '@modelcontextprotocol/node', 'zod']),
+    stateless: true,
   },
 };
 
-function checkBenchDeps() {
-  const needed = ['@modelcontextprotocol/sdk', 'fastmcp', 'zod'];
+function checkBenchDeps(needed) {
   const missing = needed.filter((name) => !existsSync(fileURLToPath(new URL(`../node_modules/${name}/package.json`, import.meta.url))));
   return missing.length === 0 ? undefined : `bench dependencies missing (${missing.join(', ')}): run \`npm install --prefix bench\``;
 }

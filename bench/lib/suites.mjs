@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HttpMcpSession, createAgent } from './http-client.mjs';
+import { HttpMcpSession, StatelessMcpClient, createAgent } from './http-client.mjs';
 import { drive, pool } from './load.mjs';
 import { cpuMs, freePort, rssKb, spawnServer, stopServer, waitForPort } from './proc.mjs';
 import { SERVERS } from './servers.mjs';
@@ -109,12 +109,13 @@ async function startHttp(key, options) {
   }
   const agent = createAgent();
   const session = () => new HttpMcpSession({ agent, port, requestTimeoutMs: options.requestTimeoutMs });
+  const stateless = () => new StatelessMcpClient({ agent, port, requestTimeoutMs: options.requestTimeoutMs });
   const stop = async () => {
     agent.destroy();
     await finish(handle);
     if (died) throw died;
   };
-  return { handle, agent, port, session, stop };
+  return { handle, agent, port, session, stateless, stop };
 }
 
 async function openSessions(server, count, concurrency) {
@@ -144,6 +145,41 @@ export async function httpSuite(key, options) {
     await sleep(options.settleMs);
     const rssAfterKb = rssKb(server.handle.pid);
     return { rssIdleKb, rssAfterKb, answers: sse ? 'sse' : 'json', levels };
+  } catch (error) {
+    throw await explained(server.handle, error);
+  } finally {
+    await server.stop();
+  }
+}
+
+/**
+ * The 2026-07-28 stateless path: for each level, that many clients each with one `tools/call` in
+ * flight, every call a self-contained POST (no initialize, no session). The first call tells whether
+ * the server serves the revision at all: a server marked `statelessOptional` that answers like a
+ * 2025-only server yields `{ served: false, firstAnswer }` and no figures; any other wrong answer fails.
+ */
+export async function statelessSuite(key, options) {
+  const server = await startHttp(key, options);
+  try {
+    await sleep(options.settleMs);
+    const rssIdleKb = rssKb(server.handle.pid);
+    const client = server.stateless();
+    const first = await client.probe('p0');
+    if (!first.served) {
+      if (SERVERS[key].statelessOptional) return { served: false, firstAnswer: first.firstAnswer };
+      throw new Error(`2026-07-28 not served: ${first.firstAnswer}`);
+    }
+    const levels = {};
+    const echo = (_lane, n) => client.echo(`m${n}`);
+    for (const level of options.statelessLevels) {
+      await drive({ lanes: level, durationMs: options.httpWarmupMs, maxCalls: options.maxCalls, call: echo });
+      levels[level] = await measured(server.handle.pid, () =>
+        drive({ lanes: level, durationMs: options.phaseMs, maxCalls: options.maxCalls, call: echo }),
+      );
+    }
+    await sleep(options.settleMs);
+    const rssAfterKb = rssKb(server.handle.pid);
+    return { served: true, rssIdleKb, rssAfterKb, answers: client.sawSse ? 'sse' : 'json', levels };
   } catch (error) {
     throw await explained(server.handle, error);
   } finally {

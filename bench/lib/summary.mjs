@@ -65,6 +65,33 @@ export function ratioLines(rounds, servers, metrics) {
   return lines;
 }
 
+/**
+ * The 2026-07-28 line, after the two tfo/sdk lines: only when tfo-mcp and the bare SDK v2 handler
+ * both have figures (tfo-mcp may not serve the revision yet; see `statelessNotes`).
+ */
+export function statelessRatioLines(rounds, servers, statelessMetrics) {
+  if (!servers.includes('tfo') || !servers.includes('sdk2')) return [];
+  const byKey = keyed(statelessMetrics);
+  const figures = (s) => Number.isFinite(medianOf(rounds, s, byKey['http2026.16.throughput']));
+  if (!figures('tfo') || !figures('sdk2')) return [];
+  const r = (key) => fmt(ratioOf(rounds, 'tfo', 'sdk2', byKey[key]));
+  return [
+    `ratio tfo/sdk2 http-2026: cpu/call@16 ${r('http2026.16.cpu')}, throughput@16/64 ${r('http2026.16.throughput')}/${r('http2026.64.throughput')}, p99@16 ${r('http2026.16.p99')}`,
+  ];
+}
+
+/** One line per server whose first 2026-07-28 call was answered as "not served", instead of its figures. */
+export function statelessNotes(rounds, servers) {
+  const notes = [];
+  for (const server of servers) {
+    const misses = rounds.map((round) => round[server]?.stateless).filter((s) => s && s.served === false);
+    if (misses.length === 0) continue;
+    const of = rounds.length > 1 ? ` in ${misses.length} of ${rounds.length} rounds` : '';
+    notes.push(`${server}: 2026-07-28 not served${of} (${misses[0].firstAnswer})`);
+  }
+  return notes;
+}
+
 function ratioPair(rounds, rival, byKey) {
   const r = (key) => fmt(ratioOf(rounds, 'tfo', rival, byKey[key]));
   const cold = differenceOf(rounds, 'tfo', rival, byKey['stdio.coldStart']);
@@ -85,7 +112,7 @@ function versionOf(path) {
 }
 
 /** Everything one invocation measured, for bench/results/<timestamp>.json. */
-export function resultsDocument({ opts, seconds, rounds, soak, metrics, targets, failures, summary }) {
+export function resultsDocument({ opts, seconds, rounds, soak, metrics, targets, failures, summary, notes = [] }) {
   const servers = opts.servers;
   const medians = Object.fromEntries(servers.map((s) => [s, Object.fromEntries(metrics.map((m) => [m.key, medianOf(rounds, s, m)]))]));
   const rivals = servers.includes('tfo') ? servers.filter((s) => s !== 'tfo') : [];
@@ -104,8 +131,11 @@ export function resultsDocument({ opts, seconds, rounds, soak, metrics, targets,
       versions: {
         tfo: versionOf(join(REPO_DIR, 'package.json')),
         sdkInTfo: versionOf(join(REPO_DIR, 'node_modules/@modelcontextprotocol/sdk/package.json')),
+        sdk2InTfo: versionOf(join(REPO_DIR, 'node_modules/@modelcontextprotocol/server/package.json')),
         sdkBaseline: versionOf(join(BENCH_DIR, 'node_modules/@modelcontextprotocol/sdk/package.json')),
         fastmcp: versionOf(join(BENCH_DIR, 'node_modules/fastmcp/package.json')),
+        sdk2Baseline: versionOf(join(BENCH_DIR, 'node_modules/@modelcontextprotocol/server/package.json')),
+        sdk2NodeAdapter: versionOf(join(BENCH_DIR, 'node_modules/@modelcontextprotocol/node/package.json')),
       },
     },
     options: opts,
@@ -115,6 +145,8 @@ export function resultsDocument({ opts, seconds, rounds, soak, metrics, targets,
     ratios,
     targets,
     failures,
+    // e.g. "tfo: 2026-07-28 not served (HTTP 400: …)": the http 2026-07-28 stateless rows without figures.
+    notes,
     summary,
   };
   // NaN/Infinity (a figure that could not be measured) become null rather than invalid JSON.
