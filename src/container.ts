@@ -24,6 +24,7 @@ import type { EventMetaSource } from './domain/shared/event-meta-source.js';
 import { createBuses } from './application/use-cases.js';
 import { TOKENS } from './tokens.js';
 import { CommandPolicy } from './domain/security/command-policy.js';
+import type { ConfigReloads } from './infrastructure/config/config-reload.js';
 import type { ResolvedConfig } from './infrastructure/config/config.schema.js';
 import { redactConfig } from './infrastructure/config/redact.js';
 import { NativeExecutor } from './infrastructure/execution/native-executor.js';
@@ -31,6 +32,7 @@ import { chooseIsolation } from './infrastructure/execution/process-isolation.js
 import { NodeWorkspace } from './infrastructure/filesystem/node-workspace.js';
 import { ExecutorHealthCheck, WorkspaceHealthCheck } from './infrastructure/health/embedded-health-checks.js';
 import type { InMemoryEventPublisher } from './infrastructure/messaging/memory/in-memory-event-publisher.js';
+import { RequestStateKeys } from './infrastructure/security/request-state-keys.js';
 import { OsSystemProbe } from './infrastructure/system/os-system-probe.js';
 import { RandomUuidGenerator, SystemClock } from './infrastructure/system/system-clock.js';
 import type { McpDependencies } from './presentation/mcp/session-channel.js';
@@ -58,8 +60,9 @@ export interface Application {
 /**
  * The only composition root: every port is bound to the adapter the config selects (one
  * exhaustive switch per port), and nothing else in the code base reads config or the container.
+ * `reloads` (main.ts: SIGHUP) hands the parts of the config that apply without a restart.
  */
-export async function buildApplication(config: ResolvedConfig, logger: Logger): Promise<Application> {
+export async function buildApplication(config: ResolvedConfig, logger: Logger, reloads?: ConfigReloads): Promise<Application> {
   const c = new Container({ defaultScope: 'Singleton' });
   const settings: ServerSettings = {
     name: config.server.name,
@@ -79,6 +82,9 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger): 
   c.bind(TOKENS.Clock).toConstantValue(clock);
   c.bind(TOKENS.IdGenerator).toConstantValue(ids);
   c.bind(TOKENS.EventMeta).toConstantValue(meta);
+  const requestStates = new RequestStateKeys({ keys: config.mcp.request_state.keys, ttlSeconds: config.mcp.request_state.ttl_seconds }, logger);
+  reloads?.subscribe(({ requestState }) => requestStates.replaceKeys(requestState.keys, requestState.ttlSeconds));
+  c.bind(TOKENS.RequestStateSealer).toConstantValue(requestStates);
 
   // One wiring per technology family; each says how it starts and how it closes.
   const [persistence, events, analytics, shared] = await Promise.all([
