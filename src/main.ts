@@ -5,7 +5,8 @@ import { homedir } from 'node:os';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { buildApplication } from './container.js';
-import { ConfigError, loadConfig } from './infrastructure/config/config-loader.js';
+import { ConfigError, loadConfig, type LoadOptions } from './infrastructure/config/config-loader.js';
+import { ConfigReloader } from './infrastructure/config/config-reload.js';
 import type { ResolvedConfig } from './infrastructure/config/config.schema.js';
 import { redactConfig } from './infrastructure/config/redact.js';
 import { createWinston, WinstonLogger } from './infrastructure/logging/winston-logger.js';
@@ -37,9 +38,13 @@ function fail(message: string, code: number): never {
   process.exit(code);
 }
 
+function loadOptions(command: Extract<CliCommand, { configPath?: string }>): LoadOptions {
+  return { configPath: command.configPath, env: process.env, cwd: process.cwd(), home: homedir(), version: VERSION, flags: command.settings };
+}
+
 function configFor(command: Extract<CliCommand, { configPath?: string }>): ResolvedConfig {
   try {
-    return loadConfig({ configPath: command.configPath, env: process.env, cwd: process.cwd(), home: homedir(), version: VERSION, flags: command.settings });
+    return loadConfig(loadOptions(command));
   } catch (error) {
     if (error instanceof ConfigError) fail(`invalid configuration: ${error.message}`, 2);
     throw error;
@@ -47,11 +52,12 @@ function configFor(command: Extract<CliCommand, { configPath?: string }>): Resol
 }
 
 /** CLI output (help, config print) goes to the stream main hands in; the server itself never writes there. */
-async function serveStdio(config: ResolvedConfig, output: Writable): Promise<void> {
+async function serveStdio(config: ResolvedConfig, output: Writable, reload: () => ResolvedConfig): Promise<void> {
   // Our code never writes to stdout, but a dependency might (nats.js does on rare error paths).
   for (const method of ['log', 'info', 'debug', 'dir', 'table'] as const) console[method] = console.error.bind(console);
   const logger = new WinstonLogger(createWinston(config.logging));
-  const app = await buildApplication(config, logger);
+  const reloads = new ConfigReloader(reload, config, logger);
+  const app = await buildApplication(config, logger, reloads);
   await app.start();
 
   let stopping = false;
@@ -71,7 +77,7 @@ async function serveStdio(config: ResolvedConfig, output: Writable): Promise<voi
     maxMessageBytes: config.mcp.max_message_bytes,
     onInputEnd: () => void shutdown('end of input'),
   });
-  onProcessEvents(logger, shutdown);
+  onProcessEvents(logger, shutdown, reloads);
   await connection.connect(transport);
   if (process.stdin.isTTY) process.stderr.write(stdioTerminalHint(readmePath()));
   logger.info('tfo-mcp ready', { transport: 'stdio', version: config.server.version, ...rootsOf(config), sessionId: connection.sessionId });
@@ -86,17 +92,19 @@ function rootsOf(config: ResolvedConfig): Record<string, unknown> {
   return source === 'none' ? { roots, rootsSource: source, rootsWarning: note } : { roots, rootsSource: source };
 }
 
-/** Signals end the server cleanly; stray errors are logged, never allowed to kill it on input. */
-function onProcessEvents(logger: Logger, shutdown: (reason: string) => Promise<void>): void {
+/** Signals end the server cleanly (SIGHUP reloads the config); stray errors are logged, never allowed to kill it on input. */
+function onProcessEvents(logger: Logger, shutdown: (reason: string) => Promise<void>, reloads: ConfigReloader): void {
+  process.on('SIGHUP', () => void reloads.reload());
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('unhandledRejection', (error) => logger.error('unhandled rejection', { error: error instanceof Error ? error.stack : String(error) }));
   process.on('uncaughtException', (error) => logger.error('uncaught exception', { error: error.stack }));
 }
 
-async function serveHttp(config: ResolvedConfig): Promise<void> {
+async function serveHttp(config: ResolvedConfig, reload: () => ResolvedConfig): Promise<void> {
   const logger = new WinstonLogger(createWinston(config.logging));
-  const app = await buildApplication(config, logger);
+  const reloads = new ConfigReloader(reload, config, logger);
+  const app = await buildApplication(config, logger, reloads);
   await app.start();
   const http = config.server.http;
   const server = new McpHttpServer(app.mcp, app.eventStore, {
@@ -130,7 +138,7 @@ async function serveHttp(config: ResolvedConfig): Promise<void> {
     await app.stop(config.mcp.timeouts.shutdown_ms);
     process.exit(0);
   };
-  onProcessEvents(logger, shutdown);
+  onProcessEvents(logger, shutdown, reloads);
   let port: number;
   try {
     port = await server.listen();
@@ -223,8 +231,9 @@ async function main(argv: readonly string[], output: Writable): Promise<void> {
     }
     case 'serve': {
       const config = configFor(command);
-      if (config.server.transport === 'http') await serveHttp(config);
-      else await serveStdio(config, output);
+      const reload = () => loadConfig(loadOptions(command));
+      if (config.server.transport === 'http') await serveHttp(config, reload);
+      else await serveStdio(config, output, reload);
       return;
     }
   }
