@@ -11,7 +11,7 @@ import { describe, ifLive, TaskChanges } from './task-changes.js';
 import { TaskReaper } from './task-reaper.js';
 import type { TaskSignal, TaskSignals } from './task-signals.js';
 import { taskView, type TaskView } from './task-view.js';
-import type { RunOutcome, TaskControl, TaskOrigin, TaskWork } from './task-work.js';
+import type { RunOptions, RunOutcome, TaskControl, TaskOrigin, TaskWork } from './task-work.js';
 
 export interface TaskServiceOptions {
   /** This process's id in `ownerReplica`: unique per running process (a restart is a new replica). */
@@ -83,26 +83,29 @@ export class TaskService {
    * principal already holds its maximum of live tasks, before any work starts: a call may outlive
    * the budget, and then it could neither become a task nor be held open without bound.
    */
-  async run<R extends JsonObject>(origin: TaskOrigin, work: TaskWork<R>): Promise<RunOutcome<R>> {
+  async run<R extends JsonObject>(origin: TaskOrigin, work: TaskWork<R>, options: RunOptions = {}): Promise<RunOutcome<R>> {
     const live = await this.deps.tasks.countLive(origin.principal);
     if (live >= this.options.maxLivePerPrincipal) throw this.limitReached(live);
     const run = new LocalRun();
+    if (options.taskRequired) await this.becomeTask(run, origin);
     const control: TaskControl = { signal: run.controller.signal, requestInput: (requests, message) => this.requestInput(run, origin, requests, message) };
     const settled = settle((async () => work(control))());
-    const budget = delay(this.options.syncBudgetMs);
-    const first = await Promise.race([settled, budget.elapsed, run.inputAsked]);
-    budget.cancel();
-    if (typeof first === 'object' && run.creation === undefined) return inline(first);
-    try {
-      await this.becomeTask(run, origin);
-    } catch (error) {
-      if (!(error instanceof ApplicationError)) {
-        run.controller.abort(error);
-        throw error;
+    if (!options.taskRequired) {
+      const budget = delay(options.syncBudgetMs ?? this.options.syncBudgetMs);
+      const first = await Promise.race([settled, budget.elapsed, run.inputAsked]);
+      budget.cancel();
+      if (typeof first === 'object' && run.creation === undefined) return inline(first);
+      try {
+        await this.becomeTask(run, origin);
+      } catch (error) {
+        if (!(error instanceof ApplicationError)) {
+          run.controller.abort(error);
+          throw error;
+        }
+        // Another call took the principal's last slot since the count above, or the server is
+        // stopping: the work has started, so it finishes inline (bounded by the tool's own timeout).
+        return inline(await settled);
       }
-      // Another call took the principal's last slot since the count above, or the server is
-      // stopping: the work has started, so it finishes inline (bounded by the tool's own timeout).
-      return inline(await settled);
     }
     void settled.then((outcome) => this.finish(run, origin, outcome));
     return { kind: 'task', task: run.latest as TaskView };

@@ -27,3 +27,13 @@ export type TaskWork<R extends JsonObject> = (control: TaskControl) => Promise<R
 
 /** `complete`: the work finished within the sync budget and no task exists; `task`: answer CreateTaskResult. */
 export type RunOutcome<R extends JsonObject> = { readonly kind: 'complete'; readonly result: R } | { readonly kind: 'task'; readonly task: TaskView };
+
+export interface RunOptions {
+  /**
+   * The tool can only run as a task (SEP-2663 task support "required"): the task row is committed
+   * before the work starts, and the call never answers inline, however quick the work is.
+   */
+  readonly taskRequired?: boolean;
+  /** This call's inline budget instead of the configured `sync_budget_ms`. */
+  readonly syncBudgetMs?: number;
+}

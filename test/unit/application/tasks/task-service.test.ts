@@ -158,6 +158,34 @@ describe('TaskService', () => {
       expect((await tasks.get(task.taskId, 'alice')).error?.message).toMatch(/larger than this server keeps for a task \(100 bytes\)/);
     });
 
+    it('taskRequired - instant work still becomes a task, committed before the work started', async () => {
+      const tasks = service();
+      let existedWhenStarted: boolean | undefined;
+
+      const outcome = await tasks.run(
+        ORIGIN,
+        async () => {
+          existedWhenStarted = (await repository.countLive('alice')) === 1;
+          return text('instant');
+        },
+        { taskRequired: true },
+      );
+
+      expect(outcome.kind).toBe('task');
+      expect(existedWhenStarted).toBe(true);
+      const taskId = (outcome as { task: TaskView }).task.taskId;
+      await eventually(async () => (await tasks.get(taskId, 'alice')).status === 'completed', 2_000, 'the task to complete');
+      expect((await tasks.get(taskId, 'alice')).result).toEqual(text('instant'));
+    });
+
+    it('syncBudgetMs per call - overrides the configured budget for that call only', async () => {
+      const tasks = service({ syncBudgetMs: 5_000 });
+      const slow = async () => new Promise<JsonObject>((resolve) => setTimeout(() => resolve(text('slow')), 100));
+
+      await expect(tasks.run(ORIGIN, slow, { syncBudgetMs: 10 })).resolves.toMatchObject({ kind: 'task' });
+      await expect(tasks.run(ORIGIN, slow)).resolves.toEqual({ kind: 'complete', result: text('slow') });
+    });
+
     it('ttlMs - the origin may ask for less than the configured ttl, never more', async () => {
       const tasks = service();
 
