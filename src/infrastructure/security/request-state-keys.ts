@@ -58,10 +58,11 @@ interface KeyRing {
 }
 
 /**
- * HMAC-SHA256 `requestState` over the SDK's codec, with rotation: states are sealed with the newest
- * key and opened with any configured key, so an operator adds a new key first (`[new, old]`), and
- * drops the old one after the TTL; `replaceKeys` swaps the key ring in one assignment, without a
- * restart. A ttl change applies to states sealed afterwards (the expiry is inside the state).
+ * HMAC-SHA256 `requestState` over the SDK's codec, with rotation: states are sealed with the first
+ * key and opened with any configured key. Across replicas an operator goes `[old, new]` everywhere,
+ * then `[new, old]`, then `[new]` after the ttl, so no replica seals with a key another cannot open
+ * yet. `replaceKeys` (config reload) swaps the key ring in one assignment, without a restart. A ttl
+ * change applies to states sealed afterwards (the expiry is inside the state).
  *
  * Cost per call, CPU (two HMAC-SHA256 each way: the state and the binding tag), 2026-12-04, Node 20.20.2, 2-vCPU VM at
  * load average 5–9, medians of 5 runs of 20,000: seal 86 µs, open 93 µs (newest key), 177 µs (second key), bad MAC
