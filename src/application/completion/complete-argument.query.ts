@@ -2,6 +2,7 @@ import type { SessionRepository } from '../../domain/session/session.repository.
 import { ApplicationError } from '../application.errors.js';
 import { Query, type QueryHandler } from '../bus/message-bus.js';
 import type { PromptCatalog } from '../prompts/prompt-catalog.js';
+import { assertOperational, type Origin } from '../origin.js';
 import type { ResourceCatalog } from '../resources/resource-catalog.js';
 
 export type CompletionRef = { type: 'ref/prompt'; name: string } | { type: 'ref/resource'; uri: string };
@@ -17,7 +18,7 @@ const MAX_VALUES = 100;
 
 export class CompleteArgumentQuery extends Query<CompletionResult> {
   constructor(
-    readonly sessionId: string,
+    readonly origin: Origin,
     readonly ref: CompletionRef,
     readonly argument: string,
     readonly value: string,
@@ -36,7 +37,7 @@ export class CompleteArgumentHandler implements QueryHandler<CompleteArgumentQue
   ) {}
 
   async execute(query: CompleteArgumentQuery): Promise<CompletionResult> {
-    (await this.sessions.get(query.sessionId)).assertOperational('completion/complete');
+    await assertOperational(this.sessions, query.origin, 'completion/complete');
     const values = await this.candidates(query);
     return { values: values.slice(0, MAX_VALUES), total: values.length, hasMore: values.length > MAX_VALUES };
   }

@@ -1,10 +1,11 @@
 import type { SessionRepository } from '../../domain/session/session.repository.js';
 import { ApplicationError } from '../application.errors.js';
 import { Query, type QueryHandler } from '../bus/message-bus.js';
+import { assertOperational, type Origin } from '../origin.js';
 import type { PromptCatalog, PromptResult } from './prompt-catalog.js';
 
 export class GetPromptQuery extends Query<PromptResult> {
-  constructor(readonly sessionId: string, readonly name: string, readonly args: Readonly<Record<string, string>>) {
+  constructor(readonly origin: Origin, readonly name: string, readonly args: Readonly<Record<string, string>>) {
     super();
   }
 }
@@ -18,7 +19,7 @@ export class GetPromptHandler implements QueryHandler<GetPromptQuery> {
   ) {}
 
   async execute(query: GetPromptQuery): Promise<PromptResult> {
-    (await this.sessions.get(query.sessionId)).assertOperational('prompts/get');
+    await assertOperational(this.sessions, query.origin, 'prompts/get');
     const definition = this.catalog.find(query.name);
     if (!definition) throw new ApplicationError('prompt.not_found', `Prompt not found: ${query.name.slice(0, 128)}`);
     const known = new Set(definition.prompt.arguments.map((a) => a.name));

@@ -3,10 +3,11 @@ import type { SessionRepository } from '../../domain/session/session.repository.
 import { Query, type QueryHandler } from '../bus/message-bus.js';
 import { paginate, type Page } from '../pagination.js';
 import type { ServerSettings } from '../server-settings.js';
+import { assertOperational, type Origin } from '../origin.js';
 import type { PromptCatalog } from './prompt-catalog.js';
 
 export class ListPromptsQuery extends Query<Page<Prompt>> {
-  constructor(readonly sessionId: string, readonly cursor?: string) {
+  constructor(readonly origin: Origin, readonly cursor?: string) {
     super();
   }
 }
@@ -21,7 +22,7 @@ export class ListPromptsHandler implements QueryHandler<ListPromptsQuery> {
   ) {}
 
   async execute(query: ListPromptsQuery): Promise<Page<Prompt>> {
-    (await this.sessions.get(query.sessionId)).assertOperational('prompts/list');
+    await assertOperational(this.sessions, query.origin, 'prompts/list');
     return paginate(this.catalog.list(), query.cursor, this.settings.pageSize);
   }
 }

@@ -3,16 +3,17 @@ import type { SessionRepository } from '../../domain/session/session.repository.
 import { Query, type QueryHandler } from '../bus/message-bus.js';
 import { paginate, type Page } from '../pagination.js';
 import type { ServerSettings } from '../server-settings.js';
+import { assertOperational, type Origin } from '../origin.js';
 import type { ResourceCatalog } from './resource-catalog.js';
 
 export class ListResourcesQuery extends Query<Page<Resource>> {
-  constructor(readonly sessionId: string, readonly cursor?: string) {
+  constructor(readonly origin: Origin, readonly cursor?: string) {
     super();
   }
 }
 
 export class ListResourceTemplatesQuery extends Query<Page<ResourceTemplate>> {
-  constructor(readonly sessionId: string, readonly cursor?: string) {
+  constructor(readonly origin: Origin, readonly cursor?: string) {
     super();
   }
 }
@@ -27,7 +28,7 @@ export class ListResourcesHandler implements QueryHandler<ListResourcesQuery> {
   ) {}
 
   async execute(query: ListResourcesQuery): Promise<Page<Resource>> {
-    (await this.sessions.get(query.sessionId)).assertOperational('resources/list');
+    await assertOperational(this.sessions, query.origin, 'resources/list');
     return paginate(this.catalog.resources(), query.cursor, this.settings.pageSize);
   }
 }
@@ -42,7 +43,7 @@ export class ListResourceTemplatesHandler implements QueryHandler<ListResourceTe
   ) {}
 
   async execute(query: ListResourceTemplatesQuery): Promise<Page<ResourceTemplate>> {
-    (await this.sessions.get(query.sessionId)).assertOperational('resources/templates/list');
+    await assertOperational(this.sessions, query.origin, 'resources/templates/list');
     return paginate(this.catalog.templates(), query.cursor, this.settings.pageSize);
   }
 }

@@ -1,12 +1,13 @@
 import type { SessionRepository } from '../../domain/session/session.repository.js';
 import { ApplicationError } from '../application.errors.js';
+import { assertOperational, scopeKeyOf, type Origin } from '../origin.js';
 import { Query, type QueryHandler } from '../bus/message-bus.js';
 import type { ClientRequests } from '../ports/client-requests.js';
 import type { ResourceCatalog, ResourceContents } from './resource-catalog.js';
 
 export class ReadResourceQuery extends Query<{ contents: ResourceContents[] }> {
   constructor(
-    readonly sessionId: string,
+    readonly origin: Origin,
     readonly uri: string,
     /** The requesting client: its roots confine file:// resources. */
     readonly client?: ClientRequests,
@@ -25,9 +26,9 @@ export class ReadResourceHandler implements QueryHandler<ReadResourceQuery> {
   ) {}
 
   async execute(query: ReadResourceQuery): Promise<{ contents: ResourceContents[] }> {
-    (await this.sessions.get(query.sessionId)).assertOperational('resources/read');
-    const contents = await this.catalog.read(query.uri, { sessionId: query.sessionId, client: query.client, afterAnswer: query.afterAnswer });
-    if (!contents) throw new ApplicationError('resource.not_found', `Resource not found: ${query.uri.slice(0, 512)}`);
+    await assertOperational(this.sessions, query.origin, 'resources/read');
+    const contents = await this.catalog.read(query.uri, { sessionId: scopeKeyOf(query.origin), client: query.client, afterAnswer: query.afterAnswer });
+    if (!contents) throw new ApplicationError('resource.not_found', `Resource not found: ${query.uri.slice(0, 512)}`, { data: { uri: query.uri.slice(0, 8192) } });
     return { contents };
   }
 }

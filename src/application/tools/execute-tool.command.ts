@@ -1,12 +1,13 @@
 import { DomainError } from '../../domain/shared/domain-error.js';
 import type { EventMetaSource } from '../../domain/shared/event-meta-source.js';
 import type { SessionRepository } from '../../domain/session/session.repository.js';
-import { ToolExecution } from '../../domain/tool/tool-execution.js';
+import { ToolExecution, type ExecutionOrigin } from '../../domain/tool/tool-execution.js';
 import type { ToolExecutionRepository } from '../../domain/tool/tool-execution.repository.js';
 import { ApplicationError, invalidRequest, ToolFailure, type ToolErrorEnvelope } from '../application.errors.js';
 import { Command, type CommandHandler } from '../bus/message-bus.js';
 import type { Clock, IdGenerator } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
+import { assertOperational, sessionIdOf, type Origin } from '../origin.js';
 import type { ServerSettings } from '../server-settings.js';
 import { isCancelled, type ContentBlock, type ToolContext, type ToolOutput } from './tool-definition.js';
 import type { ToolResultCache } from './tool-result-cache.js';
@@ -21,7 +22,7 @@ export interface ToolCallResult {
 
 export class ExecuteToolCommand extends Command<ToolCallResult> {
   constructor(
-    readonly sessionId: string,
+    readonly origin: Origin,
     readonly tool: string,
     readonly args: Record<string, unknown> | undefined,
     readonly context: ToolContext,
@@ -51,10 +52,10 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
   ) {}
 
   async execute(command: ExecuteToolCommand): Promise<ToolCallResult> {
-    (await this.sessions.get(command.sessionId)).assertOperational('tools/call');
+    await assertOperational(this.sessions, command.origin, 'tools/call');
     const registered = this.registry.find(command.tool);
     if (!registered) throw new ApplicationError('tool.not_found', `Tool not found: ${command.tool.slice(0, 128)}`);
-    const execution = ToolExecution.start(this.ids.next(), command.sessionId, command.tool, this.clock.now(), this.meta);
+    const execution = ToolExecution.start(this.ids.next(), executionOrigin(command.origin), command.tool, this.clock.now(), this.meta);
 
     const parsed = registered.definition.input.safeParse(command.args ?? {});
     if (!parsed.success) return this.failed(execution, 'error', invalidArguments(parsed.error.issues));
@@ -115,6 +116,14 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
   }
 }
 
+
+/** Where an execution came from, for its audit row and events. */
+function executionOrigin(origin: Origin): ExecutionOrigin {
+  const sessionId = sessionIdOf(origin);
+  if (sessionId !== undefined) return { sessionId };
+  const request = origin as Exclude<Origin, string>;
+  return request.trace ? { principal: request.principal, trace: request.trace } : { principal: request.principal };
+}
 
 const CANCELLED: ToolErrorEnvelope = {
   error: 'cancelled',

@@ -2,10 +2,11 @@ import type { SessionRepository } from '../../domain/session/session.repository.
 import { Query, type QueryHandler } from '../bus/message-bus.js';
 import { paginate, type Page } from '../pagination.js';
 import type { ServerSettings } from '../server-settings.js';
+import { assertOperational, type Origin } from '../origin.js';
 import type { ToolDescriptor, ToolRegistry } from './tool-registry.js';
 
 export class ListToolsQuery extends Query<Page<ToolDescriptor>> {
-  constructor(readonly sessionId: string, readonly cursor?: string) {
+  constructor(readonly origin: Origin, readonly cursor?: string) {
     super();
   }
 }
@@ -20,7 +21,7 @@ export class ListToolsHandler implements QueryHandler<ListToolsQuery> {
   ) {}
 
   async execute(query: ListToolsQuery): Promise<Page<ToolDescriptor>> {
-    (await this.sessions.get(query.sessionId)).assertOperational('tools/list');
+    await assertOperational(this.sessions, query.origin, 'tools/list');
     return paginate(this.registry.descriptors(), query.cursor, this.settings.pageSize);
   }
 }

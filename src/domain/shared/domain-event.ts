@@ -10,8 +10,15 @@ export interface DomainEvent<TType extends string = string, TData = unknown> {
   readonly aggregateType: string;
   readonly aggregateId: string;
   readonly sessionId?: string;
+  /** W3C trace context of the request that caused the event, when its client sent one. */
+  readonly trace?: EventTrace;
   readonly occurredAt: string;
   readonly data: TData;
+}
+
+export interface EventTrace {
+  readonly traceparent: string;
+  readonly tracestate?: string;
 }
 
 export interface EventMeta {
@@ -26,10 +33,16 @@ export function domainEvent<TType extends string, TData>(
   data: TData,
   meta: EventMeta,
   sessionId?: string,
+  trace?: EventTrace,
 ): DomainEvent<TType, TData> {
   // Two literals rather than a conditional spread: every tool call records an event, and the
   // spread built and copied a throwaway object each time.
   const occurredAt = isoTimestamp(meta.occurredAt);
+  if (trace !== undefined) {
+    return sessionId === undefined
+      ? { id: meta.id, type, version: 1, aggregateType, aggregateId, trace, occurredAt, data }
+      : { id: meta.id, type, version: 1, aggregateType, aggregateId, sessionId, trace, occurredAt, data };
+  }
   return sessionId === undefined
     ? { id: meta.id, type, version: 1, aggregateType, aggregateId, occurredAt, data }
     : { id: meta.id, type, version: 1, aggregateType, aggregateId, sessionId, occurredAt, data };

@@ -1,12 +1,24 @@
 import { AggregateRoot } from '../shared/aggregate-root.js';
-import { domainEvent } from '../shared/domain-event.js';
+import { domainEvent, type EventTrace } from '../shared/domain-event.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { EventMetaSource } from '../shared/event-meta-source.js';
 import type { ToolExecutionEvent, ToolOutcome } from './tool.events.js';
 
+/**
+ * Who asked: a session (2025 revisions, stdio), or a stateless 2026-07-28 request's principal,
+ * with the request's trace context when the client sent one.
+ */
+export interface ExecutionOrigin {
+  readonly sessionId?: string;
+  readonly principal?: string;
+  readonly trace?: EventTrace;
+}
+
 export interface ToolExecutionSnapshot {
   readonly id: string;
-  readonly sessionId: string;
+  /** Absent for a stateless request (then `principal` says who). */
+  readonly sessionId?: string;
+  readonly principal?: string;
   readonly tool: string;
   readonly startedAt: string;
   readonly finishedAt?: string;
@@ -24,18 +36,26 @@ export class ToolExecution extends AggregateRoot<ToolExecutionEvent> {
   private outcome?: ToolOutcome;
   private error?: string;
 
+  readonly sessionId?: string;
+  readonly principal?: string;
+  private readonly trace?: EventTrace;
+
   private constructor(
     readonly id: string,
-    readonly sessionId: string,
+    origin: ExecutionOrigin,
     readonly tool: string,
     private readonly startedAt: Date,
     private readonly meta: EventMetaSource,
   ) {
     super();
+    this.sessionId = origin.sessionId;
+    this.principal = origin.principal;
+    this.trace = origin.trace;
   }
 
-  static start(id: string, sessionId: string, tool: string, startedAt: Date, meta: EventMetaSource): ToolExecution {
-    return new ToolExecution(id, sessionId, tool, startedAt, meta);
+  /** `origin`: a session id, or who asked statelessly. */
+  static start(id: string, origin: string | ExecutionOrigin, tool: string, startedAt: Date, meta: EventMetaSource): ToolExecution {
+    return new ToolExecution(id, typeof origin === 'string' ? { sessionId: origin } : origin, tool, startedAt, meta);
   }
 
   succeed(): void {
@@ -45,9 +65,12 @@ export class ToolExecution extends AggregateRoot<ToolExecutionEvent> {
         'tool_execution',
         this.id,
         'tool.executed',
-        { executionId: this.id, tool: this.tool, durationMs: this.durationMs(m.occurredAt), outcome: 'success' },
+        this.principal === undefined
+          ? { executionId: this.id, tool: this.tool, durationMs: this.durationMs(m.occurredAt), outcome: 'success' }
+          : { executionId: this.id, tool: this.tool, durationMs: this.durationMs(m.occurredAt), outcome: 'success', principal: this.principal },
         m,
         this.sessionId,
+        this.trace,
       ),
     );
   }
@@ -60,9 +83,12 @@ export class ToolExecution extends AggregateRoot<ToolExecutionEvent> {
         'tool_execution',
         this.id,
         'tool.failed',
-        { executionId: this.id, tool: this.tool, durationMs: this.durationMs(m.occurredAt), outcome, error, retryable },
+        this.principal === undefined
+          ? { executionId: this.id, tool: this.tool, durationMs: this.durationMs(m.occurredAt), outcome, error, retryable }
+          : { executionId: this.id, tool: this.tool, durationMs: this.durationMs(m.occurredAt), outcome, error, retryable, principal: this.principal },
         m,
         this.sessionId,
+        this.trace,
       ),
     );
   }
@@ -70,7 +96,8 @@ export class ToolExecution extends AggregateRoot<ToolExecutionEvent> {
   snapshot(): ToolExecutionSnapshot {
     return {
       id: this.id,
-      sessionId: this.sessionId,
+      ...(this.sessionId !== undefined ? { sessionId: this.sessionId } : {}),
+      ...(this.principal !== undefined ? { principal: this.principal } : {}),
       tool: this.tool,
       startedAt: this.startedAt.toISOString(),
       ...(this.finishedAt

@@ -7,11 +7,11 @@ export type ToolOutcome = 'success' | 'error' | 'cancelled';
 
 export type ToolExecuted = DomainEvent<
   'tool.executed',
-  { executionId: string; tool: string; durationMs: number; outcome: 'success' }
+  { executionId: string; tool: string; durationMs: number; outcome: 'success'; principal?: string }
 >;
 export type ToolFailed = DomainEvent<
   'tool.failed',
-  { executionId: string; tool: string; durationMs: number; outcome: 'error' | 'cancelled'; error: string; retryable: boolean }
+  { executionId: string; tool: string; durationMs: number; outcome: 'error' | 'cancelled'; error: string; retryable: boolean; principal?: string }
 >;
 
 export type ToolExecutionEvent = ToolExecuted | ToolFailed;

@@ -4,13 +4,14 @@ import { OpenSessionCommand } from '../../application/session/open-session.comma
 import { LogLevel } from '../../domain/session/log-level.js';
 import type { SessionSnapshot } from '../../domain/session/session.js';
 import type { TransportKind } from '../../domain/session/session-state.js';
+import { serverCapabilities } from './capabilities.js';
 import { registerCatalogRoutes } from './catalog.routes.js';
 import { ClientRootsCache } from './client-roots-cache.js';
 import { registerLifecycleRoutes } from './lifecycle.routes.js';
 import { RequestDispatcher } from './request-dispatcher.js';
 import { RequestGate } from './request-gate.js';
 import type { Transport } from '../transports/transport.js';
-import type { McpDependencies, McpFeatures, SessionChannel } from './session-channel.js';
+import type { McpDependencies, SessionChannel } from './session-channel.js';
 
 export type { McpDependencies, McpFeatures } from './session-channel.js';
 
@@ -45,7 +46,7 @@ export class McpConnection implements SessionChannel {
     private readonly onEnded: (reason: string) => void = () => {},
   ) {
     this.clientLogLevel = LogLevel.of(deps.settings.defaultClientLogLevel);
-    this.capabilities = capabilitiesOf(deps.features);
+    this.capabilities = serverCapabilities(deps.features);
     this.dispatcher = new RequestDispatcher((error) => deps.logger.warn('protocol error', { sessionId: this.sessionId, error: error.message }));
     registerLifecycleRoutes(this);
     registerCatalogRoutes(this);
@@ -137,14 +138,4 @@ export class McpConnection implements SessionChannel {
       this.deps.logger.warn('closing the session failed', { sessionId: this.sessionId, error: String(error) });
     }
   }
-}
-
-function capabilitiesOf(features: McpFeatures): ServerCapabilities {
-  return {
-    ...(features.tools ? { tools: { listChanged: true } } : {}),
-    ...(features.resources ? { resources: { subscribe: true, listChanged: false } } : {}),
-    ...(features.prompts ? { prompts: { listChanged: false } } : {}),
-    ...(features.logging ? { logging: {} } : {}),
-    ...(features.completions ? { completions: {} } : {}),
-  };
 }

@@ -1,6 +1,7 @@
 import type { ClientCapabilities, ServerCapabilities } from '@modelcontextprotocol/server';
 import type { CommandBus, QueryBus } from '../../application/bus/message-bus.js';
 import type { Logger } from '../../application/ports/logger.js';
+import type { RequestStateSealer } from '../../application/ports/request-state.js';
 import type { ServerSettings } from '../../application/server-settings.js';
 import type { LogLevel } from '../../domain/session/log-level.js';
 import type { RequestDispatcher } from './request-dispatcher.js';
@@ -25,6 +26,8 @@ export interface McpDependencies {
   readonly instructions?: string;
   /** Which JSON-RPC codes not-found errors use (default: the MCP specification's). */
   readonly errorCodes?: ErrorCodeStyle;
+  /** Signs the requestState of multi-round 2026-07-28 requests; without it they answer an internal error. */
+  readonly requestState?: RequestStateSealer;
 }
 
 /** What the route tables need from a connection (McpConnection implements it). */

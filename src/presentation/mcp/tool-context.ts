@@ -1,7 +1,8 @@
 import { specTypeSchemas } from '@modelcontextprotocol/server';
 import type { ClientRequests } from '../../application/ports/client-requests.js';
+import type { Logger } from '../../application/ports/logger.js';
 import type { ToolContext } from '../../application/tools/tool-definition.js';
-import type { LogLevelName } from '../../domain/session/log-level.js';
+import type { LogLevel, LogLevelName } from '../../domain/session/log-level.js';
 import type { SessionChannel } from './session-channel.js';
 import type { Extra } from './route.js';
 import type { ResultCheck } from './request-dispatcher.js';
@@ -13,14 +14,33 @@ function progressTokenOf(meta: Record<string, unknown> | undefined): string | nu
   return typeof token === 'string' || typeof token === 'number' ? token : undefined;
 }
 
+/** What a tool's context needs of one request, on either era: a session's RequestScope, or a stateless call. */
+export interface RequestIo {
+  readonly signal: AbortSignal;
+  readonly cancelled: boolean;
+  readonly _meta: Record<string, unknown> | undefined;
+  readonly closeSSEStream: (() => void) | undefined;
+  sendNotification(notification: { method: string; params?: Record<string, unknown> }): Promise<void>;
+  afterAnswer(task: () => void): void;
+}
+
+/** Who the tool works for, and how chatty it may be with them. */
+export interface ToolAudience {
+  /** What per-client budgets and scopes key on (a session id, or one stateless request). */
+  readonly scopeKey: string;
+  readonly logger: Logger;
+  readonly logging: boolean;
+  readonly logLevel: LogLevel;
+}
+
 /** The spec requires progress to increase with every notification; stale or repeated values are dropped. */
-function increasingProgress(token: string | number, extra: Extra, failed: (error: unknown) => void) {
+function increasingProgress(token: string | number, io: RequestIo, failed: (error: unknown) => void) {
   let last = -Infinity;
   return (progress: number, total?: number, message?: string) => {
     if (!(progress > last)) return;
     last = progress;
     const params = { progressToken: token, progress, ...(total !== undefined ? { total } : {}), ...(message ? { message } : {}) };
-    extra.sendNotification({ method: 'notifications/progress', params }).catch(failed);
+    io.sendNotification({ method: 'notifications/progress', params }).catch(failed);
   };
 }
 
@@ -29,7 +49,13 @@ function increasingProgress(token: string | number, extra: Extra, failed: (error
  * messages pass the session's threshold. Both go to this request's client only.
  */
 export function toolContext(connection: SessionChannel, tool: string, extra: Extra): ToolContext {
-  return new RequestToolContext(connection, tool, extra);
+  const audience: ToolAudience = {
+    scopeKey: connection.sessionId,
+    logger: connection.deps.logger,
+    logging: connection.deps.features.logging,
+    logLevel: connection.clientLogLevel,
+  };
+  return new RequestToolContext(audience, tool, extra, () => clientRequests(connection, extra));
 }
 
 /**
@@ -37,45 +63,46 @@ export function toolContext(connection: SessionChannel, tool: string, extra: Ext
  * created only if the tool reads them (`cancelled` answers without creating the signal).
  * `progress` and `log` stay own functions: a tool may pass them on detached.
  */
-class RequestToolContext implements ToolContext {
+export class RequestToolContext implements ToolContext {
   readonly sessionId: string;
   readonly progress: ToolContext['progress'];
   readonly log: ToolContext['log'];
   private clientRequests?: ClientRequests;
 
   constructor(
-    private readonly connection: SessionChannel,
+    audience: ToolAudience,
     tool: string,
-    private readonly extra: Extra,
+    private readonly io: RequestIo,
+    private readonly makeClient: () => ClientRequests,
   ) {
-    this.sessionId = connection.sessionId;
-    const token = progressTokenOf(extra._meta);
-    const failed = (error: unknown) => connection.deps.logger.debug('notification not delivered', { tool, error: String(error) });
-    this.progress = token === undefined ? noProgress : increasingProgress(token, extra, failed);
+    this.sessionId = audience.scopeKey;
+    const token = progressTokenOf(io._meta);
+    const failed = (error: unknown) => audience.logger.debug('notification not delivered', { tool, error: String(error) });
+    this.progress = token === undefined ? noProgress : increasingProgress(token, io, failed);
     this.log = (level: LogLevelName, data: unknown) => {
-      if (!connection.deps.features.logging || !connection.clientLogLevel.admits(level)) return;
-      extra.sendNotification({ method: 'notifications/message', params: { level, logger: tool, data } }).catch(failed);
+      if (!audience.logging || !audience.logLevel.admits(level)) return;
+      io.sendNotification({ method: 'notifications/message', params: { level, logger: tool, data } }).catch(failed);
     };
   }
 
   get signal(): AbortSignal {
-    return this.extra.signal;
+    return this.io.signal;
   }
 
   get cancelled(): boolean {
-    return this.extra.cancelled;
+    return this.io.cancelled;
   }
 
   get client(): ClientRequests {
-    return (this.clientRequests ??= clientRequests(this.connection, this.extra));
+    return (this.clientRequests ??= this.makeClient());
   }
 
   releaseStream(): void {
-    this.extra.closeSSEStream?.();
+    this.io.closeSSEStream?.();
   }
 
   afterAnswer(task: () => void): void {
-    this.extra.afterAnswer(task);
+    this.io.afterAnswer(task);
   }
 }
 
@@ -83,7 +110,7 @@ class RequestToolContext implements ToolContext {
 const ROOTS_TIMEOUT_MS = 10_000;
 
 /** Checks a client's answer against the spec's schema for it (the SDK v2's own schemas). */
-function answerOf(type: 'CreateMessageResult' | 'ElicitResult' | 'ListRootsResult'): ResultCheck {
+export function answerOf(type: 'CreateMessageResult' | 'ElicitResult' | 'ListRootsResult'): ResultCheck {
   const schema = specTypeSchemas[type]['~standard'];
   return (result) => {
     const issues = schema.validate(result).issues;

@@ -6,7 +6,9 @@ import { createPostgresPool } from '../../../src/infrastructure/persistence/post
 import { RecordingLogger } from '../../support/builders.js';
 import { createTestSchema, PG_URL, type TestSchema } from './pg-test-schema.js';
 
-const ALL = ['001_outbox', '002_sessions', '003_tool_executions', '004_conversations'];
+const ALL = ['001_outbox', '002_sessions', '003_tool_executions', '004_conversations', '005_tasks', '006_stateless_executions'];
+const LATEST = ALL.length;
+const NEXT = LATEST + 1;
 const extra = (version: number, sql: string, name = 'extra'): Migration => ({ version, name, sql });
 
 async function tables(pool: Pool): Promise<string[]> {
@@ -35,11 +37,11 @@ describe('migrate (real Postgres, a fresh schema per test)', () => {
   it('fresh schema - applies every migration in order and records version, name and checksum', async () => {
     const report = await migrate(schema.pool, schema.logger);
 
-    expect(report).toEqual({ applied: ALL, version: 4 });
+    expect(report).toEqual({ applied: ALL, version: LATEST });
     expect((await recorded(schema.pool)).map((row) => [row.version, row.name, row.checksum])).toEqual(
       MIGRATIONS.map((m) => [m.version, m.name, checksumOf(m)]),
     );
-    expect(await tables(schema.pool)).toEqual(['conversation_messages', 'conversations', 'outbox', 'schema_migrations', 'sessions', 'tool_executions']);
+    expect(await tables(schema.pool)).toEqual(['conversation_messages', 'conversations', 'outbox', 'schema_migrations', 'sessions', 'tasks', 'tool_executions']);
     expect(schema.logger.at('info').map((line) => line.fields.migration)).toEqual(ALL);
   });
 
@@ -47,7 +49,7 @@ describe('migrate (real Postgres, a fresh schema per test)', () => {
     await migrate(schema.pool, schema.logger);
     const before = await recorded(schema.pool);
 
-    await expect(migrate(schema.pool, schema.logger)).resolves.toEqual({ applied: [], version: 4 });
+    await expect(migrate(schema.pool, schema.logger)).resolves.toEqual({ applied: [], version: LATEST });
 
     expect(await recorded(schema.pool)).toEqual(before);
   });
@@ -58,15 +60,15 @@ describe('migrate (real Postgres, a fresh schema per test)', () => {
     const reports = await Promise.all(pools.map((pool) => migrate(pool, new RecordingLogger())));
 
     expect(reports.flatMap((report) => report.applied).sort()).toEqual(ALL);
-    expect(reports.every((report) => report.version === 4)).toBe(true);
-    expect((await recorded(schema.pool)).map((row) => row.version)).toEqual([1, 2, 3, 4]);
+    expect(reports.every((report) => report.version === LATEST)).toBe(true);
+    expect((await recorded(schema.pool)).map((row) => row.version)).toEqual(ALL.map((_, i) => i + 1));
   });
 
   it('an applied migration whose SQL changed - refuses with an error naming it, and applies nothing newer', async () => {
     await migrate(schema.pool, schema.logger);
     await schema.pool.query("UPDATE schema_migrations SET checksum = 'tampered' WHERE version = 2");
 
-    const attempt = migrate(schema.pool, schema.logger, { migrations: [...MIGRATIONS, extra(5, 'CREATE TABLE extra (x int)')] });
+    const attempt = migrate(schema.pool, schema.logger, { migrations: [...MIGRATIONS, extra(NEXT, 'CREATE TABLE extra (x int)')] });
 
     await expect(attempt).rejects.toBeInstanceOf(MigrationError);
     await expect(attempt).rejects.toThrow(/migration 002_sessions was changed after it was applied/);
@@ -76,21 +78,21 @@ describe('migrate (real Postgres, a fresh schema per test)', () => {
   it('a migration added later - only it is applied', async () => {
     await migrate(schema.pool, schema.logger);
 
-    const report = await migrate(schema.pool, schema.logger, { migrations: [...MIGRATIONS, extra(5, 'CREATE TABLE extra (x int)')] });
+    const report = await migrate(schema.pool, schema.logger, { migrations: [...MIGRATIONS, extra(NEXT, 'CREATE TABLE extra (x int)')] });
 
-    expect(report).toEqual({ applied: ['005_extra'], version: 5 });
+    expect(report).toEqual({ applied: [`00${NEXT}_extra`], version: NEXT });
     expect(await tables(schema.pool)).toContain('extra');
   });
 
   it('a failing migration - rolled back whole and not recorded; earlier ones stay; the lock is free for the next run', async () => {
-    const broken = extra(5, 'CREATE TABLE half_done (x int); SELECT 1 / 0;', 'broken');
+    const broken = extra(NEXT, 'CREATE TABLE half_done (x int); SELECT 1 / 0;', 'broken');
 
     const attempt = migrate(schema.pool, schema.logger, { migrations: [...MIGRATIONS, broken] });
 
-    await expect(attempt).rejects.toThrow(/migration 005_broken failed and was rolled back: division by zero/);
-    expect((await recorded(schema.pool)).map((row) => row.version)).toEqual([1, 2, 3, 4]);
+    await expect(attempt).rejects.toThrow(new RegExp(`migration 00${NEXT}_broken failed and was rolled back: division by zero`));
+    expect((await recorded(schema.pool)).map((row) => row.version)).toEqual(ALL.map((_, i) => i + 1));
     expect(await tables(schema.pool)).not.toContain('half_done');
-    await expect(migrate(schema.pool, schema.logger)).resolves.toEqual({ applied: [], version: 4 });
+    await expect(migrate(schema.pool, schema.logger)).resolves.toEqual({ applied: [], version: LATEST });
   });
 
   it('after a run - the advisory lock is released and the session settings are back to the pool defaults', async () => {
@@ -134,12 +136,12 @@ describe('migrate (real Postgres, a fresh schema per test)', () => {
   });
 
   it('the database knows a migration this build does not - runs, and warns', async () => {
-    await migrate(schema.pool, schema.logger, { migrations: [...MIGRATIONS, extra(5, 'SELECT 1', 'newer')] });
+    await migrate(schema.pool, schema.logger, { migrations: [...MIGRATIONS, extra(NEXT, 'SELECT 1', 'newer')] });
 
-    await expect(migrate(schema.pool, schema.logger)).resolves.toEqual({ applied: [], version: 5 });
+    await expect(migrate(schema.pool, schema.logger)).resolves.toEqual({ applied: [], version: NEXT });
 
     expect(schema.logger.at('warn')).toEqual([
-      expect.objectContaining({ message: 'database has migrations this build does not know', fields: expect.objectContaining({ migrations: ['005_newer'] }) }),
+      expect.objectContaining({ message: 'database has migrations this build does not know', fields: expect.objectContaining({ migrations: [`00${NEXT}_newer`] }) }),
     ]);
   });
 

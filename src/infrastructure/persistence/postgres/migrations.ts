@@ -4,6 +4,7 @@ import { sessions } from './migrations/002_sessions.js';
 import { toolExecutions } from './migrations/003_tool_executions.js';
 import { conversations } from './migrations/004_conversations.js';
 import { tasks } from './migrations/005_tasks.js';
+import { statelessExecutions } from './migrations/006_stateless_executions.js';
 
 /** Every migration, oldest first. Append new ones; never edit or reorder an applied one. */
-export const MIGRATIONS: readonly Migration[] = [outbox, sessions, toolExecutions, conversations, tasks];
+export const MIGRATIONS: readonly Migration[] = [outbox, sessions, toolExecutions, conversations, tasks, statelessExecutions];

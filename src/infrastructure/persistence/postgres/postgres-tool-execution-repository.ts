@@ -14,8 +14,8 @@ export class PostgresToolExecutionRepository implements ToolExecutionRepository 
     const events = execution.pullEvents();
     await withTransaction(this.pool, async (client) => {
       await client.query(
-        `INSERT INTO tool_executions (id, session_id, tool, started_at, finished_at, duration_ms, outcome, error)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        `INSERT INTO tool_executions (id, session_id, tool, started_at, finished_at, duration_ms, outcome, error, principal)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (id) DO UPDATE
            SET finished_at = EXCLUDED.finished_at, duration_ms = EXCLUDED.duration_ms,
                outcome = EXCLUDED.outcome, error = EXCLUDED.error
@@ -23,13 +23,14 @@ export class PostgresToolExecutionRepository implements ToolExecutionRepository 
              IS DISTINCT FROM (EXCLUDED.finished_at, EXCLUDED.duration_ms, EXCLUDED.outcome, EXCLUDED.error)`,
         [
           s.id,
-          s.sessionId,
+          s.sessionId ?? null,
           s.tool,
           s.startedAt,
           s.finishedAt ?? null,
           s.durationMs ?? null,
           s.outcome ?? null,
           s.error !== undefined ? withoutNul(s.error) : null,
+          s.principal ?? null,
         ],
       );
       await insertOutboxEvents(client, events);

@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { JSONRPCMessage } from '@modelcontextprotocol/server';
+import type { JSONRPCMessage, JSONRPCRequest } from '@modelcontextprotocol/server';
 import { GetHealthQuery } from '../../../application/health/get-health.query.js';
 import type { EventStore } from '../../../application/ports/event-store.js';
 import type { McpDependencies } from '../../mcp/session-channel.js';
+import type { StatelessEndpoint } from '../../mcp/stateless/stateless-endpoint.js';
+import { statelessEndpoint } from '../../mcp/stateless/stateless-server.js';
 import { classifyFrame } from '../json-rpc-frame.js';
 import {
   accepts,
@@ -17,6 +19,9 @@ import {
   type GuardOptions,
 } from './http-guards.js';
 import { clientOf, HttpSessionRegistry, SessionStoreUnavailable, TooManySessions } from './http-session-registry.js';
+import { classifyRevision, type ModernRequest } from './revision-claim.js';
+import { checkRoutingHeaders } from './routing-headers.js';
+import { SseStream } from './sse-stream.js';
 
 export interface HttpServerOptions {
   readonly host: string;
@@ -53,6 +58,8 @@ const TRANSPORT_ERROR = -32000;
 export class McpHttpServer {
   private readonly http: Server;
   private readonly registry: HttpSessionRegistry;
+  /** The 2026-07-28 revision: built on its first request, so 2025-only deployments never pay for it. */
+  private stateless?: StatelessEndpoint;
   private guards: GuardOptions;
 
   constructor(
@@ -145,6 +152,8 @@ export class McpHttpServer {
     const parsed = await this.readMessages(req, res);
     if (!parsed) return;
     const { messages, batch } = parsed;
+    const revision = classifyRevision(batch ? messages : messages[0], req.headers);
+    if (revision.kind !== 'legacy') return this.postStateless(req, res, revision, messages[0]);
     const initialize = messages.some((m) => (m as { method?: string }).method === 'initialize');
     const sessionId = header(req, 'mcp-session-id');
     const cors = corsHeaders(req, this.guards);
@@ -166,6 +175,56 @@ export class McpHttpServer {
     const session = await this.sessionFor(req, res, sessionId, id);
     if (!session) return;
     session.handlePost(res, messages, batch, { headers: req.headers }, cors);
+  }
+
+  /**
+   * A 2026-07-28 message: no session. Rejected at the edge (v2's classifier, then the routing
+   * headers), or served by the stateless endpoint: JSON, or SSE once the request sends a
+   * notification (progress, log) before its answer.
+   */
+  private async postStateless(req: IncomingMessage, res: ServerResponse, revision: ModernRequest | { kind: 'reject'; httpStatus: number; code: number; message: string; data?: unknown }, first: JSONRPCMessage): Promise<void> {
+    const readableId = (first as { id?: unknown }).id;
+    const id = typeof readableId === 'string' || typeof readableId === 'number' ? readableId : null;
+    if (revision.kind === 'reject') return fail(res, revision.httpStatus, revision.code, revision.message, id, revision.data);
+    const headerProblem = checkRoutingHeaders(revision.message, req.headers);
+    if (headerProblem) return fail(res, headerProblem.httpStatus, headerProblem.code, headerProblem.message, id, headerProblem.data);
+    const cors = corsHeaders(req, this.guards);
+    if (revision.messageKind === 'notification') {
+      res.writeHead(202, cors).end();
+      return;
+    }
+    const endpoint = (this.stateless ??= statelessEndpoint(this.deps));
+    const request = {
+      message: revision.message as JSONRPCRequest,
+      protocolVersion: revision.protocolVersion,
+      clientCapabilities: revision.clientCapabilities,
+      ...(revision.logLevel !== undefined ? { logLevel: revision.logLevel } : {}),
+      ...(revision.trace ? { trace: revision.trace } : {}),
+      principal: 'anonymous',
+    };
+    const gone = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) gone.abort(new Error('the client closed the request'));
+    });
+    let stream: SseStream | undefined;
+    const streamable = this.options.responseMode !== 'json';
+    const reply = {
+      notify: async (message: { jsonrpc: '2.0'; method: string; params?: Record<string, unknown> }) => {
+        if (!streamable || gone.signal.aborted) return;
+        stream ??= new SseStream(res, { keepaliveMs: this.options.keepaliveMs, retryMs: this.options.retryMs, headers: cors });
+        await stream.send(message);
+      },
+    };
+    const answer = await endpoint.serve(request, reply, gone.signal);
+    if (stream) {
+      await stream.send(answer.message);
+      stream.end();
+      answer.settle();
+      return;
+    }
+    if (gone.signal.aborted) return answer.settle();
+    res.once('close', answer.settle);
+    res.writeHead(answer.httpStatus, { ...cors, 'Content-Type': 'application/json' }).end(JSON.stringify(answer.message));
   }
 
   private async get(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -292,6 +351,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function fail(res: ServerResponse, status: number, code: number, message: string, id: string | number | null = null): void {
-  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id, error: { code, message } }));
+function fail(res: ServerResponse, status: number, code: number, message: string, id: string | number | null = null, data?: unknown): void {
+  const error = data === undefined ? { code, message } : { code, message, data };
+  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', id, error }));
 }
