@@ -132,6 +132,7 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
       settings,
       features: config.mcp.capabilities,
       errorCodes: config.mcp.compat.telemetryflow_error_codes ? 'telemetryflow' : 'mcp',
+      requestState: requestStates,
     },
     eventStore: shared.adapters.eventStore,
     events: events.adapters.memory,
