@@ -64,7 +64,7 @@ interface KeyRing {
  * yet. `replaceKeys` (config reload) swaps the key ring in one assignment, without a restart. A ttl
  * change applies to states sealed afterwards (the expiry is inside the state).
  *
- * Cost per call, CPU (two HMAC-SHA256 each way: the state and the binding tag), 2026-12-04, Node 20.20.2, 2-vCPU VM at
+ * Cost per call, CPU (two HMAC-SHA256 each way: the state and the binding tag), 2026-12-03, Node 20.20.2, 2-vCPU VM at
  * load average 2.2–2.4, medians of 5 runs of 20,000: seal 62 µs, open 62 µs (first key), 112 µs (second key), a bad MAC
  * refused against two keys 80 µs; the bare SDK codec with `bind` took 67 / 66 µs in the same runs (35 / 33 µs without
  * `bind`: the binding tag is the other half). After `npm run build`:
