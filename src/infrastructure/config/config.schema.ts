@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
 /** Env values arrive as strings: lists may be JSON arrays or comma-separated. */
-const list = z.preprocess((value) => {
+const listOf = (item: z.ZodString) => z.preprocess(splitList, z.array(item));
+
+function splitList(value: unknown): unknown {
   if (typeof value !== 'string') return value;
   const trimmed = value.trim();
   if (trimmed.startsWith('[')) {
@@ -12,7 +14,9 @@ const list = z.preprocess((value) => {
     }
   }
   return trimmed === '' ? [] : trimmed.split(',').map((item) => item.trim());
-}, z.array(z.string().min(1)));
+}
+
+const list = listOf(z.string().min(1));
 
 const bool = z.preprocess((value) => {
   if (typeof value !== 'string') return value;
@@ -124,7 +128,7 @@ const mcpSchema = z
     request_state: z
       .object({
         /** Newest first: new states are signed with the first, verified against all (rotation). Each ≥ 32 characters. */
-        keys: z.array(z.string().min(32, 'a request_state key must be at least 32 characters')).default([]),
+        keys: listOf(z.string().min(32, 'a request_state key must be at least 32 characters')).default([]),
         ttl_seconds: int(10, 86_400).default(600),
       })
       .strict()

@@ -80,10 +80,16 @@ describe('mcp.request_state.keys redaction', () => {
     expect(message).not.toContain('tooShortSecret123');
   });
 
-  it('keys given by environment variable (not a list today) - the error hides the value', async () => {
-    const message = await problemOf('', { TELEMETRYFLOW_MCP_MCP__REQUEST_STATE__KEYS: `${KEY_NEW},${KEY_OLD}` });
+  it('keys given by environment variable - a comma-separated list is accepted, newest first', () => {
+    const config = loadConfig({ env: { TELEMETRYFLOW_MCP_MCP__REQUEST_STATE__KEYS: `${KEY_NEW},${KEY_OLD}` }, cwd: tmpdir(), version: '0.0.0-test' });
 
-    expect(message).toContain('TELEMETRYFLOW_MCP_MCP__REQUEST_STATE__KEYS (value hidden) (mcp.request_state.keys)');
-    expect(message).not.toMatch(/requestStateKey/);
+    expect(config.mcp.request_state.keys).toEqual([KEY_NEW, KEY_OLD]);
+  });
+
+  it('a short key given by environment variable - the error names the variable and hides the value', async () => {
+    const message = await problemOf('', { TELEMETRYFLOW_MCP_MCP__REQUEST_STATE__KEYS: `${KEY_NEW},tooShortSecret123` });
+
+    expect(message).toContain('TELEMETRYFLOW_MCP_MCP__REQUEST_STATE__KEYS (value hidden) (mcp.request_state.keys.1)');
+    expect(message).not.toMatch(/requestStateKey|tooShortSecret123/);
   });
 });
