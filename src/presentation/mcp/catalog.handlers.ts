@@ -1,4 +1,5 @@
 import type { ZodType } from 'zod';
+import type { Query } from '../../application/bus/message-bus.js';
 import { CompleteArgumentQuery } from '../../application/completion/complete-argument.query.js';
 import type { Origin } from '../../application/origin.js';
 import type { ClientRequests } from '../../application/ports/client-requests.js';
@@ -48,15 +49,18 @@ export function catalogHandlers(deps: McpDependencies): ReadonlyMap<string, Cata
   const { commands, queries, features } = deps;
   const table = new Map<string, CatalogHandler<never>>();
   const add = <P>(method: string, h: CatalogHandler<P>) => table.set(method, h as unknown as CatalogHandler<never>);
-
-  if (features.tools) {
+  /** A paginated list: one query, its page under `key`. */
+  const list = (method: string, key: string, ListQuery: new (origin: Origin, cursor?: string) => Query<{ items: readonly unknown[]; nextCursor?: string }>) =>
     add(
-      'tools/list',
+      method,
       handler(PaginatedParams, async (params, site) => {
-        const result = await queries.execute(new ListToolsQuery(site.origin, params.cursor));
-        return page(result.items as never[], result.nextCursor, 'tools');
+        const result = await queries.execute(new ListQuery(site.origin, params.cursor));
+        return page(result.items as never[], result.nextCursor, key);
       }),
     );
+
+  if (features.tools) {
+    list('tools/list', 'tools', ListToolsQuery);
     add(
       'tools/call',
       handler(CallToolParams, async (params, site) => {
@@ -72,20 +76,8 @@ export function catalogHandlers(deps: McpDependencies): ReadonlyMap<string, Cata
   }
 
   if (features.resources) {
-    add(
-      'resources/list',
-      handler(PaginatedParams, async (params, site) => {
-        const result = await queries.execute(new ListResourcesQuery(site.origin, params.cursor));
-        return page(result.items as never[], result.nextCursor, 'resources');
-      }),
-    );
-    add(
-      'resources/templates/list',
-      handler(PaginatedParams, async (params, site) => {
-        const result = await queries.execute(new ListResourceTemplatesQuery(site.origin, params.cursor));
-        return page(result.items as never[], result.nextCursor, 'resourceTemplates');
-      }),
-    );
+    list('resources/list', 'resources', ListResourcesQuery);
+    list('resources/templates/list', 'resourceTemplates', ListResourceTemplatesQuery);
     add(
       'resources/read',
       handler(ReadResourceParams, async (params, site) => {
@@ -97,13 +89,7 @@ export function catalogHandlers(deps: McpDependencies): ReadonlyMap<string, Cata
   }
 
   if (features.prompts) {
-    add(
-      'prompts/list',
-      handler(PaginatedParams, async (params, site) => {
-        const result = await queries.execute(new ListPromptsQuery(site.origin, params.cursor));
-        return page(result.items as never[], result.nextCursor, 'prompts');
-      }),
-    );
+    list('prompts/list', 'prompts', ListPromptsQuery);
     add(
       'prompts/get',
       handler(GetPromptParams, async (params, site) => {
