@@ -41,7 +41,7 @@ SERVICE_SUITES=(
   '<rootDir>/test/e2e/infra-'
   '<rootDir>/test/e2e/replicas\.'
 )
-CONFORMANCE_SUITES=('<rootDir>/test/e2e/conformance\.')
+CONFORMANCE_SUITES=('<rootDir>/test/e2e/conformance(-2026)?\.')
 
 mode=${TFO_SERVICES:-auto}
 [ "${CI:-}" = true ] && [ "$mode" = auto ] && mode=on
