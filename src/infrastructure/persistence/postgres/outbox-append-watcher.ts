@@ -1,5 +1,6 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type { Logger } from '../../../application/ports/logger.js';
+import { ListenConnection } from './listen-connection.js';
 import { describePgError } from './pg-errors.js';
 
 /** The channel the outbox trigger (migration 001) notifies on; the payload is the table's schema. */
@@ -18,12 +19,9 @@ export interface OutboxAppendWatcherOptions {
  */
 export class OutboxAppendWatcher {
   private readonly listeners: (() => void)[] = [];
-  private client: PoolClient | undefined;
-  private schema: string | undefined;
-  private connecting: Promise<void> | undefined;
+  private readonly connection: ListenConnection;
   private polling: Promise<void> | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
-  private reconnectTimer: NodeJS.Timeout | undefined;
   private pollFailing = false;
   private closed = false;
 
@@ -31,7 +29,18 @@ export class OutboxAppendWatcher {
     private readonly pool: Pool,
     private readonly logger: Logger,
     private readonly options: OutboxAppendWatcherOptions,
-  ) {}
+  ) {
+    this.connection = new ListenConnection(pool, logger, {
+      channel: OUTBOX_CHANNEL,
+      reconnectDelayMs: options.reconnectDelayMs,
+      unavailableMessage: 'outbox LISTEN connection unavailable; polling until it is back',
+      onNotification: (payload, schema) => {
+        if (payload === schema) this.fire();
+      },
+      // Rows committed while nobody listened would otherwise wait for the next poll.
+      onListening: () => this.fire(),
+    });
+  }
 
   add(listener: () => void): void {
     if (this.closed) return;
@@ -41,64 +50,13 @@ export class OutboxAppendWatcher {
       this.polling ??= this.poll().finally(() => (this.polling = undefined));
     }, this.options.pollIntervalMs);
     this.pollTimer.unref();
-    this.connecting = this.listen();
+    this.connection.open();
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.pollTimer);
-    clearTimeout(this.reconnectTimer);
-    await Promise.all([this.connecting, this.polling]);
-    this.drop(true);
-  }
-
-  private async listen(): Promise<void> {
-    let client: PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      this.retryListen(error);
-      return;
-    }
-    if (this.closed) {
-      client.release();
-      return;
-    }
-    // A checked-out client has no pool error listener: without this, a lost connection would crash the process.
-    client.on('error', (error) => {
-      if (this.client !== client) return;
-      this.drop(error);
-      this.retryListen(error);
-    });
-    client.on('notification', (message) => {
-      if (message.channel === OUTBOX_CHANNEL && message.payload === this.schema) this.fire();
-    });
-    try {
-      this.schema = (await client.query<{ schema: string | null }>('SELECT current_schema() AS schema')).rows[0]?.schema ?? undefined;
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-      this.client = client;
-    } catch (error) {
-      client.release(true);
-      this.retryListen(error);
-      return;
-    }
-    // Rows committed while nobody listened would otherwise wait for the next poll.
-    this.fire();
-  }
-
-  private retryListen(error: unknown): void {
-    if (this.closed) return;
-    this.logger.warn('outbox LISTEN connection unavailable; polling until it is back', { error: describePgError(error) });
-    this.reconnectTimer = setTimeout(() => {
-      this.connecting = this.listen();
-    }, this.options.reconnectDelayMs);
-    this.reconnectTimer.unref();
-  }
-
-  private drop(reason: Error | true): void {
-    const client = this.client;
-    this.client = undefined;
-    client?.release(reason);
+    await Promise.all([this.connection.close(), this.polling]);
   }
 
   private async poll(): Promise<void> {

@@ -5,8 +5,9 @@ import { DomainError } from '../../../domain/shared/domain-error.js';
 import type { EventMetaSource } from '../../../domain/shared/event-meta-source.js';
 import { LIVE_TASK_STATUSES, Task, type TaskSnapshot, type TaskStatus } from '../../../domain/task/task.js';
 import { TaskVersionConflict, type TaskRepository } from '../../../domain/task/task.repository.js';
+import { ListenConnection } from './listen-connection.js';
 import { insertOutboxEvents } from './outbox-rows.js';
-import { describePgError, toJsonb, withoutNul } from './pg-errors.js';
+import { toJsonb, withoutNul } from './pg-errors.js';
 import { withTransaction } from './postgres-pool.js';
 
 /** The channel saves notify on; the payload names the schema, so schemas sharing a server stay apart. */
@@ -215,93 +216,46 @@ export interface PostgresTaskSignalsOptions {
  */
 export class PostgresTaskSignals implements TaskSignals {
   private readonly listeners = new Set<(signal: TaskSignal) => void>();
-  private client: PoolClient | undefined;
-  private schema: string | undefined;
-  private connecting: Promise<void> | undefined;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private closed = false;
+  private readonly connection: ListenConnection;
 
   constructor(
-    private readonly pool: Pool,
+    pool: Pool,
     private readonly logger: Logger,
-    private readonly options: PostgresTaskSignalsOptions,
-  ) {}
+    options: PostgresTaskSignalsOptions,
+  ) {
+    this.connection = new ListenConnection(pool, logger, {
+      channel: TASK_SIGNAL_CHANNEL,
+      reconnectDelayMs: options.reconnectDelayMs,
+      unavailableMessage: 'task signal LISTEN connection unavailable; the task poll covers it until it is back',
+      onNotification: (payload, schema) => {
+        if (payload) this.deliver(payload, schema);
+      },
+    });
+  }
 
   listen(listener: (signal: TaskSignal) => void): () => void {
     this.listeners.add(listener);
-    if (!this.closed && this.client === undefined && this.connecting === undefined) this.connecting = this.connect();
+    this.connection.open();
     return () => this.listeners.delete(listener);
   }
 
   /** Resolves once the LISTEN is in place (or the attempt failed and a retry is scheduled). */
   async ready(): Promise<void> {
-    await this.connecting;
+    await this.connection.ready();
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.reconnectTimer);
-    await this.connecting;
-    this.drop(true);
+    await this.connection.close();
   }
 
-  private async connect(): Promise<void> {
-    let client: PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      this.retry(error);
-      return;
-    }
-    if (this.closed) {
-      client.release();
-      this.connecting = undefined;
-      return;
-    }
-    // A checked-out client has no pool error listener: without this, a lost connection would crash the process.
-    client.on('error', (error) => {
-      if (this.client !== client) return;
-      this.drop(error);
-      this.retry(error);
-    });
-    client.on('notification', (message) => {
-      if (message.channel === TASK_SIGNAL_CHANNEL && message.payload) this.deliver(message.payload);
-    });
-    try {
-      this.schema = (await client.query<{ schema: string | null }>('SELECT current_schema() AS schema')).rows[0]?.schema ?? undefined;
-      await client.query(`LISTEN ${TASK_SIGNAL_CHANNEL}`);
-      this.client = client;
-      this.connecting = undefined;
-    } catch (error) {
-      client.release(true);
-      this.retry(error);
-    }
-  }
-
-  private retry(error: unknown): void {
-    this.connecting = undefined;
-    if (this.closed) return;
-    this.logger.warn('task signal LISTEN connection unavailable; the task poll covers it until it is back', { error: describePgError(error) });
-    this.reconnectTimer = setTimeout(() => {
-      this.connecting = this.connect();
-    }, this.options.reconnectDelayMs);
-    this.reconnectTimer.unref();
-  }
-
-  private drop(reason: Error | true): void {
-    const client = this.client;
-    this.client = undefined;
-    client?.release(reason);
-  }
-
-  private deliver(payload: string): void {
+  private deliver(payload: string, schema: string | undefined): void {
     let signal: { schema?: unknown; taskId?: unknown; kind?: unknown };
     try {
       signal = JSON.parse(payload) as typeof signal;
     } catch {
       return;
     }
-    if (signal.schema !== this.schema || typeof signal.taskId !== 'string' || (signal.kind !== 'cancel' && signal.kind !== 'input')) return;
+    if (signal.schema !== schema || typeof signal.taskId !== 'string' || (signal.kind !== 'cancel' && signal.kind !== 'input')) return;
     for (const listener of this.listeners) {
       try {
         listener({ taskId: signal.taskId, kind: signal.kind });
