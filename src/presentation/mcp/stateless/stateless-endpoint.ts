@@ -36,6 +36,10 @@ export interface StatelessRequest {
 /** Where a stateless request's notifications (progress, logs) go while it runs: its own response stream. */
 export interface StatelessReply {
   notify(message: { jsonrpc: '2.0'; method: string; params?: Record<string, unknown> }): Promise<void>;
+  /** The client went away before the answer (the request counts as cancelled). */
+  readonly gone: boolean;
+  /** Called once if the client goes away; read only when a handler asks for its signal. */
+  onGone(listener: () => void): void;
 }
 
 export interface StatelessAnswer {
@@ -103,12 +107,12 @@ export class StatelessEndpoint {
     return this.routes.has(method);
   }
 
-  async serve(request: StatelessRequest, reply: StatelessReply, signal?: AbortSignal): Promise<StatelessAnswer> {
+  async serve(request: StatelessRequest, reply: StatelessReply): Promise<StatelessAnswer> {
     const { message } = request;
     const id = message.id;
     const route = this.routes.get(message.method);
     if (!route) return failure(id, ProtocolErrorCode.MethodNotFound, `Method not found: ${message.method.slice(0, 100)}`, undefined, 404);
-    const call = new StatelessCall(this.deps, request, reply, signal);
+    const call = new StatelessCall(this.deps, request, reply);
     const settle = () => call.answered();
     try {
       const parsed = route.params.safeParse(message.params ?? {});
@@ -118,7 +122,7 @@ export class StatelessEndpoint {
       try {
         result = await route.run(parsed.data, call);
       } catch (error) {
-        if (!(error instanceof InputNeeded) || !call.rounds.pending || !MULTI_ROUND.has(message.method)) throw error;
+        if (!(error instanceof InputNeeded) || !call.inputPending || !MULTI_ROUND.has(message.method)) throw error;
         result = await call.inputRequired(this.options.requestState, message);
       }
       return { message: { jsonrpc: '2.0', id, result: this.stamp(message.method, result) }, httpStatus: 200, settle };
@@ -162,7 +166,8 @@ function failure(id: RequestId, code: number, message: string, data: unknown, ht
  */
 export class StatelessCall implements CallSite, RequestIo {
   readonly origin: RequestOrigin;
-  rounds: InputRounds;
+  /** Made when the request first talks to its client (most never do). */
+  private roundsOf?: InputRounds;
   private controller?: AbortController;
   private after?: (() => void)[];
   private earlier: Record<string, unknown> = {};
@@ -171,7 +176,6 @@ export class StatelessCall implements CallSite, RequestIo {
     private readonly deps: McpDependencies,
     readonly request: StatelessRequest,
     private readonly reply: StatelessReply,
-    private readonly closed?: AbortSignal,
   ) {
     sequence += 1;
     this.origin = {
@@ -180,7 +184,15 @@ export class StatelessCall implements CallSite, RequestIo {
       protocolVersion: request.protocolVersion,
       ...(request.trace ? { trace: request.trace } : {}),
     };
-    this.rounds = new InputRounds(request.clientCapabilities, this.responses());
+  }
+
+  get rounds(): InputRounds {
+    return (this.roundsOf ??= new InputRounds(this.request.clientCapabilities, this.responses()));
+  }
+
+  /** This run asked the client for something it has not answered yet. */
+  get inputPending(): boolean {
+    return this.roundsOf?.pending === true;
   }
 
   /** Answers given in this round, over the ones carried from earlier rounds in requestState. */
@@ -197,7 +209,6 @@ export class StatelessCall implements CallSite, RequestIo {
     const payload = await sealer.open(state, this.binding(message));
     const answers = payload['answers'];
     this.earlier = answers !== null && typeof answers === 'object' ? (answers as Record<string, unknown>) : {};
-    this.rounds = new InputRounds(this.request.clientCapabilities, this.responses());
   }
 
   /** The InputRequiredResult for what this run asked, with the answers so far sealed into requestState. */
@@ -232,16 +243,16 @@ export class StatelessCall implements CallSite, RequestIo {
   // RequestIo
   get signal(): AbortSignal {
     if (!this.controller) {
-      this.controller = new AbortController();
-      const closed = this.closed;
-      if (closed?.aborted) this.controller.abort(closed.reason);
-      else closed?.addEventListener('abort', () => this.controller?.abort(closed.reason), { once: true });
+      const controller = (this.controller = new AbortController());
+      const gone = () => controller.abort(new Error('the client closed the request'));
+      if (this.reply.gone) gone();
+      else this.reply.onGone(gone);
     }
     return this.controller.signal;
   }
 
   get cancelled(): boolean {
-    return this.closed?.aborted === true || this.controller?.signal.aborted === true;
+    return this.reply.gone || this.controller?.signal.aborted === true;
   }
 
   get _meta(): Record<string, unknown> | undefined {

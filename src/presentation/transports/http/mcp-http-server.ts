@@ -202,27 +202,32 @@ export class McpHttpServer {
       ...(revision.trace ? { trace: revision.trace } : {}),
       principal: 'anonymous',
     };
-    const gone = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) gone.abort(new Error('the client closed the request'));
-    });
     let stream: SseStream | undefined;
     const streamable = this.options.responseMode !== 'json';
+    // No AbortController per request: the handler's signal is made only if it reads one (ADR 006).
+    let goneListener: (() => void) | undefined;
     const reply = {
+      gone: false,
+      onGone: (listener: () => void) => void (goneListener = listener),
       notify: async (message: { jsonrpc: '2.0'; method: string; params?: Record<string, unknown> }) => {
-        if (!streamable || gone.signal.aborted) return;
+        if (!streamable || reply.gone) return;
         stream ??= new SseStream(res, { keepaliveMs: this.options.keepaliveMs, retryMs: this.options.retryMs, headers: cors });
         await stream.send(message);
       },
     };
-    const answer = await endpoint.serve(request, reply, gone.signal);
+    res.on('close', () => {
+      if (res.writableFinished) return;
+      reply.gone = true;
+      goneListener?.();
+    });
+    const answer = await endpoint.serve(request, reply);
     if (stream) {
       await stream.send(answer.message);
       stream.end();
       answer.settle();
       return;
     }
-    if (gone.signal.aborted) return answer.settle();
+    if (reply.gone) return answer.settle();
     res.once('close', answer.settle);
     res.writeHead(answer.httpStatus, { ...cors, 'Content-Type': 'application/json' }).end(JSON.stringify(answer.message));
   }
