@@ -49,13 +49,28 @@ function increasingProgress(token: string | number, io: RequestIo, failed: (erro
  * messages pass the session's threshold. Both go to this request's client only.
  */
 export function toolContext(connection: SessionChannel, tool: string, extra: Extra): ToolContext {
-  const audience: ToolAudience = {
-    scopeKey: connection.sessionId,
-    logger: connection.deps.logger,
-    logging: connection.deps.features.logging,
-    logLevel: connection.clientLogLevel,
-  };
-  return new RequestToolContext(audience, tool, extra, () => clientRequests(connection, extra));
+  return new RequestToolContext(audienceOf(connection), tool, extra, () => clientRequests(connection, extra));
+}
+
+const audiences = new WeakMap<SessionChannel, ToolAudience>();
+
+/** One per session, read live: logging/setLevel takes effect for tools already running. */
+function audienceOf(connection: SessionChannel): ToolAudience {
+  let audience = audiences.get(connection);
+  if (!audience) {
+    audience = {
+      get scopeKey() {
+        return connection.sessionId;
+      },
+      logger: connection.deps.logger,
+      logging: connection.deps.features.logging,
+      get logLevel() {
+        return connection.clientLogLevel;
+      },
+    };
+    audiences.set(connection, audience);
+  }
+  return audience;
 }
 
 /**
