@@ -66,8 +66,6 @@ const SUITE_STUBS: Readonly<Record<string, string>> = {
   'tasks-status-notifications@2026-07-28': 'alpha.12 skips it pending a rewrite against subscriptions/listen',
 };
 
-const NO_ROUNDS =
-  'the port asks, but ExecuteToolHandler turns its InputNeeded into an isError "internal error" result, so no input_required round';
 const TASKS = 'no io.modelcontextprotocol/tasks extension yet (tasks/get|update|cancel, CreateTaskResult; the fixtures run inline)';
 
 /**
@@ -76,21 +74,9 @@ const TASKS = 'no io.modelcontextprotocol/tasks extension yet (tasks/get|update|
  * This list only shrinks; never add to it to make a red run green.
  */
 const KNOWN_GAPS: Readonly<Record<string, string>> = {
-  'server-stateless@2026-07-28':
-    '-32021 (HTTP 400, data.requiredCapabilities.sampling) for test_missing_capability is swallowed into an isError result; subscriptions/listen answers -32601',
+  'server-stateless@2026-07-28': 'subscriptions/listen answers -32601',
   'http-custom-header-server-validation@2026-07-28': 'Mcp-Param-Region is not checked: bad base64 and a missing header must be HTTP 400 with -32020',
-  'input-required-result-basic-elicitation@2026-07-28': `${NO_ROUNDS}; and the key must be "user_name" (ClientRequests names no key)`,
-  'input-required-result-basic-sampling@2026-07-28': NO_ROUNDS,
-  'input-required-result-basic-list-roots@2026-07-28': NO_ROUNDS,
-  'input-required-result-request-state@2026-07-28': NO_ROUNDS,
-  'input-required-result-multiple-input-requests@2026-07-28': NO_ROUNDS,
-  'input-required-result-multi-round@2026-07-28': NO_ROUNDS,
-  'input-required-result-missing-input-response@2026-07-28': `${NO_ROUNDS} (WARNING)`,
   'input-required-result-non-tool-request@2026-07-28': 'no fixture prompt: PromptDefinition.render cannot ask the client (no ClientRequests for prompts)',
-  'input-required-result-result-type@2026-07-28': NO_ROUNDS,
-  'input-required-result-tampered-state@2026-07-28': NO_ROUNDS,
-  'input-required-result-capability-check@2026-07-28': NO_ROUNDS,
-  'input-required-result-validate-input@2026-07-28': `${NO_ROUNDS}, so invalid and null inputResponses end in a "complete" result (WARNING)`,
   'tasks-lifecycle@2026-07-28': TASKS,
   'tasks-capability-negotiation@2026-07-28': `${TASKS}; server/discover has no capabilities.extensions`,
   'tasks-wire-fields@2026-07-28': TASKS,

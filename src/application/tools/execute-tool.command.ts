@@ -5,6 +5,7 @@ import { ToolExecution, type ExecutionOrigin } from '../../domain/tool/tool-exec
 import type { ToolExecutionRepository } from '../../domain/tool/tool-execution.repository.js';
 import { ApplicationError, invalidRequest, ToolFailure, type ToolErrorEnvelope } from '../application.errors.js';
 import { Command, type CommandHandler } from '../bus/message-bus.js';
+import { ClientAnswerPending, ClientInterrupt } from '../ports/client-requests.js';
 import type { Clock, IdGenerator } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { assertOperational, sessionIdOf, type Origin } from '../origin.js';
@@ -76,6 +77,12 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
     try {
       output = await run.race(registered.definition.run(parsed.data, run.context));
     } catch (error) {
+      if (error instanceof ClientInterrupt) {
+        // Not the tool's failure: the request ends here (an InputRequiredResult or -32021 goes out).
+        execution.fail('cancelled', error instanceof ClientAnswerPending ? 'waiting for client input' : error.message, true);
+        await this.executions.save(execution);
+        throw error;
+      }
       if (run.timedOut) return this.failed(execution, 'error', timedOut(this.settings.toolTimeoutMs));
       if (isCancelled(command.context)) return this.failed(execution, 'cancelled', CANCELLED);
       return this.failed(execution, 'error', this.envelopeFor(error, command.tool, execution.id));

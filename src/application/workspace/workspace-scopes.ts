@@ -76,7 +76,8 @@ export class WorkspaceScopes {
   }
 
   private async clientRoots(client?: ClientRequests): Promise<string[]> {
-    if (!client?.supports.roots) return [];
+    // A client that answers later would pay a round trip per call for its roots: the server's apply.
+    if (!client?.supports.roots || client.answersLater === true) return [];
     let listed: readonly { uri: string }[];
     try {
       listed = await client.listRoots();

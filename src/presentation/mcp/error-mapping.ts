@@ -1,5 +1,6 @@
 import { ProtocolError } from '@modelcontextprotocol/server';
 import { ApplicationError, type ApplicationErrorCode } from '../../application/application.errors.js';
+import { ClientAnswerInvalid, ClientCapabilityMissing } from '../../application/ports/client-requests.js';
 import type { Logger } from '../../application/ports/logger.js';
 import { DomainError, type DomainErrorCode } from '../../domain/shared/domain-error.js';
 
@@ -13,6 +14,8 @@ export const RPC = {
   ToolNotFound: -32001,
   ResourceNotFound: -32002,
   PromptNotFound: -32003,
+  /** 2026-07-28: the request needs a client capability it did not declare. */
+  MissingClientCapability: -32021,
 } as const;
 
 /**
@@ -66,6 +69,8 @@ export function toMcpError(error: unknown, logger: Logger, method: string, style
     return rpcError(code, error.message, { ...error.data, reason: error.code });
   }
   if (error instanceof DomainError) return rpcError(DOMAIN[error.code], error.message, { reason: error.code });
+  if (error instanceof ClientCapabilityMissing) return rpcError(RPC.MissingClientCapability, error.message, { requiredCapabilities: { [error.capability]: {} } });
+  if (error instanceof ClientAnswerInvalid) return rpcError(RPC.InvalidParams, error.message);
   logger.error('request failed unexpectedly', { method, error: error instanceof Error ? error.stack : String(error) });
   return rpcError(RPC.InternalError, 'Internal error: the server could not complete the request; details are in the server log');
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ApplicationError, ToolFailure, type ToolErrorEnvelope } from '../../../src/application/application.errors.js';
+import { ClientAnswerPending, ClientCapabilityMissing } from '../../../src/application/ports/client-requests.js';
 import { ExecuteToolCommand } from '../../../src/application/tools/execute-tool.command.js';
 import { ListToolsQuery } from '../../../src/application/tools/list-tools.query.js';
 import { RegisterToolCommand } from '../../../src/application/tools/register-tool.command.js';
@@ -310,6 +311,24 @@ describe('ExecuteTool', () => {
     const { app, sessionId } = await appWith([failing]);
     await call(app, sessionId, 'foreseen', { message: 'x' });
     expect(app.logger.at('error')).toEqual([]);
+  });
+
+  it.each([
+    ['ClientAnswerPending (the answer comes in a later round)', () => new ClientAnswerPending(), 'waiting for client input'],
+    ['ClientCapabilityMissing (the request did not declare sampling)', () => new ClientCapabilityMissing('sampling'), 'the client capability "sampling"'],
+  ])('%s - leaves the handler as it is (no tool result, nothing logged), the execution recorded as cancelled', async (_name, interrupt, recorded) => {
+    const thrown = interrupt();
+    const asking = toolDefinition('asking', async () => {
+      throw thrown;
+    });
+    const { app, sessionId } = await appWith([asking]);
+
+    await expect(call(app, sessionId, 'asking', { message: 'x' })).rejects.toBe(thrown);
+
+    expect(app.logger.at('error')).toEqual([]);
+    expect((await app.takeEvents()).map((e) => [e.type, e.data])).toEqual([
+      ['tool.failed', expect.objectContaining({ outcome: 'cancelled', error: expect.stringContaining(recorded), retryable: true })],
+    ]);
   });
 
   it('non-Error thrown - also answered with the generic envelope', async () => {

@@ -63,6 +63,15 @@ describe('WorkspaceScopes', () => {
     expect((await scopes.for(rootsClient(['https://example.invalid/repo']))).roots()).toEqual([project]);
   });
 
+  it('does not ask a client that answers later (a stateless request) for its roots: the server roots apply', async () => {
+    let asked = 0;
+    const scopes = workspaceScopes([project]);
+    const client = { ...rootsClient([other], () => (asked += 1)), answersLater: true };
+    expect((await scopes.for(client)).roots()).toEqual([project]);
+    expect(await scopes.effective(client)).toEqual({ roots: [project], source: 'server' });
+    expect(asked).toBe(0);
+  });
+
   it('falls back to the server roots, with a warning, when roots/list fails', async () => {
     const logger = new RecordingLogger();
     const scopes = workspaceScopes([project], { logger });

@@ -1,4 +1,5 @@
 import { ApplicationError } from '../../../src/application/application.errors.js';
+import { ClientAnswerInvalid, ClientCapabilityMissing } from '../../../src/application/ports/client-requests.js';
 import { toMcpError } from '../../../src/presentation/mcp/error-mapping.js';
 import { RecordingLogger } from '../../support/builders.js';
 
@@ -22,5 +23,23 @@ describe('toMcpError - error code style', () => {
 
   it('defaults to the MCP specification codes', () => {
     expect(toMcpError(new ApplicationError('tool.not_found', 'Tool not found: t'), logger, 'tools/call').code).toBe(-32602);
+  });
+});
+
+describe('toMcpError - what a client could not give', () => {
+  const logger = new RecordingLogger();
+
+  it('a capability the request did not declare - -32021 with data.requiredCapabilities naming it, nothing logged', () => {
+    const mapped = toMcpError(new ClientCapabilityMissing('elicitation'), logger, 'tools/call');
+    expect(mapped.code).toBe(-32021);
+    expect(mapped.data).toEqual({ requiredCapabilities: { elicitation: {} } });
+    expect(mapped.message).toContain('"elicitation"');
+    expect(logger.lines).toEqual([]);
+  });
+
+  it('an inputResponses answer of the wrong shape - -32602 naming the key', () => {
+    const mapped = toMcpError(new ClientAnswerInvalid('inputResponses["user_name"] is not a valid elicitation/create result: action: expected one of'), logger, 'tools/call');
+    expect(mapped.code).toBe(-32602);
+    expect(mapped.message).toContain('user_name');
   });
 });

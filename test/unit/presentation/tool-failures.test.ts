@@ -1,4 +1,5 @@
 import { errnoError } from '../../../src/infrastructure/filesystem/fs-errors.js';
+import { ClientAnswerPending } from '../../../src/application/ports/client-requests.js';
 import { toToolFailure } from '../../../src/presentation/mcp/tools/tool-failures.js';
 
 describe('toToolFailure (file system codes)', () => {
@@ -27,5 +28,12 @@ describe('toToolFailure (file system codes)', () => {
     expect(envelope.error).toBe('hard-linked file');
     expect(envelope.suggested_actions.join(' ')).toContain('security.allow_hardlink_writes');
     expect(envelope.suggested_actions.join(' ')).toContain('overwrite');
+  });
+});
+
+describe('toToolFailure (a client interrupt)', () => {
+  it('ClientAnswerPending - rethrown as it is, never an envelope', () => {
+    const pending = new ClientAnswerPending();
+    expect(() => toToolFailure(pending, { path: 'x' })).toThrow(pending);
   });
 });

@@ -1,10 +1,7 @@
-import { ProtocolError, ProtocolErrorCode, type ClientCapabilities } from '@modelcontextprotocol/server';
-import type { ClientRequests, ClientRoot } from '../../../application/ports/client-requests.js';
+import type { ClientCapabilities } from '@modelcontextprotocol/server';
+import { ClientAnswerInvalid, ClientAnswerPending, ClientCapabilityMissing, type AskOptions, type ClientRequests, type ClientRoot } from '../../../application/ports/client-requests.js';
 import { answerOf } from '../tool-context.js';
 import type { ResultCheck } from '../request-dispatcher.js';
-
-/** -32021: the request needs a capability its client did not declare (2026-07-28). */
-export const MISSING_CLIENT_CAPABILITY = -32021;
 
 type Kind = 'elicitation' | 'sampling' | 'roots';
 
@@ -15,22 +12,14 @@ const CHECK: Record<Kind, ResultCheck> = {
   roots: answerOf('ListRootsResult'),
 };
 
-/** Thrown through the handler when it asked for input the client has not given yet. */
-export class InputNeeded extends Error {
-  constructor() {
-    super('input required');
-    this.name = 'InputNeeded';
-  }
-}
-
 /**
  * Sampling, elicitation and roots on a stateless request (SEP-2322): the same ClientRequests port
  * the tools use on a session, so tool bodies do not know the revision. The handler runs again on
- * every round. Each ask gets a key from its kind and its order in the run (`elicitation-1`,
- * `sampling-1`, `roots-1`…), stable across rounds because the run is the same; an ask whose key
- * has an answer (from this round's `inputResponses` or, signed, from earlier rounds in
- * `requestState`) gets it, any other ask is collected and the run ends with `InputNeeded`. Asks
- * made together (Promise.all) therefore go out in one round.
+ * every round. Each ask gets the key its asker chose or one from its kind and its order in the
+ * run (`elicitation-1`, `sampling-1`, `roots-1`…), stable across rounds because the run is the
+ * same; an ask whose key has an answer (from this round's `inputResponses` or, signed, from earlier
+ * rounds in `requestState`) gets it, any other ask is collected and the run ends with
+ * `ClientAnswerPending`. Asks made together (Promise.all) therefore go out in one round.
  */
 export class InputRounds {
   /** Asked in this run and not answered: the next InputRequiredResult's `inputRequests`. */
@@ -55,8 +44,9 @@ export class InputRounds {
         elicitation: this.declared.elicitation !== undefined,
         roots: this.declared.roots !== undefined,
       },
-      createMessage: (params) => this.ask('sampling', params),
-      elicit: async (params) => (await this.ask('elicitation', params)) as { action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> },
+      answersLater: true,
+      createMessage: (params, options) => this.ask('sampling', params, options),
+      elicit: async (params, options) => (await this.ask('elicitation', params, options)) as { action: 'accept' | 'decline' | 'cancel'; content?: Record<string, unknown> },
       listRoots: async () => {
         const result = (await this.ask('roots', undefined)) as { roots: ClientRoot[] };
         return result.roots.map((root) => (root.name === undefined ? { uri: root.uri } : { uri: root.uri, name: root.name }));
@@ -64,22 +54,18 @@ export class InputRounds {
     };
   }
 
-  private async ask(kind: Kind, params: Readonly<Record<string, unknown>> | undefined): Promise<Record<string, unknown>> {
-    if (this.declared[kind] === undefined) {
-      throw new ProtocolError(MISSING_CLIENT_CAPABILITY, `this request needs the client capability "${kind}", which the request did not declare`, {
-        requiredCapabilities: { [kind]: {} },
-      });
-    }
+  private async ask(kind: Kind, params: Readonly<Record<string, unknown>> | undefined, options?: AskOptions): Promise<Record<string, unknown>> {
+    if (this.declared[kind] === undefined) throw new ClientCapabilityMissing(kind);
     this.counters[kind] += 1;
-    const key = `${kind}-${this.counters[kind]}`;
+    const key = options?.key ?? `${kind}-${this.counters[kind]}`;
     const answer = this.answers[key];
     if (answer !== undefined) {
       const problem = CHECK[kind](answer);
-      if (problem !== undefined) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `inputResponses["${key}"] is not a valid ${METHOD[kind]} result: ${problem}`);
+      if (problem !== undefined) throw new ClientAnswerInvalid(`inputResponses["${key}"] is not a valid ${METHOD[kind]} result: ${problem}`);
       this.used[key] = answer as Record<string, unknown>;
       return answer as Record<string, unknown>;
     }
     this.asked[key] = params === undefined ? { method: METHOD[kind] } : { method: METHOD[kind], params: { ...params } };
-    throw new InputNeeded();
+    throw new ClientAnswerPending();
   }
 }

@@ -12,6 +12,7 @@ import {
 import { z, type ZodType } from 'zod';
 import { ApplicationError } from '../../../application/application.errors.js';
 import type { RequestOrigin, TraceContext } from '../../../application/origin.js';
+import { ClientAnswerPending } from '../../../application/ports/client-requests.js';
 import { requestStateBinding, type RequestStateSealer } from '../../../application/ports/request-state.js';
 import type { ToolContext } from '../../../application/tools/tool-definition.js';
 import { LogLevel } from '../../../domain/session/log-level.js';
@@ -20,7 +21,7 @@ import { RPC, toMcpError } from '../error-mapping.js';
 import { describeIssues } from '../route.js';
 import type { McpDependencies } from '../session-channel.js';
 import { RequestToolContext, type RequestIo, type ToolAudience } from '../tool-context.js';
-import { InputNeeded, InputRounds, MISSING_CLIENT_CAPABILITY } from './input-rounds.js';
+import { InputRounds } from './input-rounds.js';
 
 /** A 2026-07-28 request after the edge checks: the message and what its `_meta` envelope declared. */
 export interface StatelessRequest {
@@ -67,7 +68,7 @@ export interface StatelessOptions {
 }
 
 /** Errors the 2026-07-28 HTTP binding answers with 400 rather than 200. */
-const BAD_REQUEST_CODES = new Set<number>([MISSING_CLIENT_CAPABILITY, -32022, -32020]);
+const BAD_REQUEST_CODES = new Set<number>([RPC.MissingClientCapability, -32022, -32020]);
 const CACHEABLE = new Set(['tools/list', 'prompts/list', 'resources/list', 'resources/templates/list', 'resources/read', 'server/discover']);
 /** Results of these may be `input_required` (SEP-2322). */
 const MULTI_ROUND = new Set(['tools/call', 'prompts/get', 'resources/read']);
@@ -122,7 +123,7 @@ export class StatelessEndpoint {
       try {
         result = await route.run(parsed.data, call);
       } catch (error) {
-        if (!(error instanceof InputNeeded) || !call.inputPending || !MULTI_ROUND.has(message.method)) throw error;
+        if (!(error instanceof ClientAnswerPending) || !call.inputPending || !MULTI_ROUND.has(message.method)) throw error;
         result = await call.inputRequired(this.options.requestState, message);
       }
       return { message: { jsonrpc: '2.0', id, result: this.stamp(message.method, result) }, httpStatus: 200, settle };

@@ -1,6 +1,7 @@
 import { shortPath } from '../../../domain/workspace/path-containment.js';
 import { invalidRequest, ToolFailure, type ToolErrorEnvelope } from '../../../application/application.errors.js';
 import { DomainError } from '../../../domain/shared/domain-error.js';
+import { ClientInterrupt } from '../../../application/ports/client-requests.js';
 
 const ERRNO: Record<string, Omit<ToolErrorEnvelope, 'context'>> = {
   ENOENT: {
@@ -85,8 +86,10 @@ function shortened(value: unknown): unknown {
 /**
  * Turns what a tool implementation threw into the envelope the model sees. Internal messages
  * (driver texts, stack traces) never pass through: only our own codes and the caller's own inputs.
+ * A ClientInterrupt is not a failure of the tool: it is rethrown as it is, for the transport.
  */
 export function toToolFailure(error: unknown, context: Record<string, unknown> = {}): ToolFailure {
+  if (error instanceof ClientInterrupt) throw error;
   if (error instanceof ToolFailure) return error;
   if (error instanceof DomainError) {
     return new ToolFailure({ ...fromDomain(error), context: { ...context, ...(error.details ?? {}) } }, { cause: error });
