@@ -12,6 +12,8 @@ export type ApplicationErrorCode =
   | 'server.busy'
   /** The principal holds its maximum of live tasks (mcp.tasks.max_live_per_principal); retry after one ends. */
   | 'task.limit_reached'
+  /** The tool runs only as a task, and the request did not declare the tasks extension (2026-07-28: -32021). */
+  | 'task.required'
   /** A multi-round request's requestState was tampered with, expired or signed with a retired key. */
   | 'request_state.invalid';
 

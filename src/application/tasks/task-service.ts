@@ -3,6 +3,7 @@ import type { EventMetaSource } from '../../domain/shared/event-meta-source.js';
 import { Task, type JsonObject, type TaskError } from '../../domain/task/task.js';
 import type { TaskRepository } from '../../domain/task/task.repository.js';
 import { ApplicationError } from '../application.errors.js';
+import { ClientInterrupt } from '../ports/client-requests.js';
 import type { Clock, IdGenerator } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { LocalRun } from './local-run.js';
@@ -79,7 +80,10 @@ export class TaskService {
   }
 
   /**
-   * Runs `work` for `origin`. Refuses up front with ApplicationError('task.limit_reached') when the
+   * Runs `work` for `origin`. With `taskRequired` the call never answers inline: it becomes a task
+   * as soon as the work first waits (after the answers its request carried were used); a
+   * ClientInterrupt before that (input the request must gather first, SEP-2322) ends the call with
+   * no task. Refuses up front with ApplicationError('task.limit_reached') when the
    * principal already holds its maximum of live tasks, before any work starts: a call may outlive
    * the budget, and then it could neither become a task nor be held open without bound.
    */
@@ -87,10 +91,24 @@ export class TaskService {
     const live = await this.deps.tasks.countLive(origin.principal);
     if (live >= this.options.maxLivePerPrincipal) throw this.limitReached(live);
     const run = new LocalRun();
-    if (options.taskRequired) await this.becomeTask(run, origin);
-    const control: TaskControl = { signal: run.controller.signal, requestInput: (requests, message) => this.requestInput(run, origin, requests, message) };
+    const control: TaskControl = {
+      signal: run.controller.signal,
+      requestInput: (requests, message) => this.requestInput(run, origin, requests, message),
+      isTask: () => run.creation !== undefined,
+    };
     const settled = settle((async () => work(control))());
-    if (!options.taskRequired) {
+    if (options.taskRequired) {
+      // What the work does before it first waits on anything (answers the request already carries)
+      // belongs to the request: an interrupt then (input still to gather) ends the call, with no task.
+      const first = await Promise.race([settled, nextTurn()]);
+      if (first !== 'turn' && !first.ok && first.error instanceof ClientInterrupt && run.creation === undefined) throw first.error;
+      try {
+        await this.becomeTask(run, origin);
+      } catch (error) {
+        run.controller.abort(error);
+        throw error;
+      }
+    } else {
       const budget = delay(options.syncBudgetMs ?? this.options.syncBudgetMs);
       const first = await Promise.race([settled, budget.elapsed, run.inputAsked]);
       budget.cancel();
@@ -302,6 +320,11 @@ function settle<R>(promise: Promise<R>): Promise<Settled<R>> {
     (value) => ({ ok: true as const, value }),
     (error: unknown) => ({ ok: false as const, error }),
   );
+}
+
+/** Resolves after the promise work of this turn (and I/O callbacks already due) has run. */
+function nextTurn(): Promise<'turn'> {
+  return new Promise((resolve) => setImmediate(() => resolve('turn')));
 }
 
 function delay(ms: number): { elapsed: Promise<'budget'>; cancel(): void } {

@@ -21,6 +21,8 @@ export interface TaskControl {
    * replica. Keys must be new within the task. Rejects with TaskAborted when the task is cancelled.
    */
   requestInput(inputRequests: Readonly<Record<string, JsonObject>>, message?: string): Promise<Record<string, JsonObject>>;
+  /** Whether the call has become a task (its request is, or is about to be, answered with the task). */
+  isTask(): boolean;
 }
 
 export type TaskWork<R extends JsonObject> = (control: TaskControl) => Promise<R>;
@@ -30,8 +32,9 @@ export type RunOutcome<R extends JsonObject> = { readonly kind: 'complete'; read
 
 export interface RunOptions {
   /**
-   * The tool can only run as a task (SEP-2663 task support "required"): the task row is committed
-   * before the work starts, and the call never answers inline, however quick the work is.
+   * The tool can only run as a task (SEP-2663 task support "required"): the call never answers
+   * inline, however quick the work is. The task row is committed once the work first waits, so
+   * input gathered on the request before then (SEP-2322 rounds) creates no task.
    */
   readonly taskRequired?: boolean;
   /** This call's inline budget instead of the configured `sync_budget_ms`. */

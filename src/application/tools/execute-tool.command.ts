@@ -8,12 +8,16 @@ import { Command, type CommandHandler } from '../bus/message-bus.js';
 import { ClientAnswerPending, ClientInterrupt } from '../ports/client-requests.js';
 import type { Clock, IdGenerator } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
-import { assertOperational, sessionIdOf, type Origin } from '../origin.js';
+import { assertOperational, sessionIdOf, type Origin, type RequestOrigin } from '../origin.js';
+import type { TaskService } from '../tasks/task-service.js';
+import type { TaskView } from '../tasks/task-view.js';
+import type { JsonObject } from '../../domain/task/task.js';
+import { taskToolContext } from './task-tool-context.js';
 import type { ServerSettings } from '../server-settings.js';
 import { isCancelled, type ContentBlock, type ToolContext, type ToolOutput } from './tool-definition.js';
 import type { ToolResultCache } from './tool-result-cache.js';
 import { ToolRun } from './tool-run.js';
-import type { ToolRegistry } from './tool-registry.js';
+import type { RegisteredTool, ToolRegistry } from './tool-registry.js';
 
 export interface ToolCallResult {
   content: ContentBlock[];
@@ -21,12 +25,32 @@ export interface ToolCallResult {
   isError?: boolean;
 }
 
-export class ExecuteToolCommand extends Command<ToolCallResult> {
+/** The call became a task (2026-07-28 tasks extension): the client polls it with tasks/get. */
+export interface ToolCallTask {
+  readonly task: TaskView;
+}
+
+export type ToolCallOutcome = ToolCallResult | ToolCallTask;
+
+export function isToolCallTask(outcome: ToolCallOutcome): outcome is ToolCallTask {
+  return 'task' in outcome;
+}
+
+/**
+ * Whether the caller could hold a task handle: absent where the revision has no tasks (2025
+ * sessions, stdio), `declared: false` for a 2026-07-28 request without the tasks extension.
+ */
+export interface TaskHandles {
+  readonly declared: boolean;
+}
+
+export class ExecuteToolCommand extends Command<ToolCallOutcome> {
   constructor(
     readonly origin: Origin,
     readonly tool: string,
     readonly args: Record<string, unknown> | undefined,
     readonly context: ToolContext,
+    readonly tasks?: TaskHandles,
   ) {
     super();
   }
@@ -50,17 +74,24 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
     private readonly settings: ServerSettings,
     private readonly logger: Logger,
     private readonly results?: ToolResultCache,
+    /** Tasks (2026-07-28 extension); absent = every call inline. */
+    private readonly tasks?: TaskService,
   ) {}
 
-  async execute(command: ExecuteToolCommand): Promise<ToolCallResult> {
+  async execute(command: ExecuteToolCommand): Promise<ToolCallOutcome> {
     await assertOperational(this.sessions, command.origin, 'tools/call');
     const registered = this.registry.find(command.tool);
     if (!registered) throw new ApplicationError('tool.not_found', `Tool not found: ${command.tool.slice(0, 128)}`);
+    const support = this.tasks && command.tasks ? registered.definition.taskSupport : undefined;
+    if (support === 'required' && !command.tasks?.declared) {
+      throw new ApplicationError('task.required', `Tool ${command.tool.slice(0, 128)} runs only as a task: declare the tasks extension in this request's client capabilities`);
+    }
     const execution = ToolExecution.start(this.ids.next(), executionOrigin(command.origin), command.tool, this.clock.now(), this.meta);
 
     const parsed = registered.definition.input.safeParse(command.args ?? {});
     if (!parsed.success) return this.failed(execution, 'error', invalidArguments(parsed.error.issues));
     if (isCancelled(command.context)) return this.failed(execution, 'cancelled', CANCELLED);
+    if (support !== undefined && command.tasks?.declared) return this.asTask(command, registered, parsed.data, execution, support);
 
     const cacheable = this.results?.cacheable(registered.tool) === true;
     if (cacheable) {
@@ -71,33 +102,67 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
         return hit as ToolCallResult;
       }
     }
+    const result = await this.perform(registered, parsed.data, command.context, execution, 'envelope');
+    if (result.isError) return result;
+    if (cacheable) await this.results!.put(registered.tool, parsed.data, result);
+    else if (this.results?.invalidates(registered.tool)) await this.results.invalidate();
+    return result;
+  }
 
-    const run = new ToolRun(command.context, this.settings.toolTimeoutMs);
+  /**
+   * The call under the TaskService: answered inline when it is quick (and the tool allows), else a
+   * task whose result is the same ToolCallResult (a tool error is a completed task with isError).
+   * An unforeseen failure fails the task (`failed`, a generic -32603 error; the log has the cause).
+   */
+  private async asTask(command: ExecuteToolCommand, registered: RegisteredTool, input: unknown, execution: ToolExecution, support: 'optional' | 'required'): Promise<ToolCallOutcome> {
+    const origin = command.origin as RequestOrigin;
+    const taskOrigin = { principal: origin.principal, method: 'tools/call', name: command.tool, ...(origin.trace ? { trace: origin.trace } : {}) };
+    const outcome = await this.tasks!.run(
+      taskOrigin,
+      async (control) => {
+        const context = taskToolContext(command.context, control, support === 'required');
+        return (await this.perform(registered, input, context, execution, 'rethrow')) as unknown as JsonObject;
+      },
+      { taskRequired: support === 'required' },
+    );
+    if (outcome.kind === 'task') return { task: outcome.task };
+    const result = outcome.result as unknown as ToolCallResult;
+    if (!result.isError && this.results?.invalidates(registered.tool)) await this.results.invalidate();
+    return result;
+  }
+
+  /**
+   * Runs the tool once under its time limit and records the execution. Foreseen failures become
+   * isError results; an unforeseen one too (`envelope`), or is logged and rethrown (`rethrow`).
+   * A ClientInterrupt always leaves as it is: not the tool's failure, the request ends here.
+   */
+  private async perform(registered: RegisteredTool, input: unknown, context: ToolContext, execution: ToolExecution, unforeseen: 'envelope' | 'rethrow'): Promise<ToolCallResult> {
+    const tool = registered.tool.name;
+    const run = new ToolRun(context, this.settings.toolTimeoutMs);
     let output: ToolOutput;
     try {
-      output = await run.race(registered.definition.run(parsed.data, run.context));
+      output = await run.race(registered.definition.run(input, run.context));
     } catch (error) {
       if (error instanceof ClientInterrupt) {
-        // Not the tool's failure: the request ends here (an InputRequiredResult or -32021 goes out).
         execution.fail('cancelled', error instanceof ClientAnswerPending ? 'waiting for client input' : error.message, true);
         await this.executions.save(execution);
         throw error;
       }
       if (run.timedOut) return this.failed(execution, 'error', timedOut(this.settings.toolTimeoutMs));
-      if (isCancelled(command.context)) return this.failed(execution, 'cancelled', CANCELLED);
-      return this.failed(execution, 'error', this.envelopeFor(error, command.tool, execution.id));
+      if (isCancelled(context)) return this.failed(execution, 'cancelled', CANCELLED);
+      if (unforeseen === 'rethrow' && !(error instanceof ToolFailure && !error.internal) && !(error instanceof DomainError)) {
+        this.envelopeFor(error, tool, execution.id);
+        execution.fail('error', 'internal error', false);
+        await this.executions.save(execution);
+        throw error;
+      }
+      return this.failed(execution, 'error', this.envelopeFor(error, tool, execution.id));
     } finally {
       run.dispose();
     }
     execution.succeed();
     await this.executions.save(execution);
-    const result: ToolCallResult =
-      output.structuredContent !== undefined
-        ? { content: output.content, structuredContent: output.structuredContent }
-        : { content: output.content };
-    if (cacheable) await this.results!.put(registered.tool, parsed.data, result);
-    else if (this.results?.invalidates(registered.tool)) await this.results.invalidate();
-    return result;
+    return output.structuredContent !== undefined ? { content: output.content, structuredContent: output.structuredContent } : { content: output.content };
   }
 
   private async failed(execution: ToolExecution, outcome: 'error' | 'cancelled', envelope: ToolErrorEnvelope): Promise<ToolCallResult> {

@@ -61,6 +61,15 @@ export interface ToolDefinition<TInput = unknown> {
   readonly props: Omit<ToolProps, 'inputSchema'> & { readonly inputSchema?: ToolProps['inputSchema'] };
   readonly input: ZodType<TInput>;
   run(input: TInput, context: ToolContext): Promise<ToolOutput>;
+  /**
+   * Whether a call may outlive its request as a task, where the client can hold a task handle
+   * (2026-07-28 with the tasks extension; the server decides, SEP-2663). `optional`: a call that
+   * outlasts mcp.tasks.sync_budget_ms, or asks the client for input, becomes a task. `required`:
+   * every such call is a task, and one from a client that cannot hold a handle is refused; input
+   * asked before the work first waits is gathered on the request. Absent: always answered inline.
+   * Elsewhere (2025 sessions, stdio) every call runs inline.
+   */
+  readonly taskSupport?: 'optional' | 'required';
 }
 
 /** A family of related tools (file.tools.ts, system.tools.ts…), registered together at start-up. */

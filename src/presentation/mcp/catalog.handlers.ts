@@ -7,11 +7,12 @@ import { GetPromptQuery } from '../../application/prompts/get-prompt.query.js';
 import { ListPromptsQuery } from '../../application/prompts/list-prompts.query.js';
 import { ListResourceTemplatesQuery, ListResourcesQuery } from '../../application/resources/list-resources.query.js';
 import { ReadResourceQuery } from '../../application/resources/read-resource.query.js';
-import { ExecuteToolCommand } from '../../application/tools/execute-tool.command.js';
+import { ExecuteToolCommand, isToolCallTask, type TaskHandles } from '../../application/tools/execute-tool.command.js';
 import type { ToolContext } from '../../application/tools/tool-definition.js';
 import { ListToolsQuery } from '../../application/tools/list-tools.query.js';
 import { CallToolParams, CompleteParams, GetPromptParams, PaginatedParams, ReadResourceParams } from './params.js';
 import { page } from './route.js';
+import { toCreateTaskResult } from './task-wire.js';
 import type { McpDependencies } from './session-channel.js';
 
 type Result = Record<string, unknown>;
@@ -25,6 +26,8 @@ export interface CallSite {
   toolContext(tool: string): ToolContext;
   client(): ClientRequests;
   afterAnswer(task: () => void): void;
+  /** Whether this request could take a task handle (2026-07-28 only; absent on sessions). */
+  readonly tasks?: TaskHandles;
 }
 
 export interface CatalogHandler<P = never> {
@@ -67,10 +70,11 @@ export function catalogHandlers(deps: McpDependencies): ReadonlyMap<string, Cata
         const context = site.toolContext(params.name);
         // A caller that asked for progress hears at least that the tool started.
         context.progress(0, undefined, `${params.name} started`);
-        const result = await commands.execute(new ExecuteToolCommand(site.origin, params.name, params.arguments, context));
-        if (result.isError) context.log('warning', { message: `tool ${params.name} failed`, error: result.structuredContent?.['error'] });
+        const outcome = await commands.execute(new ExecuteToolCommand(site.origin, params.name, params.arguments, context, site.tasks));
+        if (isToolCallTask(outcome)) return toCreateTaskResult(outcome.task) as unknown as Result;
+        if (outcome.isError) context.log('warning', { message: `tool ${params.name} failed`, error: outcome.structuredContent?.['error'] });
         else context.log('debug', { message: `tool ${params.name} succeeded` });
-        return result as unknown as Result;
+        return outcome as unknown as Result;
       }),
     );
   }

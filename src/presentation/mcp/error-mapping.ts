@@ -2,6 +2,7 @@ import { ProtocolError } from '@modelcontextprotocol/server';
 import { ApplicationError, type ApplicationErrorCode } from '../../application/application.errors.js';
 import { ClientAnswerInvalid, ClientCapabilityMissing } from '../../application/ports/client-requests.js';
 import type { Logger } from '../../application/ports/logger.js';
+import { missingTasksCapability } from './task-wire.js';
 import { DomainError, type DomainErrorCode } from '../../domain/shared/domain-error.js';
 
 /** JSON-RPC codes of the tfo-mcp API (the -320xx range is the server's own). */
@@ -39,6 +40,7 @@ const APPLICATION: Record<ApplicationErrorCode, number> = {
   'completion.unsupported': RPC.InvalidParams,
   'server.busy': RPC.InternalError,
   'task.limit_reached': RPC.InternalError,
+  'task.required': RPC.MissingClientCapability,
   'request_state.invalid': RPC.InvalidParams,
 };
 
@@ -65,6 +67,7 @@ const DOMAIN: Record<DomainErrorCode, number> = {
 export function toMcpError(error: unknown, logger: Logger, method: string, style: ErrorCodeStyle = 'mcp'): ProtocolError {
   if (error instanceof ProtocolError) return error;
   if (error instanceof ApplicationError) {
+    if (error.code === 'task.required') return rpcError(RPC.MissingClientCapability, error.message, missingTasksCapability());
     const code = (style === 'telemetryflow' ? TELEMETRYFLOW[error.code] : undefined) ?? APPLICATION[error.code];
     return rpcError(code, error.message, { ...error.data, reason: error.code });
   }

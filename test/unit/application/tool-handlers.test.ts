@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ApplicationError, ToolFailure, type ToolErrorEnvelope } from '../../../src/application/application.errors.js';
 import { ClientAnswerPending, ClientCapabilityMissing } from '../../../src/application/ports/client-requests.js';
-import { ExecuteToolCommand } from '../../../src/application/tools/execute-tool.command.js';
+import { ExecuteToolCommand, isToolCallTask, type ToolCallResult } from '../../../src/application/tools/execute-tool.command.js';
 import { ListToolsQuery } from '../../../src/application/tools/list-tools.query.js';
 import { RegisterToolCommand } from '../../../src/application/tools/register-tool.command.js';
 import type { ToolContext, ToolDefinition } from '../../../src/application/tools/tool-definition.js';
@@ -20,8 +20,11 @@ async function appWith(definitions: ToolDefinition<unknown>[], settings: Paramet
   return { app, sessionId };
 }
 
-function call(app: TestApp, sessionId: string, tool: string, args: Record<string, unknown> | undefined, signal?: AbortSignal) {
-  return app.commands.execute(new ExecuteToolCommand(sessionId, tool, args, toolContext(sessionId, signal).context));
+/** A call on a session: always answered inline (sessions have no task handles). */
+async function call(app: TestApp, sessionId: string, tool: string, args: Record<string, unknown> | undefined, signal?: AbortSignal): Promise<ToolCallResult> {
+  const outcome = await app.commands.execute(new ExecuteToolCommand(sessionId, tool, args, toolContext(sessionId, signal).context));
+  if (isToolCallTask(outcome)) throw new Error('a session call became a task');
+  return outcome;
 }
 
 /** A context that answers `cancelled` and throws if its signal is read: proves the signal stays uncreated. */
@@ -399,7 +402,7 @@ describe('ExecuteTool', () => {
 
     const result = await app.commands.execute(new ExecuteToolCommand(sessionId, 'echo', { message: 'x' }, unreadableSignal(sessionId, true)));
 
-    expect(result.structuredContent).toMatchObject({ error: 'cancelled' });
+    expect(result).toMatchObject({ structuredContent: { error: 'cancelled' } });
   });
 
   it('a tool reading `cancelled` - false while running normally, true once its time limit passed', async () => {

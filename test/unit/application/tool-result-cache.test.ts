@@ -1,4 +1,4 @@
-import { ExecuteToolCommand } from '../../../src/application/tools/execute-tool.command.js';
+import { ExecuteToolCommand, type ToolCallResult } from '../../../src/application/tools/execute-tool.command.js';
 import { RegisterToolCommand } from '../../../src/application/tools/register-tool.command.js';
 import { canonicalJson, ToolResultCache } from '../../../src/application/tools/tool-result-cache.js';
 import { Tool } from '../../../src/domain/tool/tool.js';
@@ -70,7 +70,7 @@ describe('ExecuteTool with result caching on', () => {
     );
     const sessionId = await app.readySession();
     const call = async (name: string, message: string) =>
-      (await app.commands.execute(new ExecuteToolCommand(sessionId, name, { message }, toolContext(sessionId).context))).content;
+      ((await app.commands.execute(new ExecuteToolCommand(sessionId, name, { message }, toolContext(sessionId).context))) as ToolCallResult).content;
 
     expect(await call('read', 'x')).toEqual([{ type: 'text', text: 'v1 (read 1)' }]);
     expect(await call('read', 'x')).toEqual([{ type: 'text', text: 'v1 (read 1)' }]);

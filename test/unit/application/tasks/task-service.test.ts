@@ -1,4 +1,5 @@
 import { ApplicationError } from '../../../../src/application/application.errors.js';
+import { ClientAnswerPending } from '../../../../src/application/ports/client-requests.js';
 import { TaskAborted } from '../../../../src/application/tasks/local-run.js';
 import { TaskService, type TaskServiceOptions } from '../../../../src/application/tasks/task-service.js';
 import type { TaskSignals } from '../../../../src/application/tasks/task-signals.js';
@@ -158,24 +159,79 @@ describe('TaskService', () => {
       expect((await tasks.get(task.taskId, 'alice')).error?.message).toMatch(/larger than this server keeps for a task \(100 bytes\)/);
     });
 
-    it('taskRequired - instant work still becomes a task, committed before the work started', async () => {
+    it('taskRequired - instant work still becomes a task, whose result is the work\'s', async () => {
       const tasks = service();
-      let existedWhenStarted: boolean | undefined;
+
+      const outcome = await tasks.run(ORIGIN, async () => text('instant'), { taskRequired: true });
+
+      expect(outcome.kind).toBe('task');
+      const taskId = (outcome as { task: TaskView }).task.taskId;
+      await eventually(async () => (await tasks.get(taskId, 'alice')).status === 'completed', 2_000, 'the task to complete');
+      expect((await tasks.get(taskId, 'alice')).result).toEqual(text('instant'));
+    });
+
+    it('taskRequired - committed once the work first waits: it is live while the work still runs', async () => {
+      const tasks = service();
+      const done = deferred<JsonObject>();
+      let liveWhileWaiting: number | undefined;
 
       const outcome = await tasks.run(
         ORIGIN,
         async () => {
-          existedWhenStarted = (await repository.countLive('alice')) === 1;
-          return text('instant');
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          liveWhileWaiting = await repository.countLive('alice');
+          return done.promise;
         },
         { taskRequired: true },
       );
 
       expect(outcome.kind).toBe('task');
-      expect(existedWhenStarted).toBe(true);
+      await eventually(() => liveWhileWaiting !== undefined, 2_000, 'the work to look');
+      expect(liveWhileWaiting).toBe(1);
+      done.resolve(text('late'));
+    });
+
+    it('taskRequired - a ClientInterrupt before the work first waits ends the call with no task', async () => {
+      const tasks = service();
+      const pending = new ClientAnswerPending();
+
+      await expect(tasks.run(ORIGIN, async () => Promise.reject(pending), { taskRequired: true })).rejects.toBe(pending);
+
+      expect(await repository.countLive('alice')).toBe(0);
+    });
+
+    it('taskRequired - a ClientInterrupt after the work became a task fails the task (no one can answer it any more)', async () => {
+      const tasks = service();
+
+      const outcome = await tasks.run(
+        ORIGIN,
+        async () => {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          throw new ClientAnswerPending();
+        },
+        { taskRequired: true },
+      );
+
       const taskId = (outcome as { task: TaskView }).task.taskId;
-      await eventually(async () => (await tasks.get(taskId, 'alice')).status === 'completed', 2_000, 'the task to complete');
-      expect((await tasks.get(taskId, 'alice')).result).toEqual(text('instant'));
+      await eventually(async () => (await tasks.get(taskId, 'alice')).status === 'failed', 2_000, 'the task to fail');
+    });
+
+    it('isTask - false while the call is inline, true once it became a task', async () => {
+      const tasks = service({ syncBudgetMs: 10 });
+      const seen: boolean[] = [];
+      const done = deferred<JsonObject>();
+
+      const outcome = await tasks.run(ORIGIN, async (control) => {
+        seen.push(control.isTask());
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        seen.push(control.isTask());
+        return done.promise;
+      });
+
+      expect(outcome.kind).toBe('task');
+      await eventually(() => seen.length === 2, 2_000, 'both looks');
+      expect(seen).toEqual([false, true]);
+      done.resolve(text('x'));
     });
 
     it('syncBudgetMs per call - overrides the configured budget for that call only', async () => {
