@@ -21,11 +21,13 @@ export interface RegisteredTool {
 
 /**
  * The in-process catalog of runnable tools. Implementations are code, so this is not a repository:
- * every replica registers the same tools at start-up.
+ * every replica registers the same tools at start-up. A tool added later (the conformance fixture
+ * does) is announced to change listeners, which tell clients their tool list is stale.
  */
 export class ToolRegistry {
   private readonly tools = new Map<string, RegisteredTool>();
   private listCache: ToolDescriptor[] | undefined;
+  private readonly listeners = new Set<() => void>();
 
   add(tool: Tool, definition: ToolDefinition<unknown>): RegisteredTool {
     if (this.tools.has(tool.name)) {
@@ -34,7 +36,19 @@ export class ToolRegistry {
     const registered = { tool, definition, descriptor: describe(tool) };
     this.tools.set(tool.name, registered);
     this.listCache = undefined;
+    // A copy: a listener may unsubscribe itself (or another) while being told.
+    for (const listener of [...this.listeners]) listener();
     return registered;
+  }
+
+  /**
+   * `listener` runs after every successful `add`, synchronously, until the returned function is
+   * called. Listeners must not throw: the tool is registered by then, and `add` would fail anyway.
+   */
+  onChange(listener: () => void): () => void {
+    const own = () => listener();
+    this.listeners.add(own);
+    return () => void this.listeners.delete(own);
   }
 
   find(name: string): RegisteredTool | undefined {
