@@ -205,7 +205,7 @@ describe('SubscriptionHub', () => {
       const sink = new RecordingSink();
       hub.open(request(1, { toolsListChanged: true, taskIds: ['t1'] }, TASKS), sink);
       expect(sink.messages[0]).toMatchObject({ params: { notifications: { toolsListChanged: true } } });
-      expect((sink.messages[0] as { params: { notifications: Record<string, unknown> } }).params.notifications).not.toHaveProperty('taskIds');
+      expect(sink.messages[0]).not.toHaveProperty('params.notifications.taskIds');
     });
 
     it('the request does not declare the extension - refused -32021 (HTTP 400) naming it', () => {
