@@ -42,12 +42,36 @@ export function corsHeaders(req: IncomingMessage, options: GuardOptions): Record
   };
 }
 
+/** Request headers any client may send; Mcp-Method and Mcp-Name are the 2026-07-28 routing headers (SEP-2243). */
+const ALLOWED_HEADERS = 'Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID, Mcp-Method, Mcp-Name';
+/** `Mcp-Param-` and a non-empty RFC 9110 token, lower-cased. */
+const PARAM_HEADER = /^mcp-param-[!#$%&'*+\-.^_`|~0-9a-z]+$/;
+
+/**
+ * `Access-Control-Allow-Headers` for a preflight. Each tool names its own `Mcp-Param-*` headers
+ * (SEP-2243), and CORS has no prefix wildcard: `*` is literal on a request with credentials and never
+ * covers Authorization. So the `Mcp-Param-*` names the browser announces are reflected, and only
+ * those; any other announced header stays unlisted and the browser refuses to send it. The reflected
+ * list is no longer than the request's header, which node:http already bounds.
+ */
+export function allowedRequestHeaders(requested: string | undefined): string {
+  if (requested === undefined) return ALLOWED_HEADERS;
+  const params = new Set<string>();
+  for (const item of requested.split(',')) {
+    const name = item.trim().toLowerCase();
+    if (PARAM_HEADER.test(name)) params.add(name);
+  }
+  return params.size === 0 ? ALLOWED_HEADERS : `${ALLOWED_HEADERS}, ${[...params].join(', ')}`;
+}
+
 export function preflight(req: IncomingMessage, res: ServerResponse, options: GuardOptions): void {
   res
     .writeHead(204, {
       ...corsHeaders(req, options),
+      // The answer depends on the announced headers too: a cache must not hand it to another preflight.
+      Vary: 'Origin, Access-Control-Request-Headers',
       'Access-Control-Allow-Methods': 'GET, POST, DELETE, OPTIONS',
-      'Access-Control-Allow-Headers': 'Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID',
+      'Access-Control-Allow-Headers': allowedRequestHeaders(req.headers['access-control-request-headers']),
       'Access-Control-Max-Age': '600',
     })
     .end();
