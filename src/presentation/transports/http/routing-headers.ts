@@ -53,8 +53,8 @@ export interface ParamHeader {
 }
 
 /**
- * The caller's tool catalog: the `x-mcp-header` properties of a tool, computed once per tool with
- * `scanParamHeaders(tool.inputSchema)`; `undefined` (unknown tool) or `[]` means no headers to check.
+ * The caller's tool catalog: the `x-mcp-header` properties of a tool, computed once per tool
+ * (`paramHeaderLookup` builds one); `undefined` (unknown tool) or `[]` means no headers to check.
  */
 export type ToolParamHeaders = (toolName: string) => readonly ParamHeader[] | undefined;
 
@@ -79,7 +79,8 @@ const MISSING = '(missing)';
 /**
  * Checks the routing headers of a request or notification already classified as 2026-07-28
  * (`classifyRevision` answered `modern`). Returns the rejection to answer, or undefined to dispatch.
- * Pass `toolParamHeaders` to check `Mcp-Param-*` on tools/call; without it they are not checked.
+ * Pass `toolParamHeaders` (from `paramHeaderLookup`) to check `Mcp-Param-*` on tools/call; without it
+ * they are not checked.
  */
 export function checkRoutingHeaders(message: RoutedMessage, headers: HeaderBag, toolParamHeaders?: ToolParamHeaders): EdgeRejection | undefined {
   const params = isObject(message.params) ? message.params : undefined;
@@ -173,6 +174,42 @@ export function scanParamHeaders(inputSchema: unknown): { headers: ParamHeader[]
   const problem = visit(inputSchema, [], true);
   if (problem) return { headers: [], problem };
   return numberProblem ? { headers, problem: numberProblem } : { headers };
+}
+
+/** What the lookup reads of a tool; tools/list's descriptors have both. */
+export interface ToolSchema {
+  readonly name: string;
+  readonly inputSchema: unknown;
+}
+
+/**
+ * `ToolParamHeaders` over a tool catalog: the edge runs on every tools/call, so each tool's schema is
+ * scanned once, on its first call, and the scan is kept per descriptor object (a tool listed again
+ * unchanged is not scanned again). `tools` is the catalog itself or a function that reads it on each
+ * lookup; the name index is rebuilt only when that function returns another array, so it should
+ * return the same array until the catalog changes (as `ToolRegistry.descriptors()` does).
+ * A tool whose declarations are invalid maps to `[]` (no checks), except a `number` type, as v2 does.
+ */
+export function paramHeaderLookup(tools: readonly ToolSchema[] | (() => readonly ToolSchema[])): ToolParamHeaders {
+  const read = typeof tools === 'function' ? tools : () => tools;
+  const scans = new WeakMap<ToolSchema, readonly ParamHeader[]>();
+  let indexed: readonly ToolSchema[] | undefined;
+  let byName = new Map<string, ToolSchema>();
+  return (toolName) => {
+    const current = read();
+    if (current !== indexed) {
+      indexed = current;
+      byName = new Map(current.map((tool) => [tool.name, tool]));
+    }
+    const tool = byName.get(toolName);
+    if (tool === undefined) return undefined;
+    let headers = scans.get(tool);
+    if (headers === undefined) {
+      headers = scanParamHeaders(tool.inputSchema).headers;
+      scans.set(tool, headers);
+    }
+    return headers;
+  };
 }
 
 /** Subschemas a `properties` chain does not pass through; a declaration under them is invalid. */

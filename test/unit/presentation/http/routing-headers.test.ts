@@ -4,15 +4,24 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { createMcpHandler, fromJsonSchema, McpServer, type McpHttpHandler } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { prng } from '../../../support/frame-generator.js';
+import { createTestApp } from '../../../support/test-app.js';
+import type { RequestOrigin } from '../../../../src/application/origin.js';
+import { ListToolsQuery } from '../../../../src/application/tools/list-tools.query.js';
+import { RegisterToolCommand } from '../../../../src/application/tools/register-tool.command.js';
+import type { ToolDescriptor } from '../../../../src/application/tools/tool-registry.js';
+import { STATELESS_FIXTURES } from '../../../../src/presentation/mcp/fixtures/conformance-stateless.tools.js';
+import { defineTool } from '../../../../src/presentation/mcp/tools/define-tool.js';
+import { allowedRequestHeaders } from '../../../../src/presentation/transports/http/http-guards.js';
 import { classifyRevision } from '../../../../src/presentation/transports/http/revision-claim.js';
 import {
   checkRoutingHeaders,
   decodeHeaderValue,
+  paramHeaderLookup,
   scanParamHeaders,
   type EdgeRejection,
   type HeaderBag,
-  type ParamHeader,
   type ToolParamHeaders,
+  type ToolSchema,
 } from '../../../../src/presentation/transports/http/routing-headers.js';
 
 const envelope = {
@@ -273,6 +282,130 @@ describe('scanParamHeaders', () => {
   });
 });
 
+describe('paramHeaderLookup', () => {
+  /** A descriptor that counts how often its schema is read: each read is one scan. */
+  function counted(name: string, inputSchema: unknown): ToolSchema & { reads: number } {
+    return {
+      name,
+      reads: 0,
+      get inputSchema() {
+        this.reads++;
+        return inputSchema;
+      },
+    };
+  }
+  const plain = { type: 'object', properties: { text: { type: 'string' } } };
+
+  it('a catalog - each tool scanned once, on its first lookup, however often it is called', () => {
+    const route = counted('route', ROUTE_SCHEMA);
+    const echo = counted('echo', plain);
+    const lookupOf = paramHeaderLookup([route, echo]);
+    expect(route.reads).toBe(0);
+    for (let i = 0; i < 5; i++) expect(lookupOf('route')).toEqual(routeHeaders);
+    expect(lookupOf('echo')).toEqual([]);
+    expect(lookupOf('echo')).toEqual([]);
+    expect([route.reads, echo.reads]).toEqual([1, 1]);
+  });
+
+  it('a tool the catalog does not have - undefined; names are exact (no case folding, no prototype keys)', () => {
+    const lookupOf = paramHeaderLookup([{ name: 'route', inputSchema: ROUTE_SCHEMA }]);
+    expect(lookupOf('ROUTE')).toBeUndefined();
+    expect(lookupOf('missing')).toBeUndefined();
+    expect(lookupOf('__proto__')).toBeUndefined();
+    expect(lookupOf('constructor')).toBeUndefined();
+  });
+
+  it('a catalog read through a function - a new array is seen on the next lookup; descriptors listed again are not scanned again', () => {
+    const route = counted('route', ROUTE_SCHEMA);
+    let catalog: readonly ToolSchema[] = [route];
+    const lookupOf = paramHeaderLookup(() => catalog);
+    expect(lookupOf('route')).toEqual(routeHeaders);
+    expect(lookupOf('zone')).toBeUndefined();
+    const zoneSchema = { type: 'object', properties: { zone: { type: 'string', 'x-mcp-header': 'Zone' } } };
+    catalog = [route, { name: 'zone', inputSchema: zoneSchema }];
+    expect(lookupOf('zone')).toEqual([{ path: ['zone'], header: 'Mcp-Param-Zone', key: 'mcp-param-zone', type: 'string' }]);
+    expect(lookupOf('route')).toEqual(routeHeaders);
+    expect(route.reads).toBe(1);
+    catalog = [{ name: 'route', inputSchema: plain }];
+    expect(lookupOf('route')).toEqual([]);
+    expect(lookupOf('zone')).toBeUndefined();
+  });
+
+  it('invalid declarations - no headers to check, except a number type (as v2)', () => {
+    const lookupOf = paramHeaderLookup([
+      { name: 'nested', inputSchema: { type: 'object', properties: { list: { type: 'array', items: { type: 'string', 'x-mcp-header': 'Item' } } } } },
+      { name: 'ratio', inputSchema: { type: 'object', properties: { ratio: { type: 'number', 'x-mcp-header': 'Ratio' } } } },
+    ]);
+    expect(lookupOf('nested')).toEqual([]);
+    expect(lookupOf('ratio')).toEqual([{ path: ['ratio'], header: 'Mcp-Param-Ratio', key: 'mcp-param-ratio', type: 'number' }]);
+  });
+
+  describe('over our own catalog, read through ListToolsQuery (the edge wiring)', () => {
+    const app = createTestApp({ settings: { pageSize: 2 } });
+    const origin: RequestOrigin = { principal: 'anonymous', requestId: 'edge-tool-scan', protocolVersion: '2026-07-28' };
+    let lookupOf: ToolParamHeaders;
+    beforeAll(async () => {
+      for (const definition of STATELESS_FIXTURES) await app.commands.execute(new RegisterToolCommand(definition));
+      const tools: ToolDescriptor[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await app.queries.execute(new ListToolsQuery(origin, cursor));
+        tools.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor !== undefined);
+      expect(tools.length).toBeGreaterThan(2);
+      lookupOf = paramHeaderLookup(tools);
+    });
+
+    const call = (args: Record<string, unknown>, params: Record<string, string>) =>
+      checkRoutingHeaders(rpc('tools/call', { name: 'test_mcp_param_header', arguments: args }), {
+        ...V,
+        'mcp-method': 'tools/call',
+        'mcp-name': 'test_mcp_param_header',
+        ...params,
+      }, lookupOf);
+
+    it('the x-mcp-header fixture - Mcp-Param-Region found; other tools have none', () => {
+      expect(lookupOf('test_mcp_param_header')).toEqual([{ path: ['region'], header: 'Mcp-Param-Region', key: 'mcp-param-region', type: 'string' }]);
+      expect(lookupOf('test_logging_tool')).toEqual([]);
+    });
+
+    it.each<[string, Record<string, string>, string | undefined]>([
+      ['plain value', { 'mcp-param-region': 'Hello' }, undefined],
+      ['plain value with OWS', { 'mcp-param-region': ' \tHello ' }, undefined],
+      ['valid base64', { 'mcp-param-region': '=?base64?SGVsbG8=?=' }, undefined],
+      ['base64 without padding', { 'mcp-param-region': '=?base64?SGVsbG8?=' }, 'Bad Request: the Mcp-Param-Region header is not a valid =?base64?…?= value'],
+      ['base64 with bad characters', { 'mcp-param-region': '=?base64?SGVs!!!bG8=?=' }, 'Bad Request: the Mcp-Param-Region header is not a valid =?base64?…?= value'],
+      ['no header', {}, 'Bad Request: the Mcp-Param-Region header is missing, but the body\'s params.arguments.region is "Hello"'],
+      ['another value', { 'mcp-param-region': 'Goodbye' }, 'Bad Request: the Mcp-Param-Region header says "Goodbye", but the body\'s params.arguments.region is "Hello"'],
+    ])('region "Hello", %s', (_, params, message) => {
+      const answer = call({ region: 'Hello' }, params);
+      if (message === undefined) expect(answer).toBeUndefined();
+      else expect(answer).toMatchObject({ ...rejected, message, data: { headerName: 'Mcp-Param-Region' } });
+    });
+
+    it('no region argument and no header - dispatched (params validation answers later)', () => {
+      expect(call({}, {})).toBeUndefined();
+    });
+
+    it('over registry.descriptors() directly - a tool registered at runtime is checked from its first call', async () => {
+      const live = paramHeaderLookup(() => app.registry.descriptors());
+      expect(live('late_route')).toBeUndefined();
+      const late = defineTool({
+        props: { name: 'late_route', description: 'registered after the first lookup', inputSchema: { type: 'object', properties: { zone: { type: 'string', 'x-mcp-header': 'Zone' } } } },
+        input: z.looseObject({ zone: z.string() }),
+        run: async () => ({ content: [] }),
+      });
+      await app.commands.execute(new RegisterToolCommand(late));
+      const body = rpc('tools/call', { name: 'late_route', arguments: { zone: 'a' } });
+      const headers = { ...V, 'mcp-method': 'tools/call', 'mcp-name': 'late_route' };
+      expect(checkRoutingHeaders(body, headers, live)).toMatchObject({ ...rejected, data: { headerName: 'Mcp-Param-Zone' } });
+      expect(checkRoutingHeaders(body, { ...headers, 'mcp-param-zone': 'a' }, live)).toBeUndefined();
+      expect(live('test_mcp_param_header')).toEqual(lookupOf('test_mcp_param_header'));
+    });
+  });
+});
+
 describe('decodeHeaderValue', () => {
   it.each<[string, string | undefined]>([
     ['plain', 'plain'],
@@ -324,8 +457,8 @@ function ours(headers: Record<string, string>, body: unknown, toolHeaders: ToolP
 describe('v2 client traffic (differential)', () => {
   let handler: McpHttpHandler;
   const captured: Captured[] = [];
-  const declared = new Map<string, readonly ParamHeader[]>();
-  const toolHeaders: ToolParamHeaders = (name) => declared.get(name);
+  let listed: readonly ToolSchema[] = [];
+  const toolHeaders: ToolParamHeaders = paramHeaderLookup(() => listed);
 
   beforeAll(async () => {
     handler = createMcpHandler(v2Factory, { legacy: 'reject' });
@@ -336,7 +469,7 @@ describe('v2 client traffic (differential)', () => {
     };
     const client = new Client({ name: 'differential', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
     await client.connect(new StreamableHTTPClientTransport(new URL('http://127.0.0.1/mcp'), { fetch: fetchThroughV2 }));
-    for (const tool of (await client.listTools()).tools) declared.set(tool.name, scanParamHeaders(tool.inputSchema).headers);
+    listed = (await client.listTools()).tools;
     await client.callTool({ name: 'echo', arguments: { text: 'hi' } });
     for (const args of [
       { region: 'eu-west-1', priority: 3, dry: false, target: { zone: 'a' } },
@@ -360,7 +493,8 @@ describe('v2 client traffic (differential)', () => {
     expect(captured.length).toBeGreaterThanOrEqual(12);
     expect(all.some(([k, v]) => k === 'mcp-name' && v.startsWith('=?base64?'))).toBe(true);
     expect(all.some(([k, v]) => k.startsWith('mcp-param-') && v.startsWith('=?base64?'))).toBe(true);
-    expect(declared.get('route')).toEqual(routeHeaders);
+    expect(toolHeaders('route')).toEqual(routeHeaders);
+    expect(toolHeaders('echo')).toEqual([]);
   });
 
   it('every request as the client built it - modern, and passes our checks', () => {
@@ -421,5 +555,16 @@ describe('v2 client traffic (differential)', () => {
     expect(answers.filter((a) => a.ours !== 'pass').length).toBeGreaterThan(60);
     const disagreements = answers.filter((a) => JSON.stringify(a.ours) !== JSON.stringify(a.v2)).map((a) => `${JSON.stringify(a.c.headers)} ours=${JSON.stringify(a.ours)} v2=${JSON.stringify(a.v2)}`);
     expect(disagreements).toEqual([]);
+  });
+
+  it('a browser preflight for each POST the client built - every announced header allowed (Mcp-Param-* reflected)', () => {
+    // As fetch announces them: lower-case, sorted, without CORS-safelisted `accept`.
+    const announced = captured.map((c) => Object.keys(c.headers).filter((name) => name !== 'accept').sort());
+    expect(announced.some((names) => names.includes('mcp-param-region'))).toBe(true);
+    const refused = announced.flatMap((names) => {
+      const allowed = new Set(allowedRequestHeaders(names.join(',')).split(',').map((name) => name.trim().toLowerCase()));
+      return names.filter((name) => !allowed.has(name));
+    });
+    expect(refused).toEqual([]);
   });
 });
