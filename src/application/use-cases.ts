@@ -22,6 +22,7 @@ import { InitializeSessionHandler } from './session/initialize-session.command.j
 import { MarkSessionReadyHandler } from './session/mark-session-ready.command.js';
 import { OpenSessionHandler } from './session/open-session.command.js';
 import { SetLogLevelHandler } from './session/set-log-level.command.js';
+import type { TaskService } from './tasks/task-service.js';
 import { ExecuteToolHandler } from './tools/execute-tool.command.js';
 import { ListToolsHandler } from './tools/list-tools.query.js';
 import { RegisterToolHandler } from './tools/register-tool.command.js';
@@ -44,6 +45,8 @@ export interface UseCaseDependencies {
   readonly healthCheckTimeoutMs?: number;
   /** Tool-result caching (read-only + idempotent tools); absent = off. */
   readonly toolResults?: ToolResultCache;
+  /** Tasks (2026-07-28 extension, mcp.tasks.enabled); absent = every tool call inline. */
+  readonly tasks?: TaskService;
 }
 
 /**
@@ -61,7 +64,7 @@ export function createBuses(
   commands.register(new CloseSessionHandler(d.sessions));
   commands.register(new SetLogLevelHandler(d.sessions));
   commands.register(new RegisterToolHandler(d.registry, d.outbox, d.meta));
-  commands.register(new ExecuteToolHandler(d.sessions, d.registry, d.executions, d.clock, d.ids, d.meta, d.settings, d.logger, d.toolResults));
+  commands.register(new ExecuteToolHandler(d.sessions, d.registry, d.executions, d.clock, d.ids, d.meta, d.settings, d.logger, d.toolResults, d.tasks));
 
   const queries = new QueryBus();
   queries.register(new GetSessionHandler(d.sessions));

@@ -14,9 +14,11 @@ import { ApplicationError } from '../../../application/application.errors.js';
 import type { RequestOrigin, TraceContext } from '../../../application/origin.js';
 import { ClientAnswerPending } from '../../../application/ports/client-requests.js';
 import { requestStateBinding, type RequestStateSealer } from '../../../application/ports/request-state.js';
+import type { TaskHandles } from '../../../application/tools/execute-tool.command.js';
 import type { ToolContext } from '../../../application/tools/tool-definition.js';
 import { LogLevel } from '../../../domain/session/log-level.js';
 import { catalogHandlers, type CallSite, type CatalogHandler } from '../catalog.handlers.js';
+import { declaresTasksExtension } from '../task-wire.js';
 import { RPC, toMcpError } from '../error-mapping.js';
 import { describeIssues } from '../route.js';
 import type { McpDependencies } from '../session-channel.js';
@@ -63,6 +65,8 @@ export interface StatelessOptions {
   readonly requestState?: RequestStateSealer;
   /** Extra routes (tasks/*), by method. */
   readonly routes?: ReadonlyMap<string, StatelessRoute>;
+  /** The tasks extension is served: task-supporting tools may answer with a task where the request declared it. */
+  readonly tasks?: boolean;
   /** Cache hints per cacheable method (SEP-2549); each answer of those methods carries one. */
   readonly cacheHints: Readonly<Record<string, { ttlMs: number; cacheScope: 'public' | 'private' }>>;
 }
@@ -113,7 +117,7 @@ export class StatelessEndpoint {
     const id = message.id;
     const route = this.routes.get(message.method);
     if (!route) return failure(id, ProtocolErrorCode.MethodNotFound, `Method not found: ${message.method.slice(0, 100)}`, undefined, 404);
-    const call = new StatelessCall(this.deps, request, reply);
+    const call = new StatelessCall(this.deps, request, reply, this.options.tasks === true);
     const settle = () => call.answered();
     try {
       const parsed = route.params.safeParse(message.params ?? {});
@@ -178,6 +182,7 @@ export class StatelessCall implements CallSite, RequestIo {
     private readonly deps: McpDependencies,
     readonly request: StatelessRequest,
     private readonly reply: StatelessReply,
+    private readonly tasksServed = false,
   ) {
     sequence += 1;
     this.origin = {
@@ -227,6 +232,11 @@ export class StatelessCall implements CallSite, RequestIo {
   }
 
   // CallSite
+  /** Read once per tools/call: whether this request could hold a task handle. */
+  get tasks(): TaskHandles | undefined {
+    return this.tasksServed ? { declared: declaresTasksExtension(this.request.clientCapabilities) } : undefined;
+  }
+
   toolContext(tool: string): ToolContext {
     const audience: ToolAudience = {
       scopeKey: `request:${this.origin.requestId}`,

@@ -74,6 +74,8 @@ export class CommandTools implements ToolFamily {
   private executeCommand(): ToolDefinition<unknown> {
     const { defaultTimeoutMs, maxTimeoutMs, maxOutputBytes } = this.limits;
     return defineTool<Input>({
+      // A long build or test run outlives its request as a task where the client can hold one.
+      taskSupport: 'optional',
       props: {
         name: 'execute_command',
         title: 'Execute command',

@@ -306,6 +306,8 @@ export class FileTools implements ToolFamily {
       })
       .strict();
     return defineTool({
+      // A search of a large tree outlives its request as a task where the client can hold one.
+      taskSupport: 'optional',
       props: {
         name: 'search_files',
         title: 'Search files',
