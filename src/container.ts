@@ -37,6 +37,7 @@ import { OsSystemProbe } from './infrastructure/system/os-system-probe.js';
 import { RandomUuidGenerator, SystemClock } from './infrastructure/system/system-clock.js';
 import type { McpDependencies } from './presentation/mcp/session-channel.js';
 import { CONFORMANCE_PROMPTS } from './presentation/mcp/fixtures/conformance.prompts.js';
+import { ConformanceListenTools } from './presentation/mcp/fixtures/conformance-listen.tools.js';
 import { ConformanceResources } from './presentation/mcp/fixtures/conformance.resources.js';
 import { ConformanceTools } from './presentation/mcp/fixtures/conformance.tools.js';
 import { CODE_PROMPTS } from './presentation/mcp/prompts/code.prompts.js';
@@ -133,6 +134,7 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
       features: config.mcp.capabilities,
       errorCodes: config.mcp.compat.telemetryflow_error_codes ? 'telemetryflow' : 'mcp',
       requestState: requestStates,
+      toolChanges: (listener) => c.get(TOKENS.ToolRegistry).onChange(listener),
     },
     eventStore: shared.adapters.eventStore,
     events: events.adapters.memory,
@@ -217,7 +219,7 @@ function toolFamilies(c: Container, config: ResolvedConfig): ToolFamily[] {
     allowPathsOutsideRoots: s.allow_paths_outside_roots,
   });
   return [
-    ...(config.mcp.fixtures.conformance ? [new ConformanceTools()] : []),
+    ...(config.mcp.fixtures.conformance ? [new ConformanceTools(), new ConformanceListenTools(c.get(TOKENS.CommandBus))] : []),
     new SystemTools(c.get(TOKENS.SystemProbe), workspaces.server),
     new FileTools(workspaces, {
       readBudget: c.get(TOKENS.ReadBudget), maxFileBytes: s.max_file_bytes, maxReadBytes: s.max_read_bytes, maxListEntries: s.max_list_entries, maxSearchResults: s.max_search_results }),

@@ -39,6 +39,7 @@ export class McpConnection implements SessionChannel {
   clientLogLevel: LogLevel;
   private closed = false;
   private closeReason = 'transport closed';
+  private stopToolWatch?: () => void;
 
   constructor(
     readonly deps: McpDependencies,
@@ -55,6 +56,21 @@ export class McpConnection implements SessionChannel {
   async connect(transport: Transport): Promise<void> {
     ({ sessionId: this.sessionId } = await this.deps.commands.execute(new OpenSessionCommand(this.transportKind, transport.sessionId)));
     await this.dispatcher.attach(transport, this.observe, this.transportClosed);
+    this.watchToolList();
+  }
+
+  /** The capabilities say tools.listChanged: an initialized client hears of a tool added at runtime. */
+  private watchToolList(): void {
+    this.stopToolWatch = this.deps.toolChanges?.(() => {
+      if (this.ready && !this.closed) void this.dispatcher.notify('notifications/tools/list_changed', undefined).catch(() => undefined);
+    });
+  }
+
+  private stopWatching(): void {
+    this.stopToolWatch?.();
+    this.stopToolWatch = undefined;
+    for (const stop of this.subscriptions.values()) stop();
+    this.subscriptions.clear();
   }
 
   private readonly transportClosed = (): void => {
@@ -104,6 +120,7 @@ export class McpConnection implements SessionChannel {
     this.clientLogLevel = LogLevel.of(snapshot.logLevel);
     this.clientCapabilities = (snapshot.clientCapabilities ?? {}) as ClientCapabilities;
     await this.dispatcher.attach(transport, this.observe, this.transportClosed);
+    this.watchToolList();
     if (snapshot.protocolVersion !== undefined) transport.setProtocolVersion?.(snapshot.protocolVersion);
   }
 
@@ -121,8 +138,7 @@ export class McpConnection implements SessionChannel {
    */
   detach(): void {
     this.closed = true;
-    for (const stop of this.subscriptions.values()) stop();
-    this.subscriptions.clear();
+    this.stopWatching();
   }
 
   /** Drives the Session to CLOSED once, whatever ended it. */
@@ -130,8 +146,7 @@ export class McpConnection implements SessionChannel {
     if (this.closed || this.sessionId === '') return;
     this.closed = true;
     this.closeReason = reason;
-    for (const stop of this.subscriptions.values()) stop();
-    this.subscriptions.clear();
+    this.stopWatching();
     try {
       await this.deps.commands.execute(new CloseSessionCommand(this.sessionId, reason));
     } catch (error) {

@@ -3,6 +3,7 @@ import type { CommandBus, QueryBus } from '../../application/bus/message-bus.js'
 import type { Logger } from '../../application/ports/logger.js';
 import type { RequestStateSealer } from '../../application/ports/request-state.js';
 import type { ServerSettings } from '../../application/server-settings.js';
+import type { TaskView } from '../../application/tasks/task-view.js';
 import type { LogLevel } from '../../domain/session/log-level.js';
 import type { RequestDispatcher } from './request-dispatcher.js';
 import type { ClientRootsCache } from './client-roots-cache.js';
@@ -28,6 +29,18 @@ export interface McpDependencies {
   readonly errorCodes?: ErrorCodeStyle;
   /** Signs the requestState of multi-round 2026-07-28 requests; without it they answer an internal error. */
   readonly requestState?: RequestStateSealer;
+  /**
+   * Tells `listener` each time the tool list changed (a tool registered at runtime), until the
+   * returned function is called: feeds subscriptions/listen streams and 2025 sessions'
+   * notifications/tools/list_changed. Without it neither ever hears of a change.
+   */
+  readonly toolChanges?: (listener: () => void) => () => void;
+  /**
+   * Tells `listener` each new status of any task, until the returned function is called: feeds
+   * `notifications/tasks` on subscriptions/listen streams that asked for the task's id (`taskIds`).
+   * Without it those streams are not offered task notifications.
+   */
+  readonly taskChanges?: (listener: (task: TaskView) => void) => () => void;
 }
 
 /** What the route tables need from a connection (McpConnection implements it). */

@@ -1,6 +1,8 @@
 import { serverCapabilities } from '../capabilities.js';
 import type { McpDependencies } from '../session-channel.js';
+import { toDetailedTask } from '../task-wire.js';
 import { StatelessEndpoint } from './stateless-endpoint.js';
+import { SubscriptionHub, type SubscriptionSources } from './subscriptions.js';
 
 /** The 2026-07-28 revisions served statelessly (newest first). */
 export const STATELESS_REVISIONS: readonly string[] = ['2026-07-28'];
@@ -8,8 +10,10 @@ export const STATELESS_REVISIONS: readonly string[] = ['2026-07-28'];
 /**
  * Cache hints (SEP-2549), chosen to be true: the tool, prompt and template catalogs are fixed from
  * start to shutdown (config reload does not change them; a restart may, hence one minute, and a
- * runtime change is announced on subscriptions/listen); resource lists and reads depend on files,
- * roots and who asks, so they are never cached. None is public except what every caller sees alike.
+ * tool added at runtime, which only the conformance fixture does, is announced on
+ * subscriptions/listen streams that asked for toolsListChanged); resource lists and reads depend
+ * on files, roots and who asks, so they are never cached. None is public except what every caller
+ * sees alike.
  */
 const CACHE_HINTS = {
   'tools/list': { ttlMs: 60_000, cacheScope: 'private' },
@@ -27,5 +31,23 @@ export function statelessEndpoint(deps: McpDependencies): StatelessEndpoint {
     supportedVersions: STATELESS_REVISIONS,
     ...(deps.requestState ? { requestState: deps.requestState } : {}),
     cacheHints: CACHE_HINTS,
+  });
+}
+
+/**
+ * The subscriptions/listen hub of a server: tool list changes from the registry, task statuses
+ * (as tasks/get would show them) when the task service is wired; prompts and resources never
+ * change at runtime, so their list_changed filters are not honored (discover says listChanged: false).
+ */
+export function subscriptionHub(deps: McpDependencies): SubscriptionHub {
+  const { toolChanges, taskChanges } = deps;
+  const sources: SubscriptionSources = {
+    ...(toolChanges ? { toolsListChanged: toolChanges } : {}),
+    ...(taskChanges ? { tasks: (listener) => taskChanges((view) => listener(view.principal, toDetailedTask(view))) } : {}),
+  };
+  return new SubscriptionHub({
+    capabilities: serverCapabilities(deps.features),
+    serverInfo: { name: deps.settings.name, version: deps.settings.version },
+    sources,
   });
 }

@@ -5,7 +5,8 @@ import { GetHealthQuery } from '../../../application/health/get-health.query.js'
 import type { EventStore } from '../../../application/ports/event-store.js';
 import type { McpDependencies } from '../../mcp/session-channel.js';
 import type { StatelessEndpoint } from '../../mcp/stateless/stateless-endpoint.js';
-import { statelessEndpoint } from '../../mcp/stateless/stateless-server.js';
+import { statelessEndpoint, subscriptionHub } from '../../mcp/stateless/stateless-server.js';
+import type { ListenSink, SubscriptionHub } from '../../mcp/stateless/subscriptions.js';
 import { classifyFrame } from '../json-rpc-frame.js';
 import {
   accepts,
@@ -49,6 +50,8 @@ export interface HttpServerOptions {
 
 /** Transport-level failures use the JSON-RPC server-error range, as the SDK's transport does. */
 const TRANSPORT_ERROR = -32000;
+/** A listen stream whose client stops reading is ended once this much is queued for it. */
+const MAX_LISTEN_BACKLOG_BYTES = 1024 * 1024;
 
 /**
  * tfo-mcp over HTTP on plain node:http: Streamable HTTP on /mcp, the legacy HTTP+SSE transport on
@@ -60,6 +63,8 @@ export class McpHttpServer {
   private readonly registry: HttpSessionRegistry;
   /** The 2026-07-28 revision: built on its first request, so 2025-only deployments never pay for it. */
   private stateless?: StatelessEndpoint;
+  /** subscriptions/listen streams (2026-07-28), built on the first one. */
+  private listens?: SubscriptionHub;
   private guards: GuardOptions;
 
   constructor(
@@ -114,6 +119,11 @@ export class McpHttpServer {
     return this.registry.size;
   }
 
+  /** Open subscriptions/listen streams. */
+  get listenCount(): number {
+    return this.listens?.size ?? 0;
+  }
+
   /**
    * Stop accepting, answer what is in flight (bounded), then end every session — or, when sessions
    * live in shared storage (`endSessions: false`), leave them for the next process — then the sockets.
@@ -121,6 +131,8 @@ export class McpHttpServer {
   async close(drainMs: number, endSessions = true): Promise<void> {
     const closed = new Promise<void>((resolve) => this.http.close(() => resolve()));
     this.http.closeIdleConnections();
+    // Listen streams never end on their own: each gets its graceful result now.
+    this.listens?.closeAll();
     await this.registry.closeAll('server shutdown', drainMs, endSessions);
     this.http.closeAllConnections();
     await closed;
@@ -193,6 +205,7 @@ export class McpHttpServer {
       res.writeHead(202, cors).end();
       return;
     }
+    if (revision.message.method === 'subscriptions/listen') return this.openListenStream(res, revision, cors);
     const endpoint = (this.stateless ??= statelessEndpoint(this.deps));
     const request = {
       message: revision.message as JSONRPCRequest,
@@ -230,6 +243,31 @@ export class McpHttpServer {
     if (reply.gone) return answer.settle();
     res.once('close', answer.settle);
     res.writeHead(answer.httpStatus, { ...cors, 'Content-Type': 'application/json' }).end(JSON.stringify(answer.message));
+  }
+
+  /**
+   * subscriptions/listen: an SSE response held open (whatever the response mode: the spec makes the
+   * listen answer a stream) until the client leaves or the server closes. Refusals answer JSON.
+   */
+  private openListenStream(res: ServerResponse, revision: ModernRequest, cors: Record<string, string>): void {
+    if (res.destroyed) return;
+    const message = revision.message as JSONRPCRequest;
+    let stream: SseStream | undefined;
+    const sink: ListenSink = {
+      send: (frame) => {
+        stream ??= new SseStream(res, { keepaliveMs: this.options.keepaliveMs, retryMs: this.options.retryMs, headers: cors });
+        if (res.writableLength > MAX_LISTEN_BACKLOG_BYTES) return stream.end();
+        void stream.send(frame);
+      },
+      end: () => stream?.end(),
+    };
+    const hub = (this.listens ??= subscriptionHub(this.deps));
+    const outcome = hub.open({ id: message.id, params: message.params, principal: 'anonymous', clientCapabilities: revision.clientCapabilities }, sink);
+    if (outcome.refused) {
+      if (outcome.httpStatus === 503) res.setHeader('Retry-After', '30');
+      return fail(res, outcome.httpStatus, outcome.error.code, outcome.error.message, message.id, outcome.error.data);
+    }
+    stream?.onClose(() => outcome.close());
   }
 
   private async get(req: IncomingMessage, res: ServerResponse): Promise<void> {
