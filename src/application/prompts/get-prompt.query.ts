@@ -2,10 +2,17 @@ import type { SessionRepository } from '../../domain/session/session.repository.
 import { ApplicationError } from '../application.errors.js';
 import { Query, type QueryHandler } from '../bus/message-bus.js';
 import { assertOperational, type Origin } from '../origin.js';
+import type { ClientRequests } from '../ports/client-requests.js';
 import type { PromptCatalog, PromptResult } from './prompt-catalog.js';
 
 export class GetPromptQuery extends Query<PromptResult> {
-  constructor(readonly origin: Origin, readonly name: string, readonly args: Readonly<Record<string, string>>) {
+  constructor(
+    readonly origin: Origin,
+    readonly name: string,
+    readonly args: Readonly<Record<string, string>>,
+    /** The requesting client, for a prompt that asks it something while it renders. */
+    readonly client?: ClientRequests,
+  ) {
     super();
   }
 }
@@ -31,6 +38,7 @@ export class GetPromptHandler implements QueryHandler<GetPromptQuery> {
     if (missing.length > 0) {
       throw new ApplicationError('params.invalid', `prompt "${query.name}" requires argument(s): ${missing.map((a) => a.name).join(', ')}`);
     }
-    return definition.render(query.args);
+    // Nothing here catches: a ClientInterrupt from the client's asks must reach the transport as it is.
+    return definition.render(query.args, { client: query.client });
   }
 }

@@ -1,4 +1,5 @@
 import type { Prompt } from '../../domain/prompt/prompt.js';
+import type { ClientRequests } from '../ports/client-requests.js';
 
 export type PromptContent =
   | { type: 'text'; text: string }
@@ -16,10 +17,24 @@ export interface PromptResult {
   readonly messages: PromptMessage[];
 }
 
+/** What a prompt may use while it renders, besides its arguments. */
+export interface PromptContext {
+  /**
+   * The requesting client, for a prompt that must ask it something (elicitation, sampling, roots);
+   * absent where no client can be asked. Whatever its asks throw — a ClientInterrupt above all (on
+   * a 2026-07-28 request the answer comes with a later round) — render lets pass untouched.
+   */
+  readonly client?: ClientRequests;
+}
+
 export interface PromptDefinition {
   readonly prompt: Prompt;
-  /** Arguments are strings (MCP prompt arguments); required ones were checked before this is called. */
-  render(args: Readonly<Record<string, string>>): PromptResult;
+  /**
+   * Arguments are strings (MCP prompt arguments); required ones were checked before this is called.
+   * On a 2026-07-28 request a prompt that asks the client runs again on every input round, so it
+   * asks the same questions in the same order each time and has no other effects.
+   */
+  render(args: Readonly<Record<string, string>>, context: PromptContext): PromptResult | Promise<PromptResult>;
   /** Suggested values for one argument, given what the user typed so far. */
   complete?(argument: string, value: string): string[];
 }

@@ -97,7 +97,7 @@ export function catalogHandlers(deps: McpDependencies): ReadonlyMap<string, Cata
     add(
       'prompts/get',
       handler(GetPromptParams, async (params, site) => {
-        const result = await queries.execute(new GetPromptQuery(site.origin, params.name, params.arguments ?? {}));
+        const result = await queries.execute(new GetPromptQuery(site.origin, params.name, params.arguments ?? {}, site.client()));
         return result as unknown as Result;
       }),
     );

@@ -1,8 +1,15 @@
-import type { PromptContent, PromptDefinition } from '../../../src/application/prompts/prompt-catalog.js';
+import type { PromptContent, PromptDefinition, PromptResult } from '../../../src/application/prompts/prompt-catalog.js';
 import { CODE_PROMPTS, codeReviewPrompt, debugHelpPrompt, explainCodePrompt } from '../../../src/presentation/mcp/prompts/code.prompts.js';
 
+/** The code prompts render at once, from their arguments alone: no client, no promise. */
+function render(definition: PromptDefinition, args: Record<string, string>): PromptResult {
+  const result = definition.render(args, {});
+  if (result instanceof Promise) throw new Error(`${definition.prompt.name} rendered asynchronously`);
+  return result;
+}
+
 function textOf(definition: PromptDefinition, args: Record<string, string>): string {
-  const result = definition.render(args);
+  const result = render(definition, args);
   expect(result.messages).toHaveLength(1);
   expect(result.messages[0]?.role).toBe('user');
   return contentText(result.messages[0]!.content);
@@ -44,7 +51,7 @@ describe('code prompts', () => {
 
     expect(text.split('\n')[0]).toBe('Review the following typescript code with a focus on security.');
     expect(fences(text)).toEqual([{ fence: '```', info: 'typescript', body: 'const x = 1;\nconsole.log(x);' }]);
-    expect(codeReviewPrompt.render({ code: 'x', language: 'go' }).description).toBe('Code review (go)');
+    expect(render(codeReviewPrompt, { code: 'x', language: 'go' }).description).toBe('Code review (go)');
   });
 
   it('code_review - only code - no doubled spaces, no language on the fence', () => {
@@ -70,7 +77,7 @@ describe('code prompts', () => {
 
   it.each(['ts\n```', 'ts```'])('language %j (untrusted text) - the code still stays in exactly one fenced block', (language) => {
     for (const definition of [codeReviewPrompt, explainCodePrompt]) {
-      const text = contentText(definition.render({ code: 'secret_sauce()', language }).messages[0]!.content);
+      const text = contentText(render(definition, { code: 'secret_sauce()', language }).messages[0]!.content);
       const blocks = fences(text.slice(text.indexOf('\n\n') + 2));
       expect(blocks.map((b) => b.body)).toEqual(['secret_sauce()']);
     }
