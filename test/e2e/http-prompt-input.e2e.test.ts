@@ -83,7 +83,7 @@ describe('prompts/get asks the client (built server, fixture profile)', () => {
     expect(second.result).not.toHaveProperty('inputRequests');
   });
 
-  it('2026-07-28: an answer under another key than the ask's - the same ask again, not an error', async () => {
+  it('2026-07-28: an answer under a key nothing was asked under - the same ask again, not an error', async () => {
     const wrongKey = await getPrompt(server, { name: PROMPT, inputResponses: { wrong_key: { action: 'accept', content: { context: 'x' } } } });
 
     expect(wrongKey.result).toMatchObject({ resultType: 'input_required', inputRequests: { user_context: ASK } });
