@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 import { Container } from 'inversify';
 import type { CommandBus, QueryBus } from './application/bus/message-bus.js';
@@ -23,6 +25,10 @@ import type { Wired } from './composition/wiring.js';
 import type { EventMetaSource } from './domain/shared/event-meta-source.js';
 import { createBuses } from './application/use-cases.js';
 import { TOKENS } from './tokens.js';
+import { TaskService } from './application/tasks/task-service.js';
+import type { TaskSignals } from './application/tasks/task-signals.js';
+import type { TaskRepository } from './domain/task/task.repository.js';
+import { toMcpError } from './presentation/mcp/error-mapping.js';
 import { CommandPolicy } from './domain/security/command-policy.js';
 import type { ConfigReloads } from './infrastructure/config/config-reload.js';
 import type { ResolvedConfig } from './infrastructure/config/config.schema.js';
@@ -121,7 +127,8 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
     ttlMs: config.cache.ttl_ms,
     disabledTools: new Set(config.cache.disabled_tools),
   });
-  const { commands, queries } = bindUseCases(c, config, toolResults, analytics.adapters.reader);
+  const tasks = config.mcp.tasks.enabled ? bindTasks(c, config, persistence.adapters) : undefined;
+  const { commands, queries } = bindUseCases(c, config, toolResults, analytics.adapters.reader, tasks);
   const relay = c.get(TOKENS.OutboxRelay);
   const families = toolFamilies(c, config);
 
@@ -135,17 +142,22 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
       errorCodes: config.mcp.compat.telemetryflow_error_codes ? 'telemetryflow' : 'mcp',
       requestState: requestStates,
       toolChanges: (listener) => c.get(TOKENS.ToolRegistry).onChange(listener),
+      toolCatalog: () => c.get(TOKENS.ToolRegistry).descriptors(),
+      ...(tasks ? { tasks } : {}),
     },
     eventStore: shared.adapters.eventStore,
     events: events.adapters.memory,
     async start() {
       for (const w of wired) await w.start?.();
       relay.start();
+      tasks?.start();
       for (const family of families) {
         for (const definition of family.tools()) await commands.execute(new RegisterToolCommand(definition));
       }
     },
     async stop(timeoutMs: number) {
+      // Tasks first: their work is aborted and their rows failed while persistence is still open.
+      await tasks?.stop();
       await c.get(TOKENS.Executor).shutdown();
       await relay.stop(timeoutMs);
       for (const w of [...wired].reverse()) {
@@ -172,11 +184,40 @@ function bindExecution(c: Container, config: ResolvedConfig): void {
   c.bind(TOKENS.SystemProbe).toConstantValue(new OsSystemProbe());
 }
 
+/**
+ * The TaskService of this process: tasks in the persistence the config selects (Postgres: any
+ * replica reads, answers and cancels any task), signals between replicas, and failures described
+ * as the JSON-RPC errors the protocol layer would answer.
+ */
+function bindTasks(c: Container, config: ResolvedConfig, adapters: { tasks: TaskRepository; taskSignals: TaskSignals }): TaskService {
+  const t = config.mcp.tasks;
+  const logger = c.get(TOKENS.Logger);
+  c.bind(TOKENS.TaskRepository).toConstantValue(adapters.tasks);
+  c.bind(TOKENS.TaskSignals).toConstantValue(adapters.taskSignals);
+  const service = new TaskService(
+    { tasks: adapters.tasks, signals: adapters.taskSignals, clock: c.get(TOKENS.Clock), ids: c.get(TOKENS.IdGenerator), meta: c.get(TOKENS.EventMeta), logger },
+    {
+      replicaId: `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`,
+      maxLivePerPrincipal: t.max_live_per_principal,
+      ttlMs: t.ttl_ms,
+      syncBudgetMs: t.sync_budget_ms,
+      pollIntervalMs: t.poll_interval_ms,
+      describeError: (error, origin) => {
+        const mapped = toMcpError(error, logger, origin.method);
+        return mapped.data === undefined ? { code: mapped.code, message: mapped.message } : { code: mapped.code, message: mapped.message, data: mapped.data };
+      },
+    },
+  );
+  c.bind(TOKENS.TaskService).toConstantValue(service);
+  return service;
+}
+
 function bindUseCases(
   c: Container,
   config: ResolvedConfig,
   toolResults: ToolResultCache,
   usage: ToolUsageReader | undefined,
+  tasks: TaskService | undefined,
 ): { commands: CommandBus; queries: QueryBus } {
   const T = TOKENS;
   const workspaces = c.get(T.Workspaces);
@@ -194,6 +235,7 @@ function bindUseCases(
       settings: c.get(T.Settings),
       logger: c.get(T.Logger),
       toolResults,
+      ...(tasks ? { tasks } : {}),
     },
     (q) =>
       new ResourceCatalog([

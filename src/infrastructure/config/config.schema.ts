@@ -118,7 +118,7 @@ const mcpSchema = z
         /** How long a task (and its result) is kept after it was created, unless the client asks for less. */
         ttl_ms: int(1_000, 7 * 86_400_000).default(3_600_000),
         /** A task-supporting tool answers inline when it finishes within this; otherwise it becomes a task. */
-        sync_budget_ms: int(0, 60_000).default(1_000),
+        sync_budget_ms: int(0, 60_000).default(500),
         /** Suggested tasks/get polling interval. */
         poll_interval_ms: int(100, 60_000).default(1_000),
       })

@@ -3,7 +3,8 @@ import type { CommandBus, QueryBus } from '../../application/bus/message-bus.js'
 import type { Logger } from '../../application/ports/logger.js';
 import type { RequestStateSealer } from '../../application/ports/request-state.js';
 import type { ServerSettings } from '../../application/server-settings.js';
-import type { TaskView } from '../../application/tasks/task-view.js';
+import type { TaskService } from '../../application/tasks/task-service.js';
+import type { ToolDescriptor } from '../../application/tools/tool-registry.js';
 import type { LogLevel } from '../../domain/session/log-level.js';
 import type { RequestDispatcher } from './request-dispatcher.js';
 import type { ClientRootsCache } from './client-roots-cache.js';
@@ -36,11 +37,13 @@ export interface McpDependencies {
    */
   readonly toolChanges?: (listener: () => void) => () => void;
   /**
-   * Tells `listener` each new status of any task, until the returned function is called: feeds
-   * `notifications/tasks` on subscriptions/listen streams that asked for the task's id (`taskIds`).
-   * Without it those streams are not offered task notifications.
+   * Tasks of the io.modelcontextprotocol/tasks extension (mcp.tasks.enabled): on 2026-07-28
+   * requests, tasks/get|update|cancel, task-supporting tool calls that outlive their request, and
+   * `notifications/tasks` on subscriptions/listen streams. Absent: the extension is not offered.
    */
-  readonly taskChanges?: (listener: (task: TaskView) => void) => () => void;
+  readonly tasks?: TaskService;
+  /** The tool catalog as tools/list shows it (same array until it changes): the HTTP edge's Mcp-Param-* checks read it. */
+  readonly toolCatalog?: () => readonly ToolDescriptor[];
 }
 
 /** What the route tables need from a connection (McpConnection implements it). */

@@ -1,6 +1,8 @@
 import { serverCapabilities } from '../capabilities.js';
 import type { McpDependencies } from '../session-channel.js';
-import { toDetailedTask } from '../task-wire.js';
+import type { ServerCapabilities } from '@modelcontextprotocol/server';
+import { tasksServerCapability, toDetailedTask } from '../task-wire.js';
+import { taskRoutes } from './task.routes.js';
 import { StatelessEndpoint } from './stateless-endpoint.js';
 import { SubscriptionHub, type SubscriptionSources } from './subscriptions.js';
 
@@ -24,12 +26,19 @@ const CACHE_HINTS = {
   'server/discover': { ttlMs: 60_000, cacheScope: 'public' },
 } as const;
 
+/** What server/discover declares: the session capabilities, and the tasks extension where tasks are served. */
+export function statelessCapabilities(deps: McpDependencies): ServerCapabilities {
+  const capabilities = serverCapabilities(deps.features);
+  return deps.tasks ? { ...capabilities, ...tasksServerCapability() } : capabilities;
+}
+
 /** The one stateless endpoint of a server. */
 export function statelessEndpoint(deps: McpDependencies): StatelessEndpoint {
   return new StatelessEndpoint(deps, {
-    capabilities: serverCapabilities(deps.features),
+    capabilities: statelessCapabilities(deps),
     supportedVersions: STATELESS_REVISIONS,
     ...(deps.requestState ? { requestState: deps.requestState } : {}),
+    ...(deps.tasks ? { tasks: true, routes: taskRoutes(deps.tasks) } : {}),
     cacheHints: CACHE_HINTS,
   });
 }
@@ -40,13 +49,13 @@ export function statelessEndpoint(deps: McpDependencies): StatelessEndpoint {
  * change at runtime, so their list_changed filters are not honored (discover says listChanged: false).
  */
 export function subscriptionHub(deps: McpDependencies): SubscriptionHub {
-  const { toolChanges, taskChanges } = deps;
+  const { toolChanges, tasks } = deps;
   const sources: SubscriptionSources = {
     ...(toolChanges ? { toolsListChanged: toolChanges } : {}),
-    ...(taskChanges ? { tasks: (listener) => taskChanges((view) => listener(view.principal, toDetailedTask(view))) } : {}),
+    ...(tasks ? { tasks: (listener) => tasks.onStatusChange((view) => listener(view.principal, toDetailedTask(view))) } : {}),
   };
   return new SubscriptionHub({
-    capabilities: serverCapabilities(deps.features),
+    capabilities: statelessCapabilities(deps),
     serverInfo: { name: deps.settings.name, version: deps.settings.version },
     sources,
   });

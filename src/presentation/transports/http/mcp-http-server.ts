@@ -21,7 +21,7 @@ import {
 } from './http-guards.js';
 import { clientOf, HttpSessionRegistry, SessionStoreUnavailable, TooManySessions } from './http-session-registry.js';
 import { classifyRevision, type ModernRequest } from './revision-claim.js';
-import { checkRoutingHeaders } from './routing-headers.js';
+import { checkRoutingHeaders, paramHeaderLookup, type ToolParamHeaders } from './routing-headers.js';
 import { SseStream } from './sse-stream.js';
 
 export interface HttpServerOptions {
@@ -66,6 +66,8 @@ export class McpHttpServer {
   /** subscriptions/listen streams (2026-07-28), built on the first one. */
   private listens?: SubscriptionHub;
   private guards: GuardOptions;
+  /** The Mcp-Param-* headers each tool declares (x-mcp-header), scanned once per tool. */
+  private readonly paramHeaders: ToolParamHeaders | undefined;
 
   constructor(
     private readonly deps: McpDependencies,
@@ -73,6 +75,7 @@ export class McpHttpServer {
     private readonly options: HttpServerOptions,
   ) {
     this.guards = this.guardsFor(options.port);
+    this.paramHeaders = deps.toolCatalog ? paramHeaderLookup(deps.toolCatalog) : undefined;
     this.registry = new HttpSessionRegistry(
       deps,
       eventStore,
@@ -198,7 +201,7 @@ export class McpHttpServer {
     const readableId = (first as { id?: unknown }).id;
     const id = typeof readableId === 'string' || typeof readableId === 'number' ? readableId : null;
     if (revision.kind === 'reject') return fail(res, revision.httpStatus, revision.code, revision.message, id, revision.data);
-    const headerProblem = checkRoutingHeaders(revision.message, req.headers);
+    const headerProblem = checkRoutingHeaders(revision.message, req.headers, this.paramHeaders);
     if (headerProblem) return fail(res, headerProblem.httpStatus, headerProblem.code, headerProblem.message, id, headerProblem.data);
     const cors = corsHeaders(req, this.guards);
     if (revision.messageKind === 'notification') {
