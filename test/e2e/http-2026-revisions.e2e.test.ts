@@ -81,6 +81,12 @@ describe('2026-07-28 and 2025-11-25 clients on one HTTP server (built server)', 
     expect(read.body.result).toMatchObject({ resultType: 'complete', ttlMs: 0, cacheScope: 'private' });
     const discover = await raw(server, 'server/discover', {});
     expect(discover.body.result).toMatchObject({ supportedVersions: ['2026-07-28'], capabilities: { tools: { listChanged: true } }, cacheScope: 'public' });
+    const capabilities = discover.body.result!['capabilities'] as Record<string, unknown>;
+    // The tasks extension (on by default, mcp.tasks.enabled) under extensions, never a v1 `tasks` slot;
+    // no resource subscriptions on this revision (a watch needs a session).
+    expect(capabilities['extensions']).toEqual({ 'io.modelcontextprotocol/tasks': {} });
+    expect(capabilities).not.toHaveProperty('tasks');
+    expect(capabilities['resources']).toMatchObject({ subscribe: false });
   });
 
   it('edge errors carry the request id: unknown and removed methods 404/-32601, header mismatch 400/-32020, unserved revision 400/-32022', async () => {

@@ -26,10 +26,15 @@ const CACHE_HINTS = {
   'server/discover': { ttlMs: 60_000, cacheScope: 'public' },
 } as const;
 
-/** What server/discover declares: the session capabilities, and the tasks extension where tasks are served. */
+/**
+ * What server/discover declares: the session capabilities, less resource subscriptions (on this
+ * revision they would ride on subscriptions/listen, and a resource watch needs a session today),
+ * and the tasks extension where tasks are served.
+ */
 export function statelessCapabilities(deps: McpDependencies): ServerCapabilities {
   const capabilities = serverCapabilities(deps.features);
-  return deps.tasks ? { ...capabilities, ...tasksServerCapability() } : capabilities;
+  const resources = capabilities.resources ? { resources: { ...capabilities.resources, subscribe: false } } : {};
+  return { ...capabilities, ...resources, ...(deps.tasks ? tasksServerCapability() : {}) };
 }
 
 /** The one stateless endpoint of a server. */
