@@ -43,3 +43,9 @@ export function scopeKeyOf(origin: Origin): string {
 export async function assertOperational(sessions: SessionRepository, origin: Origin, method: string): Promise<void> {
   if (typeof origin === 'string') (await sessions.get(origin)).assertOperational(method);
 }
+
+/** Who a log line is about: the session, or the request with its W3C trace (so operators can join logs to traces). */
+export function logFieldsOf(origin: Origin): Record<string, unknown> {
+  if (typeof origin === 'string') return { sessionId: origin };
+  return origin.trace ? { requestId: origin.requestId, principal: origin.principal, traceparent: origin.trace.traceparent } : { requestId: origin.requestId, principal: origin.principal };
+}

@@ -300,7 +300,13 @@ export class TaskService {
   }
 
   private internalError(error: unknown, origin: TaskOrigin): TaskError {
-    this.deps.logger.error('task work failed unexpectedly', { method: origin.method, name: origin.name, error: error instanceof Error ? error.stack : String(error) });
+    this.deps.logger.error('task work failed unexpectedly', {
+      method: origin.method,
+      name: origin.name,
+      principal: origin.principal,
+      ...(origin.trace ? { traceparent: origin.trace.traceparent } : {}),
+      error: error instanceof Error ? error.stack : String(error),
+    });
     return { code: INTERNAL_ERROR, message: 'Internal error: the server could not complete the request; details are in the server log' };
   }
 }

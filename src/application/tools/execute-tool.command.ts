@@ -8,7 +8,7 @@ import { Command, type CommandHandler } from '../bus/message-bus.js';
 import { ClientAnswerPending, ClientInterrupt } from '../ports/client-requests.js';
 import type { Clock, IdGenerator } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
-import { assertOperational, sessionIdOf, type Origin, type RequestOrigin } from '../origin.js';
+import { assertOperational, logFieldsOf, sessionIdOf, type Origin, type RequestOrigin } from '../origin.js';
 import type { TaskService } from '../tasks/task-service.js';
 import type { TaskView } from '../tasks/task-view.js';
 import type { JsonObject } from '../../domain/task/task.js';
@@ -102,7 +102,7 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
         return hit as ToolCallResult;
       }
     }
-    const result = await this.perform(registered, parsed.data, command.context, execution, 'envelope');
+    const result = await this.perform(registered, parsed.data, command.context, execution, 'envelope', command.origin);
     if (result.isError) return result;
     if (cacheable) await this.results!.put(registered.tool, parsed.data, result);
     else if (this.results?.invalidates(registered.tool)) await this.results.invalidate();
@@ -121,7 +121,7 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
       taskOrigin,
       async (control) => {
         const context = taskToolContext(command.context, control, support === 'required');
-        return (await this.perform(registered, input, context, execution, 'rethrow')) as unknown as JsonObject;
+        return (await this.perform(registered, input, context, execution, 'rethrow', command.origin)) as unknown as JsonObject;
       },
       { taskRequired: support === 'required' },
     );
@@ -136,7 +136,14 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
    * isError results; an unforeseen one too (`envelope`), or is logged and rethrown (`rethrow`).
    * A ClientInterrupt always leaves as it is: not the tool's failure, the request ends here.
    */
-  private async perform(registered: RegisteredTool, input: unknown, context: ToolContext, execution: ToolExecution, unforeseen: 'envelope' | 'rethrow'): Promise<ToolCallResult> {
+  private async perform(
+    registered: RegisteredTool,
+    input: unknown,
+    context: ToolContext,
+    execution: ToolExecution,
+    unforeseen: 'envelope' | 'rethrow',
+    origin: Origin,
+  ): Promise<ToolCallResult> {
     const tool = registered.tool.name;
     const run = new ToolRun(context, this.settings.toolTimeoutMs);
     let output: ToolOutput;
@@ -151,12 +158,12 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
       if (run.timedOut) return this.failed(execution, 'error', timedOut(this.settings.toolTimeoutMs));
       if (isCancelled(context)) return this.failed(execution, 'cancelled', CANCELLED);
       if (unforeseen === 'rethrow' && !(error instanceof ToolFailure && !error.internal) && !(error instanceof DomainError)) {
-        this.envelopeFor(error, tool, execution.id);
+        this.envelopeFor(error, tool, execution.id, origin);
         execution.fail('error', 'internal error', false);
         await this.executions.save(execution);
         throw error;
       }
-      return this.failed(execution, 'error', this.envelopeFor(error, tool, execution.id));
+      return this.failed(execution, 'error', this.envelopeFor(error, tool, execution.id, origin));
     } finally {
       run.dispose();
     }
@@ -177,12 +184,12 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
   }
 
   /** The envelope the model sees. Every internal failure is logged here, once, with its cause. */
-  private envelopeFor(error: unknown, tool: string, executionId: string): ToolErrorEnvelope {
+  private envelopeFor(error: unknown, tool: string, executionId: string, origin: Origin): ToolErrorEnvelope {
     if (error instanceof DomainError) return invalidRequest(error.message);
     const failure = error instanceof ToolFailure ? error : ToolFailure.internal(error);
     if (failure.internal) {
       const cause = failure.cause ?? error;
-      this.logger.error('tool failed unexpectedly', { tool, executionId, error: cause instanceof Error ? cause.stack : String(cause) });
+      this.logger.error('tool failed unexpectedly', { tool, executionId, ...logFieldsOf(origin), error: cause instanceof Error ? cause.stack : String(cause) });
     }
     return failure.envelope;
   }

@@ -288,6 +288,21 @@ describe('ExecuteTool', () => {
     expect(JSON.stringify(event)).not.toContain('hunter2');
   });
 
+  it('unexpected Error on a stateless request - the log line carries the request id, principal and W3C traceparent', async () => {
+    const crashing = toolDefinition('crashing', async () => {
+      throw new Error('boom');
+    });
+    const { app } = await appWith([crashing]);
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const origin = { principal: 'alice', requestId: 'r-1', protocolVersion: '2026-07-28', trace: { traceparent } };
+
+    await app.commands.execute(new ExecuteToolCommand(origin, 'crashing', { message: 'x' }, toolContext('unused').context));
+
+    expect(app.logger.at('error')).toEqual([
+      expect.objectContaining({ message: 'tool failed unexpectedly', fields: expect.objectContaining({ requestId: 'r-1', principal: 'alice', traceparent }) }),
+    ]);
+  });
+
   it('a port error the tool family wrapped as internal (EMFILE) - logged once with its cause and the execution id, generic envelope', async () => {
     const emfile = Object.assign(new Error('EMFILE: too many open files, open /srv/data/x'), { code: 'EMFILE' });
     const wrapped = toolDefinition('wrapped', async () => {

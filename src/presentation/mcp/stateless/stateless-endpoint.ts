@@ -132,7 +132,9 @@ export class StatelessEndpoint {
       }
       return { message: { jsonrpc: '2.0', id, result: this.stamp(message.method, result) }, httpStatus: 200, settle };
     } catch (error) {
-      const mapped = toMcpError(error, this.deps.logger, message.method, this.deps.errorCodes);
+      // An unforeseen failure is logged with the request's trace, so the line joins the client's trace.
+      const logger = request.trace ? this.deps.logger.child({ traceparent: request.trace.traceparent }) : this.deps.logger;
+      const mapped = toMcpError(error, logger, message.method, this.deps.errorCodes);
       // SEP-2164: an unknown resource is -32602 on this revision, with the URI in data.
       const code = mapped.code === RPC.ResourceNotFound ? RPC.InvalidParams : mapped.code;
       return { ...failure(id, code, mapped.message, mapped.data, BAD_REQUEST_CODES.has(code) ? 400 : 200), settle };
