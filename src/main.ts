@@ -12,7 +12,7 @@ import { redactConfig } from './infrastructure/config/redact.js';
 import { createWinston, WinstonLogger } from './infrastructure/logging/winston-logger.js';
 import type { Logger } from './application/ports/logger.js';
 import { parseCli, stdioTerminalHint, USAGE, UsageError, type CliCommand } from './presentation/cli/cli-arguments.js';
-import { McpConnection } from './presentation/mcp/mcp-connection.js';
+import { StdioConnection } from './presentation/mcp/stdio-connection.js';
 import { migratePostgres } from './composition/persistence.wiring.js';
 import { StdioServerTransport } from './presentation/transports/stdio.js';
 import { McpHttpServer } from './presentation/transports/http/mcp-http-server.js';
@@ -65,22 +65,23 @@ async function serveStdio(config: ResolvedConfig, output: Writable, reload: () =
     if (stopping) return;
     stopping = true;
     logger.info('shutting down', { reason });
-    await connection.gate.drain(config.mcp.timeouts.shutdown_ms);
+    await connection.drain(config.mcp.timeouts.shutdown_ms);
     await connection.close(reason);
     await connection.closeTransport().catch(() => undefined);
     await app.stop(config.mcp.timeouts.shutdown_ms);
     process.exit(code);
   };
 
-  const connection = new McpConnection(app.mcp, 'stdio', (reason) => void shutdown(reason));
   const transport = new StdioServerTransport(process.stdin, output, {
     maxMessageBytes: config.mcp.max_message_bytes,
     onInputEnd: () => void shutdown('end of input'),
   });
+  // The first message pins the era: a 2025 session, or 2026-07-28 stateless requests.
+  const connection = new StdioConnection(app.mcp, transport, (reason) => void shutdown(reason));
   onProcessEvents(logger, shutdown, reloads);
-  await connection.connect(transport);
+  await connection.start();
   if (process.stdin.isTTY) process.stderr.write(stdioTerminalHint(readmePath()));
-  logger.info('tfo-mcp ready', { transport: 'stdio', version: config.server.version, ...rootsOf(config), sessionId: connection.sessionId });
+  logger.info('tfo-mcp ready', { transport: 'stdio', version: config.server.version, ...rootsOf(config) });
 }
 
 /**

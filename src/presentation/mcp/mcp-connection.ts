@@ -16,9 +16,10 @@ import type { McpDependencies, SessionChannel } from './session-channel.js';
 export type { McpDependencies, McpFeatures } from './session-channel.js';
 
 /**
- * One MCP session (2025 revisions, and stdio): one transport, one dispatcher and one Session
- * aggregate. Never shared between clients. `onEnded` fires once the transport has closed (client
- * gone, `shutdown`, or the owner closed it).
+ * One MCP session (2025 revisions): one transport, one dispatcher and one Session aggregate. Never
+ * shared between clients. On stdio it exists only once the first message pinned the connection to
+ * the 2025 revisions (StdioConnection). `onEnded` fires once the transport has closed (client gone,
+ * `shutdown`, or the owner closed it).
  */
 export class McpConnection implements SessionChannel {
   readonly capabilities: ServerCapabilities;

@@ -29,6 +29,9 @@ export class StdioServerTransport implements Transport {
   private bufferBytes = 0;
   private discarding = false;
   private closed = false;
+  private started = false;
+  /** Messages read while delivery is held (see hold), in arrival order. */
+  private held?: JSONRPCMessage[];
   /** Frames sent since the last flush, joined into one write when the current tick's work is done. */
   private outgoing: string[] = [];
   /** The pending write's completion, shared by every frame in it: settled when the output takes it. */
@@ -41,7 +44,13 @@ export class StdioServerTransport implements Transport {
     private readonly options: StdioTransportOptions,
   ) {}
 
+  /**
+   * Idempotent: the stdio connection starts the transport to read the first message, and the
+   * connection that message picks attaches to the same, already started, transport.
+   */
   async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
     this.input.on('data', this.onData);
     this.input.on('end', this.onEnd);
     this.input.on('error', this.onInputError);
@@ -79,12 +88,29 @@ export class StdioServerTransport implements Transport {
     else this.drainWaiters.push(batch.settle);
   };
 
+  /**
+   * Keeps the messages read from now on instead of delivering them, until `release`: while the
+   * first message's connection is set up (opening a session is asynchronous), nothing overtakes it.
+   * Malformed lines are still answered at once.
+   */
+  hold(): void {
+    this.held ??= [];
+  }
+
+  /** Delivers the held messages in order to the current `onmessage`, then every later one directly. */
+  release(): void {
+    const held = this.held;
+    this.held = undefined;
+    if (held) for (const message of held) this.onmessage?.(message);
+  }
+
   /** The output 'error' listener stays: a late EPIPE must not become an uncaught exception. */
   async close(): Promise<void> {
     if (this.closed) return;
     // What was sent before close still leaves, in order.
     this.flush();
     this.closed = true;
+    this.held = undefined;
     this.input.off('data', this.onData);
     this.input.off('end', this.onEnd);
     this.input.off('error', this.onInputError);
@@ -147,7 +173,8 @@ export class StdioServerTransport implements Transport {
       this.reject(verdict.code, verdict.message, verdict.id);
       return;
     }
-    this.onmessage?.(verdict.message);
+    if (this.held) this.held.push(verdict.message);
+    else this.onmessage?.(verdict.message);
   }
 
   private reject(code: number, message: string, id: string | number | null): void {
