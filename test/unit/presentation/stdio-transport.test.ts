@@ -276,4 +276,41 @@ describe('StdioServerTransport', () => {
     expect(h.errors.map((e) => e.message)).toEqual(['write EPIPE']);
     expect(h.closes()).toBe(1);
   });
+
+  it('start a second time (the pinned connection attaches to the started transport) - each message still delivered once', async () => {
+    const h = await harness();
+    await h.transport.start();
+
+    h.input.write(`${ping(1)}\n`);
+    await settle();
+
+    expect(h.messages.map((m) => (m as { id: number }).id)).toEqual([1]);
+  });
+
+  it('hold, then release - messages read meanwhile wait and arrive in order before later ones; a malformed line is still answered at once', async () => {
+    const h = await harness();
+    h.transport.hold();
+
+    h.input.write(`${ping(1)}\nnot json\n${ping(2)}\n`);
+    await settle();
+    expect(h.messages).toEqual([]);
+    expect(h.replies()).toEqual([expect.objectContaining({ id: null, error: expect.objectContaining({ code: -32700 }) })]);
+
+    h.transport.release();
+    h.input.write(`${ping(3)}\n`);
+    await settle();
+    expect(h.messages.map((m) => (m as { id: number }).id)).toEqual([1, 2, 3]);
+  });
+
+  it('close while held - the held messages are never delivered', async () => {
+    const h = await harness();
+    h.transport.hold();
+    h.input.write(`${ping(1)}\n`);
+    await settle();
+
+    await h.transport.close();
+    h.transport.release();
+
+    expect(h.messages).toEqual([]);
+  });
 });

@@ -13,6 +13,9 @@ import type { StatelessEndpoint, StatelessReply, StatelessRequest } from './stat
 
 type Notification = { jsonrpc: '2.0'; method: string; params?: Record<string, unknown> };
 
+/** What a stateless connection needs of the endpoint (the server's one StatelessEndpoint). */
+export type StatelessService = Pick<StatelessEndpoint, 'serve' | 'has'>;
+
 /**
  * A stdio connection pinned to the 2026-07-28 revision by its first request (ADR 009): no Session,
  * each request served by the one StatelessEndpoint as a request of principal `anonymous`, its
@@ -31,7 +34,7 @@ export class StatelessConnection {
   private idle: (() => void)[] = [];
 
   constructor(
-    private readonly endpoint: StatelessEndpoint,
+    private readonly endpoint: StatelessService,
     private readonly transport: Transport,
     private readonly logger: Logger,
     private readonly supported: readonly string[],
