@@ -116,6 +116,7 @@ export class StdioConnection {
       },
       (error: unknown) => {
         this.deps.logger.error('stdio: the session could not be opened', { error: String(error) });
+        if ('id' in first && first.id !== undefined) this.refuse(first.id, ProtocolErrorCode.InternalError, 'Internal error: the session could not be opened');
         void this.transport.close();
       },
     );

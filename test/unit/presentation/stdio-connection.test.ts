@@ -5,9 +5,11 @@ import { PassThrough } from 'node:stream';
 import { McpServer, type JSONRPCMessage, type Transport as SdkTransport } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { z } from 'zod';
+import { CommandBus } from '../../../src/application/bus/message-bus.js';
 import { buildApplication, type Application } from '../../../src/container.js';
 import type { DomainEvent } from '../../../src/domain/shared/domain-event.js';
 import { loadConfig } from '../../../src/infrastructure/config/config-loader.js';
+import type { McpDependencies } from '../../../src/presentation/mcp/mcp-connection.js';
 import { openingEra, StdioConnection } from '../../../src/presentation/mcp/stdio-connection.js';
 import { StdioServerTransport } from '../../../src/presentation/transports/stdio.js';
 import { RecordingLogger } from '../../support/builders.js';
@@ -75,7 +77,7 @@ describe('stdio era pinning', () => {
   });
 
   /** Our StdioConnection on the real application, behind the real stdio transport over in-process streams. */
-  async function ours() {
+  async function ours(deps: McpDependencies = app.mcp) {
     const input = new PassThrough();
     const output = new PassThrough();
     const frames: Frame[] = [];
@@ -88,7 +90,7 @@ describe('stdio era pinning', () => {
     });
     const ended: string[] = [];
     const transport = new StdioServerTransport(input, output, { maxMessageBytes: 1 << 20, onInputEnd: () => undefined });
-    const connection = new StdioConnection(app.mcp, transport, (reason) => ended.push(reason));
+    const connection = new StdioConnection(deps, transport, (reason) => ended.push(reason));
     await connection.start();
     const opened = () => events.filter((e) => e.type === 'session.created' && e.aggregateId === connection.sessionId);
     return {
@@ -261,6 +263,15 @@ describe('stdio era pinning', () => {
       expect((await h.answer(2)).result).toMatchObject({ protocolVersion: '2025-11-25' });
       expect(h.opened()).toHaveLength(1);
       await h.stop();
+    });
+
+    it('the session cannot be opened (no handler for OpenSessionCommand) - the initialize is answered -32603, the transport closes, the owner is told', async () => {
+      const h = await ours({ ...app.mcp, commands: new CommandBus() });
+      h.write(req(1, 'initialize', INIT_PARAMS), req(2, 'tools/list'));
+      expect((await h.answer(1)).error).toEqual({ code: -32603, message: 'Internal error: the session could not be opened' });
+      await waitFor(() => h.ended.length > 0, 'the owner told');
+      expect(h.ended).toEqual(['transport closed']);
+      expect(answerOf(h.frames, 2)).toBeUndefined();
     });
 
     it('the transport closes on a 2026-07-28 connection - the owner is told once', async () => {
