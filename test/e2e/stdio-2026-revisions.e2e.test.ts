@@ -160,7 +160,7 @@ describe('2026-07-28 and 2025 clients on stdio, each on its own server process (
       await server?.stop();
     });
 
-    it('the first claimed request pins the connection; progress before the answer; 2025 and listen requests refused; stdout only frames', async () => {
+    it('the first claimed request pins the connection; progress before the answer; 2025 requests refused; listen held open; stdout only frames', async () => {
       const list = await server.request({ method: 'tools/list', params: { _meta: META } });
       expect(list.result).toMatchObject({ resultType: 'complete', ttlMs: expect.any(Number), cacheScope: 'private' });
 
@@ -175,8 +175,13 @@ describe('2026-07-28 and 2025 clients on stdio, each on its own server process (
       expect(initialize.error).toMatchObject({ code: -32022, data: { supported: ['2026-07-28'], requested: '2025-11-25' } });
       const claimless = await server.request({ method: 'tools/list' });
       expect(claimless.error).toMatchObject({ code: -32602 });
-      const listen = await server.request({ method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: META } });
-      expect(listen.error).toMatchObject({ code: -32601 });
+      // subscriptions/listen stays open: acknowledged (tagged with its id), no answer until cancelled.
+      server.send({ jsonrpc: '2.0', id: 'listen-1', method: 'subscriptions/listen', params: { notifications: { toolsListChanged: true }, _meta: META } });
+      const acknowledged = () => server.messages.find((m) => m.method === 'notifications/subscriptions/acknowledged');
+      await server.waitUntil(() => acknowledged() !== undefined, 5_000, 'the listen acknowledgement');
+      expect(acknowledged()?.params).toMatchObject({ notifications: { toolsListChanged: true }, _meta: { 'io.modelcontextprotocol/subscriptionId': 'listen-1' } });
+      server.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'listen-1' } });
+      expect(server.responsesFor('listen-1')).toEqual([]);
 
       await delay(100);
       expect(stdoutProblems(server.lines)).toEqual([]);

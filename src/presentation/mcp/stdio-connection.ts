@@ -3,7 +3,7 @@ import type { MessageInfo, Transport } from '../transports/transport.js';
 import { McpConnection, type McpDependencies } from './mcp-connection.js';
 import { classifyBody, hasRevisionClaim, MODERN_REVISIONS, type ClaimRejection, type ModernRequest } from './stateless/revision-claim.js';
 import { StatelessConnection } from './stateless/stateless-connection.js';
-import { statelessEndpoint } from './stateless/stateless-server.js';
+import { statelessEndpoint, subscriptionHub } from './stateless/stateless-server.js';
 
 /** What the first messages of a stdio connection decide (v2 `serveStdio`'s opening rules). */
 export type OpeningVerdict =
@@ -152,7 +152,7 @@ export class StdioConnection {
   }
 
   private statelessConnection(): StatelessConnection {
-    return (this.stateless ??= new StatelessConnection(statelessEndpoint(this.deps), this.transport, this.deps.logger, MODERN_REVISIONS));
+    return (this.stateless ??= new StatelessConnection(statelessEndpoint(this.deps), this.transport, this.deps.logger, MODERN_REVISIONS, () => subscriptionHub(this.deps)));
   }
 
   private refuse(id: JSONRPCRequest['id'], code: number, message: string, data?: unknown): void {

@@ -1,6 +1,7 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import { StatelessConnection, type StatelessService } from '../../../src/presentation/mcp/stateless/stateless-connection.js';
 import type { StatelessAnswer, StatelessReply, StatelessRequest } from '../../../src/presentation/mcp/stateless/stateless-endpoint.js';
+import { SubscriptionHub } from '../../../src/presentation/mcp/stateless/subscriptions.js';
 import type { Transport } from '../../../src/presentation/transports/transport.js';
 import { RecordingLogger } from '../../support/builders.js';
 
@@ -152,12 +153,73 @@ describe('StatelessConnection (stdio pinned to 2026-07-28)', () => {
     expect(h.served).toEqual([]);
   });
 
-  it('subscriptions/listen - -32601 on stdio for now, never reaches the endpoint', async () => {
+  it('subscriptions/listen without a hub - -32601, never reaches the endpoint', async () => {
     const h = setup(['tools/list', 'subscriptions/listen']);
     h.connection.receive(request(9, 'subscriptions/listen', { notifications: { toolsListChanged: true }, _meta: META }));
     await tick();
     expect(h.transport.answerTo(9)?.error).toEqual({ code: -32601, message: expect.stringContaining('subscriptions/listen') });
     expect(h.served).toEqual([]);
+  });
+
+  describe('subscriptions/listen with a hub', () => {
+    function withHub() {
+      const transport = new RecordingTransport();
+      const fake = fakeService();
+      const listeners = new Set<() => void>();
+      const hub = new SubscriptionHub({
+        capabilities: { tools: { listChanged: true } },
+        serverInfo: { name: 'tfo-mcp', version: 'test' },
+        sources: {
+          toolsListChanged: (listener) => {
+            listeners.add(listener);
+            return () => listeners.delete(listener);
+          },
+        },
+      });
+      const connection = new StatelessConnection(fake.service, transport, new RecordingLogger(), ['2026-07-28'], () => hub);
+      const changed = () => [...listeners].forEach((listener) => listener());
+      return { transport, connection, listeners, changed };
+    }
+    const notifications = (t: RecordingTransport, method: string) => t.sent.filter((frame) => frame.method === method) as { params: Record<string, unknown> }[];
+
+    it('acknowledged first, then each tool change as a frame tagged with the listen id; no answer while it is open', async () => {
+      const h = withHub();
+      h.connection.receive(request('L1', 'subscriptions/listen', { notifications: { toolsListChanged: true }, _meta: META }));
+      h.changed();
+      await tick();
+      expect(h.transport.sent[0]).toMatchObject({ method: 'notifications/subscriptions/acknowledged' });
+      const changes = notifications(h.transport, 'notifications/tools/list_changed');
+      expect(changes).toHaveLength(1);
+      expect(changes[0].params['_meta']).toMatchObject({ 'io.modelcontextprotocol/subscriptionId': 'L1' });
+      expect(h.transport.answerTo('L1')).toBeUndefined();
+    });
+
+    it('notifications/cancelled for the listen id - released: no listener left, nothing more written', async () => {
+      const h = withHub();
+      h.connection.receive(request('L2', 'subscriptions/listen', { notifications: { toolsListChanged: true }, _meta: META }));
+      expect(h.listeners.size).toBe(1);
+      h.connection.receive({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'L2' } } as JSONRPCMessage);
+      expect(h.listeners.size).toBe(0);
+      const before = h.transport.sent.length;
+      h.changed();
+      await tick();
+      expect(h.transport.sent).toHaveLength(before);
+    });
+
+    it('drain (shutdown) - every open listen gets its graceful result; closeAll releases the sources', async () => {
+      const h = withHub();
+      h.connection.receive(request('L3', 'subscriptions/listen', { notifications: { toolsListChanged: true }, _meta: META }));
+      await expect(h.connection.drain(100)).resolves.toBe(true);
+      expect(h.transport.answerTo('L3')?.result).toMatchObject({ resultType: 'complete', _meta: { 'io.modelcontextprotocol/subscriptionId': 'L3' } });
+      expect(h.listeners.size).toBe(0);
+    });
+
+    it('a bad filter - the hub refusal answers the listen id (-32602)', async () => {
+      const h = withHub();
+      h.connection.receive(request('L4', 'subscriptions/listen', { notifications: 'all', _meta: META }));
+      await tick();
+      expect(h.transport.answerTo('L4')?.error).toMatchObject({ code: -32602 });
+    });
   });
 
   it('drain - waits for the request in flight, refuses new ones with -32600, true once idle', async () => {

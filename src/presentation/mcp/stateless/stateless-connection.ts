@@ -10,6 +10,7 @@ import type { Logger } from '../../../application/ports/logger.js';
 import type { Transport } from '../../transports/transport.js';
 import { classifyBody, type ModernRequest } from './revision-claim.js';
 import type { StatelessEndpoint, StatelessReply, StatelessRequest } from './stateless-endpoint.js';
+import type { StreamMessage, Subscription, SubscriptionHub } from './subscriptions.js';
 
 type Notification = { jsonrpc: '2.0'; method: string; params?: Record<string, unknown> };
 
@@ -24,7 +25,8 @@ export type StatelessService = Pick<StatelessEndpoint, 'serve' | 'has'>;
  *
  * What a 2025 client sends here is refused as v2's `serveStdio` refuses it on a modern connection:
  * `initialize` with -32022 naming the served revisions, other requests without the envelope with
- * -32602. `subscriptions/listen` is not served on stdio yet (-32601).
+ * -32602. `subscriptions/listen` holds its request open: the acknowledgement and the notifications
+ * it asked for are written as frames until the client cancels it or the connection closes.
  */
 export class StatelessConnection {
   /** Requests whose handler still runs, by JSON-RPC id (cancelled ones too, until the handler ends). */
@@ -32,13 +34,19 @@ export class StatelessConnection {
   private inFlight = 0;
   private draining = false;
   private idle: (() => void)[] = [];
+  /** Open subscriptions/listen requests, by JSON-RPC id. */
+  private readonly listens = new Map<RequestId, Subscription>();
 
   constructor(
     private readonly endpoint: StatelessService,
     private readonly transport: Transport,
     private readonly logger: Logger,
     private readonly supported: readonly string[],
+    /** Built on the first listen request (most connections never send one). */
+    private readonly hubOf?: () => SubscriptionHub,
   ) {}
+
+  private hub?: SubscriptionHub;
 
   /** Every message of a pinned connection, as the transport delivers it. */
   readonly receive = (message: JSONRPCMessage): void => {
@@ -55,7 +63,7 @@ export class StatelessConnection {
   serve(verdict: ModernRequest): void {
     const message = verdict.message as JSONRPCRequest;
     const { id, method } = message;
-    if (method === 'subscriptions/listen') return this.answerError(id, ProtocolErrorCode.MethodNotFound, 'Method not found: subscriptions/listen is not served over stdio');
+    if (method === 'subscriptions/listen') return this.listen(verdict, message);
     if (this.draining) return this.answerError(id, ProtocolErrorCode.InvalidRequest, `the server is shutting down; '${method.slice(0, 100)}' was not started`);
     const reply = new StdioReply(this.transport);
     this.running.set(id, reply);
@@ -78,16 +86,41 @@ export class StatelessConnection {
       .finally(() => this.finished(id, reply));
   }
 
-  /** Notifications: only cancellation means anything from a client here. */
+  /** Notifications: only cancellation means anything from a client here (of a request, or of a listen). */
   notified(message: { method: string; params?: unknown }): void {
     if (message.method !== 'notifications/cancelled') return;
     const requestId = (message.params as { requestId?: RequestId } | undefined)?.requestId;
-    if (requestId !== undefined) this.running.get(requestId)?.leave();
+    if (requestId === undefined) return;
+    this.running.get(requestId)?.leave();
+    const listen = this.listens.get(requestId);
+    if (listen) {
+      this.listens.delete(requestId);
+      listen.close();
+    }
+  }
+
+  /** subscriptions/listen: the hub writes the acknowledgement and every notification as frames. */
+  private listen(verdict: ModernRequest, message: JSONRPCRequest): void {
+    const { id } = message;
+    if (!this.hubOf) return this.answerError(id, ProtocolErrorCode.MethodNotFound, 'Method not found: subscriptions/listen');
+    if (this.draining) return this.answerError(id, ProtocolErrorCode.InvalidRequest, "the server is shutting down; 'subscriptions/listen' was not started");
+    if (this.listens.has(id)) return this.answerError(id, ProtocolErrorCode.InvalidRequest, 'a subscriptions/listen request with this id is already open');
+    const sink = {
+      send: (frame: StreamMessage) => {
+        this.transport.send(frame as JSONRPCMessage).catch((error: unknown) => this.logger.warn('stdio: a listen frame could not be written', { error: String(error) }));
+      },
+      end: () => this.listens.delete(id),
+    };
+    const outcome = (this.hub ??= this.hubOf()).open({ id, params: message.params, principal: 'anonymous', clientCapabilities: verdict.clientCapabilities }, sink);
+    if (outcome.refused) return this.answerError(id, outcome.error.code, outcome.error.message, outcome.error.data);
+    this.listens.set(id, outcome);
   }
 
   /** Refuses new requests from now on; resolves true once none is in flight, false after `timeoutMs`. */
   async drain(timeoutMs: number): Promise<boolean> {
     this.draining = true;
+    // Open listens get their graceful end (the listen request's result) before the output closes.
+    this.hub?.closeAll();
     if (this.inFlight === 0) return true;
     let timer: NodeJS.Timeout | undefined;
     const idle = new Promise<boolean>((resolve) => this.idle.push(() => resolve(true)));
@@ -101,6 +134,8 @@ export class StatelessConnection {
   closeAll(): void {
     this.draining = true;
     for (const reply of this.running.values()) reply.leave();
+    for (const listen of this.listens.values()) listen.close();
+    this.listens.clear();
   }
 
   private finished(id: RequestId, reply: StdioReply): void {

@@ -2,12 +2,13 @@ import { serverCapabilities } from '../capabilities.js';
 import type { McpDependencies } from '../session-channel.js';
 import type { ServerCapabilities } from '@modelcontextprotocol/server';
 import { tasksServerCapability, toDetailedTask } from '../task-wire.js';
+import { MODERN_REVISIONS } from './revision-claim.js';
 import { taskRoutes } from './task.routes.js';
 import { StatelessEndpoint } from './stateless-endpoint.js';
 import { SubscriptionHub, type SubscriptionSources } from './subscriptions.js';
 
-/** The 2026-07-28 revisions served statelessly (newest first). */
-export const STATELESS_REVISIONS: readonly string[] = ['2026-07-28'];
+/** The 2026-07-28 revisions served statelessly (newest first): the ones the edge's claim test accepts. */
+export const STATELESS_REVISIONS: readonly string[] = MODERN_REVISIONS;
 
 /**
  * Cache hints (SEP-2549), chosen to be true: the tool, prompt and template catalogs are fixed from
