@@ -17,6 +17,7 @@ import { migratePostgres } from './composition/persistence.wiring.js';
 import { StdioServerTransport } from './presentation/transports/stdio.js';
 import { McpHttpServer } from './presentation/transports/http/mcp-http-server.js';
 import { isLoopbackHost } from './infrastructure/config/config-loader.js';
+import { httpServerOptions } from './composition/http-options.js';
 
 /** The package's version: dist/main.js (the bundle) sits one level below package.json, dist/modules/main.js two. */
 function ownVersion(): string {
@@ -108,27 +109,7 @@ async function serveHttp(config: ResolvedConfig, reload: () => ResolvedConfig): 
   const app = await buildApplication(config, logger, reloads);
   await app.start();
   const http = config.server.http;
-  const server = new McpHttpServer(app.mcp, app.eventStore, {
-    host: http.host,
-    port: http.port,
-    loopback: isLoopbackHost(http.host),
-    allowedHosts: http.allowed_hosts,
-    allowedOrigins: http.allowed_origins,
-    maxBodyBytes: http.max_body_bytes,
-    requestTimeoutMs: http.request_timeout_ms,
-    maxSessions: http.max_sessions,
-    maxSessionsPerClient: http.max_sessions_per_client,
-    sessionIdleMs: http.session_idle_ms,
-    initTimeoutMs: http.init_timeout_ms,
-    headersTimeoutMs: http.headers_timeout_ms,
-    bodyTimeoutMs: http.body_timeout_ms,
-    idleTimeoutMs: http.idle_timeout_ms,
-    maxConnections: http.max_connections,
-    keepaliveMs: http.sse_keepalive_ms,
-    retryMs: http.sse_retry_ms,
-    legacySse: http.legacy_sse,
-    responseMode: http.response_mode,
-  });
+  const server = new McpHttpServer(app.mcp, app.eventStore, httpServerOptions(config));
   let stopping = false;
   const shutdown = async (reason: string) => {
     if (stopping) return;

@@ -8,7 +8,9 @@ import { buildApplication, type Application } from '../../../../src/container.js
 import { loadConfig } from '../../../../src/infrastructure/config/config-loader.js';
 import type { ResolvedConfig } from '../../../../src/infrastructure/config/config.schema.js';
 import type { McpDependencies } from '../../../../src/presentation/mcp/session-channel.js';
-import { McpHttpServer } from '../../../../src/presentation/transports/http/mcp-http-server.js';
+import { httpServerOptions } from '../../../../src/composition/http-options.js';
+import { McpHttpServer, type HttpServerOptions } from '../../../../src/presentation/transports/http/mcp-http-server.js';
+import { ListenStream, statelessHeaders, statelessMeta, type Frame } from '../../../support/stateless-http.js';
 import { RecordingLogger } from '../../../support/builders.js';
 import { waitFor } from '../../../support/test-app.js';
 
@@ -18,100 +20,15 @@ import { waitFor } from '../../../support/test-app.js';
  * open, and how many listeners the tool registry holds for them — when clients come and go.
  */
 const SUB = 'io.modelcontextprotocol/subscriptionId';
-const META = {
-  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-  'io.modelcontextprotocol/clientInfo': { name: 'listen-test', version: '1' },
-  'io.modelcontextprotocol/clientCapabilities': {},
-};
-type Frame = { id?: unknown; method?: string; params?: Record<string, unknown>; result?: Record<string, unknown>; error?: { code: number } };
-
-function headers(method: string, name?: string): Record<string, string> {
-  return {
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    'mcp-protocol-version': '2026-07-28',
-    'mcp-method': method,
-    ...(name !== undefined ? { 'mcp-name': name } : {}),
-  };
-}
-
-/** An open listen stream: its HTTP response, the frames read so far, and a way to hang up. */
-class ListenStream {
-  readonly frames: Frame[] = [];
-  ended = false;
-  private constructor(
-    readonly status: number,
-    readonly contentType: string | null,
-    private readonly controller: AbortController,
-  ) {}
-
-  static async open(url: string, id: string | number, notifications: Record<string, unknown>): Promise<ListenStream> {
-    const controller = new AbortController();
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: headers('subscriptions/listen'),
-      body: JSON.stringify({ jsonrpc: '2.0', id, method: 'subscriptions/listen', params: { notifications, _meta: META } }),
-      signal: controller.signal,
-    });
-    const stream = new ListenStream(res.status, res.headers.get('content-type'), controller);
-    void stream.read(res);
-    return stream;
-  }
-
-  private async read(res: Response): Promise<void> {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        const lines = buffer.split('\n');
-        buffer = lines.pop() ?? '';
-        for (const line of lines) if (line.startsWith('data: ')) this.frames.push(JSON.parse(line.slice(6)) as Frame);
-      }
-    } catch {
-      // Aborted by hangUp().
-    }
-    this.ended = true;
-  }
-
-  async frame(index: number): Promise<Frame> {
-    await waitFor(() => this.frames.length > index, `frame ${index} on the listen stream`);
-    return this.frames[index];
-  }
-
-  hangUp(): void {
-    this.controller.abort();
-  }
-}
+const META = statelessMeta('listen-test');
 
 async function post(url: string, method: string, params: Record<string, unknown>, name?: string) {
-  const res = await fetch(url, { method: 'POST', headers: headers(method, name), body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: META } }) });
+  const res = await fetch(url, { method: 'POST', headers: statelessHeaders(method, name), body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: META } }) });
   return { status: res.status, body: (await res.json()) as Frame };
 }
 
-function serverOptions(config: ResolvedConfig, responseMode: 'auto' | 'json') {
-  const http = config.server.http;
-  return {
-    host: '127.0.0.1',
-    port: 0,
-    loopback: true,
-    allowedHosts: [],
-    allowedOrigins: [],
-    maxBodyBytes: http.max_body_bytes,
-    requestTimeoutMs: http.request_timeout_ms,
-    maxSessions: http.max_sessions,
-    maxSessionsPerClient: http.max_sessions_per_client,
-    sessionIdleMs: http.session_idle_ms,
-    initTimeoutMs: http.init_timeout_ms,
-    headersTimeoutMs: http.headers_timeout_ms,
-    bodyTimeoutMs: http.body_timeout_ms,
-    idleTimeoutMs: http.idle_timeout_ms,
-    maxConnections: http.max_connections,
-    keepaliveMs: http.sse_keepalive_ms,
-    retryMs: http.sse_retry_ms,
-    legacySse: false,
-    responseMode,
-  } as const;
+function serverOptions(config: ResolvedConfig, responseMode: 'auto' | 'json'): HttpServerOptions {
+  return { ...httpServerOptions(config), host: '127.0.0.1', port: 0, loopback: true, allowedHosts: [], allowedOrigins: [], legacySse: false, responseMode };
 }
 
 describe('subscriptions/listen over HTTP (in process)', () => {
