@@ -7,6 +7,7 @@ import type { ServerSettings } from '../../src/application/server-settings.js';
 import { InitializeSessionCommand } from '../../src/application/session/initialize-session.command.js';
 import { MarkSessionReadyCommand } from '../../src/application/session/mark-session-ready.command.js';
 import { OpenSessionCommand } from '../../src/application/session/open-session.command.js';
+import { TaskService, type TaskServiceOptions } from '../../src/application/tasks/task-service.js';
 import { ToolRegistry } from '../../src/application/tools/tool-registry.js';
 import type { ToolResultCache } from '../../src/application/tools/tool-result-cache.js';
 import type { DomainEvent } from '../../src/domain/shared/domain-event.js';
@@ -14,6 +15,7 @@ import type { EventMetaSource } from '../../src/domain/shared/event-meta-source.
 import { EmbeddedHealthCheck, InMemoryOutboxHealthCheck } from '../../src/infrastructure/health/embedded-health-checks.js';
 import { InMemoryOutbox } from '../../src/infrastructure/persistence/memory/in-memory-outbox.js';
 import { InMemorySessionRepository } from '../../src/infrastructure/persistence/memory/in-memory-session-repository.js';
+import { InMemoryTaskRepository } from '../../src/infrastructure/persistence/memory/in-memory-task-repository.js';
 import { InMemoryToolExecutionRepository } from '../../src/infrastructure/persistence/memory/in-memory-tool-execution-repository.js';
 import { CODE_PROMPTS } from '../../src/presentation/mcp/prompts/code.prompts.js';
 import { ServerResources } from '../../src/presentation/mcp/resources/server.resources.js';
@@ -29,7 +31,16 @@ export interface TestAppOptions {
   readonly outboxCapacity?: number;
   readonly closedSessionRetention?: number;
   readonly toolResults?: ToolResultCache;
+  /**
+   * Serve tasks (2026-07-28 extension): a real TaskService over an in-memory task repository that
+   * shares the app's outbox, clock and logger, with these options over small test defaults. Absent:
+   * every tool call inline, as with mcp.tasks.enabled=false. Not started (no timers): stop it after the test.
+   */
+  readonly tasks?: Partial<TaskServiceOptions>;
 }
+
+/** Test defaults: a short sync budget so a call held by the test becomes a task quickly. */
+const TEST_TASK_OPTIONS: TaskServiceOptions = { replicaId: 'replica-test', maxLivePerPrincipal: 4, ttlMs: 60_000, syncBudgetMs: 30, pollIntervalMs: 500 };
 
 /**
  * Every use case wired by the same createBuses() that container.ts uses, but over the in-memory adapters, a fixed
@@ -46,6 +57,10 @@ export function createTestApp(options: TestAppOptions = {}) {
   const executions = new InMemoryToolExecutionRepository(outbox);
   const registry = new ToolRegistry();
   const prompts = new PromptCatalog(options.prompts ?? CODE_PROMPTS);
+  const taskRepository = options.tasks ? new InMemoryTaskRepository(outbox, meta) : undefined;
+  const tasks = taskRepository
+    ? new TaskService({ tasks: taskRepository, signals: taskRepository, clock, ids: new SequentialIds('task'), meta, logger }, { ...TEST_TASK_OPTIONS, ...options.tasks })
+    : undefined;
   const checks = options.healthChecks?.(outbox) ?? [new EmbeddedHealthCheck('persistence', 'memory'), new InMemoryOutboxHealthCheck(outbox)];
 
   const { commands, queries, resources } = createBuses(
@@ -63,6 +78,7 @@ export function createTestApp(options: TestAppOptions = {}) {
       logger,
       healthCheckTimeoutMs: options.healthCheckTimeoutMs,
       toolResults: options.toolResults,
+      tasks,
     },
     (q) => new ResourceCatalog(options.resourceProviders?.(q) ?? [new ServerResources({ server: { name: 'tfo-mcp-test' } }, q)]),
   );
@@ -81,6 +97,9 @@ export function createTestApp(options: TestAppOptions = {}) {
     resources,
     commands,
     queries,
+    /** Present with the `tasks` option. */
+    tasks,
+    taskRepository,
 
     /** A session in state CREATED. */
     async openSession(sessionId?: string): Promise<string> {
