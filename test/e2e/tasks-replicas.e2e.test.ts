@@ -8,10 +8,11 @@ import { createTempWorkspace, type TempWorkspace } from '../support/spawn-server
 /**
  * The tasks extension (SEP-2663) on two replicas sharing Postgres, no sticky anything: a task
  * started through replica A is polled, answered and cancelled through replica B, and a cancelled
- * `execute_command` leaves no process behind on A.
+ * `execute_command` leaves no process behind on A; a listen stream on A hears A's task change status.
  */
 const PG_URL = process.env['TFO_PG_URL'];
 const TASKS = 'io.modelcontextprotocol/tasks';
+const SUB = 'io.modelcontextprotocol/subscriptionId';
 
 type Answer = { status: number; body: { id: unknown; result?: Record<string, unknown>; error?: { code: number; message: string; data?: Record<string, unknown> } } };
 
@@ -51,6 +52,47 @@ async function call(server: HttpServer, method: string, params: Record<string, u
   // A call that sent notifications first answers as SSE: the last data line is the answer.
   const json = res.headers.get('content-type')?.includes('text/event-stream') ? text.split('\n').filter((l) => l.startsWith('data:')).pop()!.slice(5) : text;
   return { status: res.status, body: JSON.parse(json) as Answer['body'] };
+}
+
+type Frame = { jsonrpc?: string; id?: unknown; method?: string; params?: Record<string, unknown>; result?: Record<string, unknown>; error?: { code: number } };
+
+/** A subscriptions/listen request on `server`, its SSE frames collected as they arrive until `hangUp`. */
+async function listen(server: HttpServer, id: string, notifications: Record<string, unknown>) {
+  const controller = new AbortController();
+  const res = await fetch(server.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'subscriptions/listen' },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id,
+      method: 'subscriptions/listen',
+      params: {
+        notifications,
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+          'io.modelcontextprotocol/clientInfo': { name: 'tasks-e2e', version: '1' },
+          'io.modelcontextprotocol/clientCapabilities': { extensions: { [TASKS]: {} } },
+        },
+      },
+    }),
+    signal: controller.signal,
+  });
+  const stream = { status: res.status, contentType: res.headers.get('content-type'), frames: [] as Frame[], hangUp: () => controller.abort() };
+  void (async () => {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        const lines = buffer.split('\n');
+        buffer = lines.pop() ?? '';
+        for (const line of lines) if (line.startsWith('data: ')) stream.frames.push(JSON.parse(line.slice(6)) as Frame);
+      }
+    } catch {
+      // hung up
+    }
+  })();
+  return stream;
 }
 
 /** Live (non-zombie) processes whose argv contains `marker`. */
@@ -165,6 +207,43 @@ describe('tasks across two replicas sharing Postgres (built server, 2026-07-28 o
     // Task-supporting but optional: runs inline for a client without the extension.
     const inline = await call(a, 'tools/call', { name: 'slow_compute', arguments: { seconds: 1 } }, plain);
     expect(inline.body.result).toMatchObject({ resultType: 'complete' });
+  }, 30_000);
+
+  it('a subscriptions/listen stream on A naming a task of A hears notifications/tasks working then completed, each tagged with its subscriptionId', async () => {
+    // Changes are pushed only by the replica that stored them (TaskService.onStatusChange is per
+    // replica): a stream on B would not hear this task, and an update sent through B would store the
+    // `working` change there. So the task is started, answered and finished on A, where the stream is.
+    // The task must exist before a stream can name it, so its first `working` (at creation) comes
+    // before any stream: confirm_delete parks in input_required, and its answer makes it `working`
+    // again while the stream listens (a slow_compute task would only be heard `completed`).
+    const started = await call(a, 'tools/call', { name: 'confirm_delete', arguments: { filename: 'notes.txt' } });
+    const taskId = started.body.result!['taskId'] as string;
+    expect(started.body.result!['resultType']).toBe('task');
+    await eventually(async () => ((await statusOn(a, taskId)) === 'input_required' ? true : undefined), 5_000, 'input_required on A');
+    const key = Object.keys((await call(a, 'tasks/get', { taskId })).body.result!['inputRequests'] as Record<string, unknown>)[0]!;
+
+    const stream = await listen(a, 'task-watch-1', { taskIds: [taskId] });
+    try {
+      expect(stream).toMatchObject({ status: 200, contentType: 'text/event-stream' });
+      await eventually(() => (stream.frames.length >= 1 ? true : undefined), 5_000, 'the acknowledgement');
+      expect(stream.frames[0]).toEqual({
+        jsonrpc: '2.0',
+        method: 'notifications/subscriptions/acknowledged',
+        params: { notifications: { taskIds: [taskId] }, _meta: { [SUB]: 'task-watch-1' } },
+      });
+
+      const update = await call(a, 'tasks/update', { taskId, inputResponses: { [key]: { action: 'accept', content: { confirm: true } } } });
+      expect(update.body.result).toMatchObject({ resultType: 'complete' });
+
+      const heard = () => stream.frames.filter((f) => f.method === 'notifications/tasks');
+      await eventually(() => (heard().some((f) => f.params?.['status'] === 'completed') ? true : undefined), 5_000, 'notifications/tasks completed on the stream');
+      expect(heard().map((f) => f.params?.['status'])).toEqual(['working', 'completed']);
+      for (const frame of heard()) expect(frame.params).toMatchObject({ taskId, _meta: { [SUB]: 'task-watch-1' } });
+      expect(heard()[0]!.params).not.toHaveProperty('inputRequests');
+      expect(heard()[1]!.params).toMatchObject({ result: { content: [{ type: 'text', text: 'Confirmed: notes.txt would be deleted' }] } });
+    } finally {
+      stream.hangUp();
+    }
   }, 30_000);
 
   it('an unknown task id is -32602 on every tasks method; tasks/result and tasks/list are -32601', async () => {
