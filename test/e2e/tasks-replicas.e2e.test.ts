@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { startHttpServer, type HttpServer } from '../support/http-server.js';
 import { eventually } from '../support/infra-services.js';
+import { ListenStream, statelessMeta } from '../support/stateless-http.js';
 import { createTempWorkspace, type TempWorkspace } from '../support/spawn-server.js';
 
 /**
@@ -52,47 +53,6 @@ async function call(server: HttpServer, method: string, params: Record<string, u
   // A call that sent notifications first answers as SSE: the last data line is the answer.
   const json = res.headers.get('content-type')?.includes('text/event-stream') ? text.split('\n').filter((l) => l.startsWith('data:')).pop()!.slice(5) : text;
   return { status: res.status, body: JSON.parse(json) as Answer['body'] };
-}
-
-type Frame = { jsonrpc?: string; id?: unknown; method?: string; params?: Record<string, unknown>; result?: Record<string, unknown>; error?: { code: number } };
-
-/** A subscriptions/listen request on `server`, its SSE frames collected as they arrive until `hangUp`. */
-async function listen(server: HttpServer, id: string, notifications: Record<string, unknown>) {
-  const controller = new AbortController();
-  const res = await fetch(server.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'subscriptions/listen' },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id,
-      method: 'subscriptions/listen',
-      params: {
-        notifications,
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-          'io.modelcontextprotocol/clientInfo': { name: 'tasks-e2e', version: '1' },
-          'io.modelcontextprotocol/clientCapabilities': { extensions: { [TASKS]: {} } },
-        },
-      },
-    }),
-    signal: controller.signal,
-  });
-  const stream = { status: res.status, contentType: res.headers.get('content-type'), frames: [] as Frame[], hangUp: () => controller.abort() };
-  void (async () => {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        const lines = buffer.split('\n');
-        buffer = lines.pop() ?? '';
-        for (const line of lines) if (line.startsWith('data: ')) stream.frames.push(JSON.parse(line.slice(6)) as Frame);
-      }
-    } catch {
-      // hung up
-    }
-  })();
-  return stream;
 }
 
 /** Live (non-zombie) processes whose argv contains `marker`. */
@@ -222,11 +182,10 @@ describe('tasks across two replicas sharing Postgres (built server, 2026-07-28 o
     await eventually(async () => ((await statusOn(a, taskId)) === 'input_required' ? true : undefined), 5_000, 'input_required on A');
     const key = Object.keys((await call(a, 'tasks/get', { taskId })).body.result!['inputRequests'] as Record<string, unknown>)[0]!;
 
-    const stream = await listen(a, 'task-watch-1', { taskIds: [taskId] });
+    const stream = await ListenStream.open(a.url, 'task-watch-1', { taskIds: [taskId] }, statelessMeta('tasks-e2e', { extensions: { [TASKS]: {} } }));
     try {
       expect(stream).toMatchObject({ status: 200, contentType: 'text/event-stream' });
-      await eventually(() => (stream.frames.length >= 1 ? true : undefined), 5_000, 'the acknowledgement');
-      expect(stream.frames[0]).toEqual({
+      expect(await stream.frame(0)).toEqual({
         jsonrpc: '2.0',
         method: 'notifications/subscriptions/acknowledged',
         params: { notifications: { taskIds: [taskId] }, _meta: { [SUB]: 'task-watch-1' } },
