@@ -12,7 +12,7 @@ import { describe, ifLive, TaskChanges } from './task-changes.js';
 import { TaskReaper } from './task-reaper.js';
 import type { TaskSignal, TaskSignals } from './task-signals.js';
 import { taskView, type TaskView } from './task-view.js';
-import type { RunOptions, RunOutcome, TaskControl, TaskOrigin, TaskWork } from './task-work.js';
+import { TaskWorkFailed, type RunOptions, type RunOutcome, type TaskControl, type TaskOrigin, type TaskWork } from './task-work.js';
 
 export interface TaskServiceOptions {
   /** This process's id in `ownerReplica`: unique per running process (a restart is a new replica). */
@@ -247,7 +247,7 @@ export class TaskService {
       if (outcome.ok) {
         end = this.completion(outcome.value);
       } else {
-        const error = this.describeError(outcome.error, origin);
+        const error = outcome.error instanceof TaskWorkFailed ? outcome.error.taskError : this.describeError(outcome.error, origin);
         end = (task) => task.fail(error);
       }
       await this.changes.changeQuietly(taskId, ifLive(end));

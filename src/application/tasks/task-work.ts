@@ -1,4 +1,4 @@
-import type { JsonObject, TraceContext } from '../../domain/task/task.js';
+import type { JsonObject, TaskError, TraceContext } from '../../domain/task/task.js';
 import type { TaskView } from './task-view.js';
 
 /** The request a piece of work stands for, and whose it is. */
@@ -39,4 +39,18 @@ export interface RunOptions {
   readonly taskRequired?: boolean;
   /** This call's inline budget instead of the configured `sync_budget_ms`. */
   readonly syncBudgetMs?: number;
+}
+
+/**
+ * Thrown by work that already knows how its task fails (and has logged why): the task is failed
+ * with exactly `taskError`, with no further description or log line.
+ */
+export class TaskWorkFailed extends Error {
+  constructor(
+    readonly taskError: TaskError,
+    options?: { cause?: unknown },
+  ) {
+    super(taskError.message, options);
+    this.name = 'TaskWorkFailed';
+  }
 }

@@ -13,6 +13,7 @@ import type { TaskService } from '../tasks/task-service.js';
 import type { TaskView } from '../tasks/task-view.js';
 import type { JsonObject } from '../../domain/task/task.js';
 import { taskToolContext } from './task-tool-context.js';
+import { TaskWorkFailed } from '../tasks/task-work.js';
 import type { ServerSettings } from '../server-settings.js';
 import { isCancelled, type ContentBlock, type ToolContext, type ToolOutput } from './tool-definition.js';
 import type { ToolResultCache } from './tool-result-cache.js';
@@ -91,7 +92,9 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
     const parsed = registered.definition.input.safeParse(command.args ?? {});
     if (!parsed.success) return this.failed(execution, 'error', invalidArguments(parsed.error.issues));
     if (isCancelled(command.context)) return this.failed(execution, 'cancelled', CANCELLED);
-    if (support !== undefined && command.tasks?.declared) return this.asTask(command, registered, parsed.data, execution, support);
+    if (support !== undefined && command.tasks?.declared && typeof command.origin !== 'string') {
+      return this.asTask(command, command.origin, registered, parsed.data, execution, support);
+    }
 
     const cacheable = this.results?.cacheable(registered.tool) === true;
     if (cacheable) {
@@ -114,17 +117,30 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
    * task whose result is the same ToolCallResult (a tool error is a completed task with isError).
    * An unforeseen failure fails the task (`failed`, a generic -32603 error; the log has the cause).
    */
-  private async asTask(command: ExecuteToolCommand, registered: RegisteredTool, input: unknown, execution: ToolExecution, support: 'optional' | 'required'): Promise<ToolCallOutcome> {
-    const origin = command.origin as RequestOrigin;
+  private async asTask(
+    command: ExecuteToolCommand,
+    origin: RequestOrigin,
+    registered: RegisteredTool,
+    input: unknown,
+    execution: ToolExecution,
+    support: 'optional' | 'required',
+  ): Promise<ToolCallOutcome> {
     const taskOrigin = { principal: origin.principal, method: 'tools/call', name: command.tool, ...(origin.trace ? { trace: origin.trace } : {}) };
-    const outcome = await this.tasks!.run(
-      taskOrigin,
-      async (control) => {
-        const context = taskToolContext(command.context, control, support === 'required');
-        return (await this.perform(registered, input, context, execution, 'rethrow', command.origin)) as unknown as JsonObject;
-      },
-      { taskRequired: support === 'required' },
-    );
+    let outcome;
+    try {
+      outcome = await this.tasks!.run(
+        taskOrigin,
+        async (control) => {
+          const context = taskToolContext(command.context, control, support === 'required');
+          return (await this.perform(registered, input, context, execution, 'rethrow', origin)) as unknown as JsonObject;
+        },
+        { taskRequired: support === 'required' },
+      );
+    } catch (error) {
+      // Unforeseen and still inline: the same isError envelope as any inline call (already logged and recorded).
+      if (error instanceof UnforeseenToolFailure) return errorResult(error.envelope);
+      throw error;
+    }
     if (outcome.kind === 'task') return { task: outcome.task };
     const result = outcome.result as unknown as ToolCallResult;
     if (!result.isError && this.results?.invalidates(registered.tool)) await this.results.invalidate();
@@ -158,10 +174,10 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
       if (run.timedOut) return this.failed(execution, 'error', timedOut(this.settings.toolTimeoutMs));
       if (isCancelled(context)) return this.failed(execution, 'cancelled', CANCELLED);
       if (unforeseen === 'rethrow' && !(error instanceof ToolFailure && !error.internal) && !(error instanceof DomainError)) {
-        this.envelopeFor(error, tool, execution.id, origin);
-        execution.fail('error', 'internal error', false);
+        const envelope = this.envelopeFor(error, tool, execution.id, origin);
+        execution.fail('error', envelope.error, envelope.retryable);
         await this.executions.save(execution);
-        throw error;
+        throw new UnforeseenToolFailure(envelope, error);
       }
       return this.failed(execution, 'error', this.envelopeFor(error, tool, execution.id, origin));
     } finally {
@@ -175,12 +191,7 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
   private async failed(execution: ToolExecution, outcome: 'error' | 'cancelled', envelope: ToolErrorEnvelope): Promise<ToolCallResult> {
     execution.fail(outcome, envelope.error, envelope.retryable);
     await this.executions.save(execution);
-    const hints = envelope.suggested_actions.length > 0 ? ` Try: ${envelope.suggested_actions.join('; ')}.` : '';
-    return {
-      content: [{ type: 'text', text: `Error: ${envelope.error}. ${envelope.reason}.${hints}` }],
-      structuredContent: { ...envelope },
-      isError: true,
-    };
+    return errorResult(envelope);
   }
 
   /** The envelope the model sees. Every internal failure is logged here, once, with its cause. */
@@ -195,6 +206,31 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
   }
 }
 
+
+/** The isError result the model sees for a failed call. */
+function errorResult(envelope: ToolErrorEnvelope): ToolCallResult {
+  const hints = envelope.suggested_actions.length > 0 ? ` Try: ${envelope.suggested_actions.join('; ')}.` : '';
+  return {
+    content: [{ type: 'text', text: `Error: ${envelope.error}. ${envelope.reason}.${hints}` }],
+    structuredContent: { ...envelope },
+    isError: true,
+  };
+}
+
+/**
+ * A tool run under the TaskService broke unexpectedly (logged and recorded already): a task fails
+ * with a generic internal error; a call still inline answers the envelope, as any inline call does.
+ */
+class UnforeseenToolFailure extends TaskWorkFailed {
+  constructor(
+    readonly envelope: ToolErrorEnvelope,
+    cause: unknown,
+  ) {
+    super({ code: INTERNAL_ERROR, message: 'Internal error: the tool failed unexpectedly; details are in the server log' }, { cause });
+  }
+}
+
+const INTERNAL_ERROR = -32603;
 
 /** Where an execution came from, for its audit row and events. */
 function executionOrigin(origin: Origin): ExecutionOrigin {

@@ -1,7 +1,7 @@
 import type { JsonObject } from '../../domain/task/task.js';
 import { ClientCapabilityMissing, type AskOptions, type ClientRequests, type ClientRoot } from '../ports/client-requests.js';
 import type { TaskControl } from '../tasks/task-work.js';
-import type { ToolContext } from './tool-definition.js';
+import { isCancelled, type ToolContext } from './tool-definition.js';
 
 type Kind = 'elicitation' | 'sampling' | 'roots';
 
@@ -17,13 +17,16 @@ const NOTHING_DECLARED = { sampling: false, elicitation: false, roots: false } a
  */
 export function taskToolContext(request: ToolContext, control: TaskControl, gatherOnRequest: boolean): ToolContext {
   const client = new TaskClient(request.client, control, gatherOnRequest);
+  let signal: AbortSignal | undefined;
   return {
     sessionId: request.sessionId,
+    // While the call is inline its request's cancellation (client gone, notifications/cancelled)
+    // stops it, as for any call; once it is a task only the task's own signal does (tasks/cancel).
     get signal() {
-      return control.signal;
+      return (signal ??= whileInline(request, control));
     },
     get cancelled() {
-      return control.signal.aborted;
+      return control.signal.aborted || (!control.isTask() && isCancelled(request));
     },
     progress: (progress, total, message) => {
       if (!control.isTask()) request.progress(progress, total, message);
@@ -33,6 +36,26 @@ export function taskToolContext(request: ToolContext, control: TaskControl, gath
     },
     client,
   };
+}
+
+/** The task's signal, also aborted by the request's cancellation if that comes while the call is still inline. */
+function whileInline(request: ToolContext, control: TaskControl): AbortSignal {
+  const controller = new AbortController();
+  const requestSignal = request.signal;
+  const fromRequest = () => {
+    if (!control.isTask()) controller.abort(requestSignal.reason);
+  };
+  const fromTask = () => {
+    requestSignal.removeEventListener('abort', fromRequest);
+    controller.abort(control.signal.reason);
+  };
+  if (control.signal.aborted) fromTask();
+  else if (requestSignal.aborted) fromRequest();
+  if (!controller.signal.aborted) {
+    control.signal.addEventListener('abort', fromTask, { once: true });
+    requestSignal.addEventListener('abort', fromRequest, { once: true });
+  }
+  return controller.signal;
 }
 
 /** ClientRequests whose answers come through the task: each ask one input request under a key new in the task. */

@@ -173,6 +173,49 @@ describe('ExecuteTool under the TaskService (2026-07-28 tasks extension)', () =>
     expect(app.logger.at('error').find((line) => line.message === 'tool failed unexpectedly')?.fields).toMatchObject({ tool: 'broken', requestId: 'req-1', principal: 'alice', traceparent: TRACE.traceparent });
   });
 
+  it('unexpected Error while still inline (within the budget) - the isError "internal error" envelope as for any inline call, logged once', async () => {
+    const broken = withSupport(
+      toolDefinition('broken-now', async () => {
+        throw new Error(SECRET);
+      }),
+      'optional',
+    );
+    const app = await appWith([broken]);
+
+    const result = resultOf(await call(app, 'broken-now'));
+
+    expect(result).toMatchObject({ isError: true, structuredContent: { error: 'internal error' } });
+    expect(JSON.stringify(result)).not.toContain('hunter2');
+    expect(app.logger.at('error').map((line) => line.message)).toEqual(['tool failed unexpectedly']);
+    await expect(app.taskRepository!.countLive('alice')).resolves.toBe(0);
+  });
+
+  it('request cancelled while the call is still inline - the tool is stopped and the call ends cancelled, no task is left', async () => {
+    const sleeper = withSupport(
+      toolDefinition('sleeper-inline', (_input, ctx) => new Promise<ToolOutput>((_resolve, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)))),
+      'optional',
+    );
+    const app = await appWith([sleeper], true);
+    const request = new AbortController();
+    setTimeout(() => request.abort(new Error('client gone')), 5);
+
+    const outcome = await call(app, 'sleeper-inline', toolContext('request:req-1', request.signal).context);
+
+    expect(resultOf(outcome)).toMatchObject({ isError: true, structuredContent: { error: 'cancelled' } });
+    await expect(app.taskRepository!.countLive('alice')).resolves.toBe(0);
+    expect(app.executions.list().map((row) => row.outcome)).toEqual(['cancelled']);
+  });
+
+  it('session origin with task handles claimed - still inline (a session never holds a task), no crash', async () => {
+    const quick = gated('quick-session', 'optional', true);
+    const app = await appWith([quick.definition]);
+    const sessionId = await app.readySession();
+
+    const outcome = await call(app, 'quick-session', toolContext(sessionId).context, { origin: sessionId, tasks: DECLARED });
+
+    expect(resultOf(outcome)).toMatchObject({ content: [{ type: 'text', text: 'done: hi' }] });
+  });
+
   it('required tool, request without the extension (declared: false) - ApplicationError task.required; nothing runs or is recorded', async () => {
     let runs = 0;
     const only = withSupport(toolDefinition('only_task', async () => (runs++, textOutput('ran'))), 'required');
