@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtServerPath, serverEnv } from '../support/server-path.js';
 import { RawServer, type JsonRpcMessage } from '../support/raw-server.js';
+import { processesWithArg } from '../support/processes.js';
 import { createTempWorkspace, type TempWorkspace } from '../support/temp-workspace.js';
 
 /** One random token inside every secret: no output of any command may ever contain it. */
@@ -20,21 +21,7 @@ const SHUTDOWN_MS = 1000;
 
 type Structured = { exit_code: number | null; stdout: string; stderr: string; timed_out: boolean; error?: string };
 
-/** Live (non-zombie) processes on this machine whose argv contains `marker`. */
-function withArg(marker: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(marker)) continue;
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (!stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) found.push(Number(entry));
-    } catch {
-      // Ended while we looked.
-    }
-  }
-  return found;
-}
+const withArg = processesWithArg;
 
 async function poll(check: () => boolean, withinMs: number): Promise<boolean> {
   const deadline = Date.now() + withinMs;

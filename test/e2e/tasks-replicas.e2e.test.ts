@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { startHttpServer, type HttpServer } from '../support/http-server.js';
 import { eventually } from '../support/infra-services.js';
-import { ListenStream, statelessMeta } from '../support/stateless-http.js';
+import { ListenStream, statelessHeaders, statelessMeta } from '../support/stateless-http.js';
+import { processesWithArg } from '../support/processes.js';
 import { createTempWorkspace, type TempWorkspace } from '../support/spawn-server.js';
 
 /**
@@ -28,26 +28,8 @@ async function call(server: HttpServer, method: string, params: Record<string, u
   const name = typeof params['name'] === 'string' ? params['name'] : typeof params['taskId'] === 'string' ? params['taskId'] : undefined;
   const res = await fetch(server.url, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2026-07-28',
-      'mcp-method': method,
-      ...(name !== undefined ? { 'mcp-name': name } : {}),
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method,
-      params: {
-        ...params,
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-          'io.modelcontextprotocol/clientInfo': { name: 'tasks-e2e', version: '1' },
-          'io.modelcontextprotocol/clientCapabilities': capabilities,
-        },
-      },
-    }),
+    headers: statelessHeaders(method, name),
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: statelessMeta('tasks-e2e', capabilities) } }),
   });
   const text = await res.text();
   // A call that sent notifications first answers as SSE: the last data line is the answer.
@@ -55,21 +37,7 @@ async function call(server: HttpServer, method: string, params: Record<string, u
   return { status: res.status, body: JSON.parse(json) as Answer['body'] };
 }
 
-/** Live (non-zombie) processes whose argv contains `marker`. */
-function withArg(marker: string): number[] {
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (!readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(marker)) continue;
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      if (!stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) found.push(Number(entry));
-    } catch {
-      // Ended while we looked.
-    }
-  }
-  return found;
-}
+const withArg = processesWithArg;
 
 describe('tasks across two replicas sharing Postgres (built server, 2026-07-28 over HTTP)', () => {
   const database = `t_tasks_${randomBytes(4).toString('hex')}`;
