@@ -40,7 +40,8 @@ import { ExecutorHealthCheck, WorkspaceHealthCheck } from './infrastructure/heal
 import type { InMemoryEventPublisher } from './infrastructure/messaging/memory/in-memory-event-publisher.js';
 import { RequestStateKeys } from './infrastructure/security/request-state-keys.js';
 import { OsSystemProbe } from './infrastructure/system/os-system-probe.js';
-import { RandomUuidGenerator, SystemClock } from './infrastructure/system/system-clock.js';
+import { RandomUuidGenerator } from './infrastructure/system/random-uuid-generator.js';
+import { SystemClock } from './infrastructure/system/system-clock.js';
 import type { McpDependencies } from './presentation/mcp/session-channel.js';
 import { CONFORMANCE_PROMPTS } from './presentation/mcp/fixtures/conformance.prompts.js';
 import { ConformanceListenTools } from './presentation/mcp/fixtures/conformance-listen.tools.js';

@@ -1,4 +1,4 @@
-import { RandomUuidGenerator } from '../../../src/infrastructure/system/system-clock.js';
+import { RandomUuidGenerator } from '../../../src/infrastructure/system/random-uuid-generator.js';
 
 const V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
