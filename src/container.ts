@@ -47,13 +47,13 @@ import { CONFORMANCE_PROMPTS } from './presentation/mcp/fixtures/conformance.pro
 import { ConformanceListenTools } from './presentation/mcp/fixtures/conformance-listen.tools.js';
 import { ConformanceResources } from './presentation/mcp/fixtures/conformance.resources.js';
 import { ConformanceTools } from './presentation/mcp/fixtures/conformance.tools.js';
-import { CODE_PROMPTS } from './presentation/mcp/prompts/code.prompts.js';
-import { AnalyticsResources } from './presentation/mcp/resources/analytics.resources.js';
-import { FileResources } from './presentation/mcp/resources/file.resources.js';
-import { ServerResources } from './presentation/mcp/resources/server.resources.js';
-import { CommandTools } from './presentation/mcp/tools/command.tools.js';
-import { FileTools } from './presentation/mcp/tools/file.tools.js';
-import { SystemTools } from './presentation/mcp/tools/system.tools.js';
+import { CODE_PROMPTS } from './application/prompts/code.prompts.js';
+import { AnalyticsResources } from './application/resources/analytics.resources.js';
+import { FileResources } from './application/resources/file.resources.js';
+import { ServerResources } from './application/resources/server.resources.js';
+import { CommandTools } from './application/tools/command.tools.js';
+import { FileTools } from './application/tools/file.tools.js';
+import { SystemTools } from './application/tools/system.tools.js';
 
 /** The running application as the transports see it. */
 export interface Application {

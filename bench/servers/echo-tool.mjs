@@ -1,5 +1,5 @@
 /**
- * The `echo` tool as tfo-mcp declares it (src/presentation/mcp/tools/system.tools.ts): same name,
+ * The `echo` tool as tfo-mcp declares it (src/application/tools/system.tools.ts): same name,
  * input limit, output schema, annotations and result shape (text content + structuredContent), so
  * every server validates and serializes the same thing per call.
  */

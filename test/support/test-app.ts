@@ -17,8 +17,8 @@ import { InMemoryOutbox } from '../../src/infrastructure/persistence/memory/in-m
 import { InMemorySessionRepository } from '../../src/infrastructure/persistence/memory/in-memory-session-repository.js';
 import { InMemoryTaskRepository } from '../../src/infrastructure/persistence/memory/in-memory-task-repository.js';
 import { InMemoryToolExecutionRepository } from '../../src/infrastructure/persistence/memory/in-memory-tool-execution-repository.js';
-import { CODE_PROMPTS } from '../../src/presentation/mcp/prompts/code.prompts.js';
-import { ServerResources } from '../../src/presentation/mcp/resources/server.resources.js';
+import { CODE_PROMPTS } from '../../src/application/prompts/code.prompts.js';
+import { ServerResources } from '../../src/application/resources/server.resources.js';
 import { RecordingLogger, serverSettings } from './builders.js';
 import { eventMetaFrom, FixedClock, SequentialIds } from './fixed-clock.js';
 

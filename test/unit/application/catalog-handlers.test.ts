@@ -5,7 +5,7 @@ import { ListPromptsQuery } from '../../../src/application/prompts/list-prompts.
 import type { PromptDefinition } from '../../../src/application/prompts/prompt-catalog.js';
 import { ListResourcesQuery, ListResourceTemplatesQuery } from '../../../src/application/resources/list-resources.query.js';
 import { ReadResourceQuery } from '../../../src/application/resources/read-resource.query.js';
-import { ServerResources } from '../../../src/presentation/mcp/resources/server.resources.js';
+import { ServerResources } from '../../../src/application/resources/server.resources.js';
 import { createTestApp } from '../../support/test-app.js';
 
 const CONFIG = { server: { name: 'tfo-mcp-test' }, claude: { api_key: '[redacted]' } };

@@ -1,7 +1,7 @@
 import { ClientAnswerPending, ClientCapabilityMissing, type ClientRequests } from '../../../src/application/ports/client-requests.js';
 import { GetPromptQuery } from '../../../src/application/prompts/get-prompt.query.js';
 import type { PromptContext, PromptDefinition } from '../../../src/application/prompts/prompt-catalog.js';
-import { CODE_PROMPTS } from '../../../src/presentation/mcp/prompts/code.prompts.js';
+import { CODE_PROMPTS } from '../../../src/application/prompts/code.prompts.js';
 import { createTestApp } from '../../support/test-app.js';
 
 type ElicitAnswer = Awaited<ReturnType<ClientRequests['elicit']>>;

@@ -10,7 +10,7 @@ import { ListToolsQuery } from '../../../../src/application/tools/list-tools.que
 import { RegisterToolCommand } from '../../../../src/application/tools/register-tool.command.js';
 import type { ToolDescriptor } from '../../../../src/application/tools/tool-registry.js';
 import { STATELESS_FIXTURES } from '../../../../src/presentation/mcp/fixtures/conformance-stateless.tools.js';
-import { defineTool } from '../../../../src/presentation/mcp/tools/define-tool.js';
+import { defineTool } from '../../../../src/application/tools/define-tool.js';
 import { allowedRequestHeaders } from '../../../../src/presentation/transports/http/http-guards.js';
 import { classifyRevision } from '../../../../src/presentation/transports/http/revision-claim.js';
 import {

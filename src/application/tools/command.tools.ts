@@ -1,14 +1,14 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { ToolFailure, type ToolErrorEnvelope } from '../../../application/application.errors.js';
-import type { ExecutionResult, Executor } from '../../../application/ports/executor.js';
-import type { Workspace } from '../../../application/ports/workspace.js';
-import type { WorkspaceScopes } from '../../../application/workspace/workspace-scopes.js';
-import { admit, type InFlightBudget } from '../../../application/limits/in-flight-budget.js';
-import { EXECUTION_BUDGET } from './budgets.js';
-import type { ToolContext, ToolDefinition, ToolFamily, ToolOutput } from '../../../application/tools/tool-definition.js';
-import type { CommandDecision, CommandPolicy, PathUse } from '../../../domain/security/command-policy.js';
-import { isSecretPath } from '../../../domain/security/secret-paths.js';
+import { ToolFailure, type ToolErrorEnvelope } from '../application.errors.js';
+import type { ExecutionResult, Executor } from '../ports/executor.js';
+import type { Workspace } from '../ports/workspace.js';
+import type { WorkspaceScopes } from '../workspace/workspace-scopes.js';
+import { admit, type InFlightBudget } from '../limits/in-flight-budget.js';
+import { EXECUTION_BUDGET } from '../limits/budgets.js';
+import type { ToolContext, ToolDefinition, ToolFamily, ToolOutput } from './tool-definition.js';
+import type { CommandDecision, CommandPolicy, PathUse } from '../../domain/security/command-policy.js';
+import { isSecretPath } from '../../domain/security/secret-paths.js';
 import { defineTool, outputSchemaOf, structured } from './define-tool.js';
 import { toToolFailure } from './tool-failures.js';
 

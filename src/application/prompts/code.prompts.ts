@@ -1,4 +1,4 @@
-import type { PromptDefinition, PromptResult } from '../../../application/prompts/prompt-catalog.js';
+import type { PromptDefinition, PromptResult } from './prompt-catalog.js';
 
 const LANGUAGES = [
   'bash', 'c', 'cpp', 'csharp', 'css', 'go', 'html', 'java', 'javascript', 'json', 'kotlin', 'markdown',

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { SystemProbe } from '../../../application/ports/system-probe.js';
-import type { Workspace } from '../../../application/ports/workspace.js';
-import type { ToolDefinition, ToolFamily, ToolOutput } from '../../../application/tools/tool-definition.js';
+import type { SystemProbe } from '../ports/system-probe.js';
+import type { Workspace } from '../ports/workspace.js';
+import type { ToolDefinition, ToolFamily, ToolOutput } from './tool-definition.js';
 import { defineTool, outputSchemaOf, structured } from './define-tool.js';
 import { toToolFailure } from './tool-failures.js';
 

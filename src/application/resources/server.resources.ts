@@ -1,10 +1,10 @@
-import type { QueryBus } from '../../../application/bus/message-bus.js';
-import { GetHealthQuery } from '../../../application/health/get-health.query.js';
-import type { ToolUsageReader } from '../../../application/ports/analytics.js';
-import type { ClientRequests, Requester } from '../../../application/ports/client-requests.js';
-import type { ResourceContents, ResourceProvider } from '../../../application/resources/resource-catalog.js';
-import type { WorkspaceScopes } from '../../../application/workspace/workspace-scopes.js';
-import type { Resource } from '../../../domain/resource/resource.js';
+import type { QueryBus } from '../bus/message-bus.js';
+import { GetHealthQuery } from '../health/get-health.query.js';
+import type { ToolUsageReader } from '../ports/analytics.js';
+import type { ClientRequests, Requester } from '../ports/client-requests.js';
+import type { ResourceContents, ResourceProvider } from './resource-catalog.js';
+import type { WorkspaceScopes } from '../workspace/workspace-scopes.js';
+import type { Resource } from '../../domain/resource/resource.js';
 
 const RESOURCES: readonly Resource[] = [
   {

@@ -1,13 +1,13 @@
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { posix } from 'node:path';
-import { ApplicationError, ToolFailure } from '../../../application/application.errors.js';
-import type { ResourceContents, ResourceProvider } from '../../../application/resources/resource-catalog.js';
-import type { Requester } from '../../../application/ports/client-requests.js';
-import { admit, type InFlightBudget } from '../../../application/limits/in-flight-budget.js';
-import { READ_BUDGET } from '../tools/budgets.js';
-import type { WorkspaceScopes } from '../../../application/workspace/workspace-scopes.js';
-import { DomainError } from '../../../domain/shared/domain-error.js';
-import type { ResourceTemplate } from '../../../domain/resource/resource.js';
+import { ApplicationError, ToolFailure } from '../application.errors.js';
+import type { ResourceContents, ResourceProvider } from './resource-catalog.js';
+import type { Requester } from '../ports/client-requests.js';
+import { admit, type InFlightBudget } from '../limits/in-flight-budget.js';
+import { READ_BUDGET } from '../limits/budgets.js';
+import type { WorkspaceScopes } from '../workspace/workspace-scopes.js';
+import { DomainError } from '../../domain/shared/domain-error.js';
+import type { ResourceTemplate } from '../../domain/resource/resource.js';
 
 const TEMPLATE: ResourceTemplate = {
   uriTemplate: 'file:///{path}',

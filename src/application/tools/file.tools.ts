@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { ToolFailure } from '../../../application/application.errors.js';
-import type { ReadFileResult } from '../../../application/ports/workspace.js';
-import { afterAnswer, type ToolDefinition, type ToolFamily } from '../../../application/tools/tool-definition.js';
-import type { WorkspaceScopes } from '../../../application/workspace/workspace-scopes.js';
-import { admit, type InFlightBudget } from '../../../application/limits/in-flight-budget.js';
-import { READ_BUDGET } from './budgets.js';
-import { DomainError } from '../../../domain/shared/domain-error.js';
+import { ToolFailure } from '../application.errors.js';
+import type { ReadFileResult } from '../ports/workspace.js';
+import { afterAnswer, type ToolDefinition, type ToolFamily } from './tool-definition.js';
+import type { WorkspaceScopes } from '../workspace/workspace-scopes.js';
+import { admit, type InFlightBudget } from '../limits/in-flight-budget.js';
+import { READ_BUDGET } from '../limits/budgets.js';
+import { DomainError } from '../../domain/shared/domain-error.js';
 import { defineTool, outputSchemaOf, structured } from './define-tool.js';
 import { toToolFailure } from './tool-failures.js';
 

@@ -1,7 +1,7 @@
-import { shortPath } from '../../../domain/workspace/path-containment.js';
-import { invalidRequest, ToolFailure, type ToolErrorEnvelope } from '../../../application/application.errors.js';
-import { DomainError } from '../../../domain/shared/domain-error.js';
-import { ClientInterrupt } from '../../../application/ports/client-requests.js';
+import { shortPath } from '../../domain/workspace/path-containment.js';
+import { invalidRequest, ToolFailure, type ToolErrorEnvelope } from '../application.errors.js';
+import { DomainError } from '../../domain/shared/domain-error.js';
+import { ClientInterrupt } from '../ports/client-requests.js';
 
 const ERRNO: Record<string, Omit<ToolErrorEnvelope, 'context'>> = {
   ENOENT: {

@@ -1,4 +1,4 @@
-import type { BudgetNames } from '../../../application/limits/in-flight-budget.js';
+import type { BudgetNames } from './in-flight-budget.js';
 
 /** The budget of bytes held by file reads (read_file and file:// resources) and its settings. */
 export const READ_BUDGET: BudgetNames = {

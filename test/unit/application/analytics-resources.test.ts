@@ -1,5 +1,5 @@
 import type { ToolUsageQuery, ToolUsageReader, ToolUsageRow } from '../../../src/application/ports/analytics.js';
-import { AnalyticsResources } from '../../../src/presentation/mcp/resources/analytics.resources.js';
+import { AnalyticsResources } from '../../../src/application/resources/analytics.resources.js';
 import { FixedClock, T0 } from '../../support/fixed-clock.js';
 
 const ROWS: ToolUsageRow[] = [

@@ -11,7 +11,7 @@ import {
   readFileOutput,
   searchFilesOutput,
   writeFileOutput,
-} from '../../../src/presentation/mcp/tools/file.tools.js';
+} from '../../../src/application/tools/file.tools.js';
 
 const LIMITS = { maxFileBytes: 64, maxListEntries: 3, maxSearchResults: 2 };
 

@@ -7,7 +7,7 @@ import { CommandPolicy, type CommandPolicyOptions } from '../../../src/domain/se
 import type { LogLevelName } from '../../../src/domain/session/log-level.js';
 import { NativeExecutor } from '../../../src/infrastructure/execution/native-executor.js';
 import { workspaceScopes } from '../../support/builders.js';
-import { CommandTools, type CommandLimits } from '../../../src/presentation/mcp/tools/command.tools.js';
+import { CommandTools, type CommandLimits } from '../../../src/application/tools/command.tools.js';
 
 interface RecordingContext extends ToolContext {
   readonly progressCalls: number[];

@@ -3,7 +3,7 @@ import { GetHealthHandler, GetHealthQuery } from '../../../src/application/healt
 import { EmbeddedHealthCheck } from '../../../src/infrastructure/health/embedded-health-checks.js';
 import { InMemoryOutbox } from '../../../src/infrastructure/persistence/memory/in-memory-outbox.js';
 import { InMemorySessionRepository } from '../../../src/infrastructure/persistence/memory/in-memory-session-repository.js';
-import { ServerResources } from '../../../src/presentation/mcp/resources/server.resources.js';
+import { ServerResources } from '../../../src/application/resources/server.resources.js';
 import { RecordingLogger, serverSettings } from '../../support/builders.js';
 import { FixedClock, T0 } from '../../support/fixed-clock.js';
 

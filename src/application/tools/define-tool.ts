@@ -1,6 +1,6 @@
 import type { ZodType } from 'zod';
-import { jsonSchemaOf } from '../../../application/tools/json-schema.js';
-import type { ToolDefinition } from '../../../application/tools/tool-definition.js';
+import { jsonSchemaOf } from './json-schema.js';
+import type { ToolDefinition } from './tool-definition.js';
 
 /** Erases a tool's input type so families can return a heterogeneous list; the registry validates with `input`. */
 export function defineTool<TInput>(definition: ToolDefinition<TInput>): ToolDefinition<unknown> {

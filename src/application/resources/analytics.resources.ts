@@ -1,7 +1,7 @@
-import type { ToolUsageReader } from '../../../application/ports/analytics.js';
-import type { Clock } from '../../../application/ports/clock.js';
-import type { ResourceContents, ResourceProvider } from '../../../application/resources/resource-catalog.js';
-import type { Resource } from '../../../domain/resource/resource.js';
+import type { ToolUsageReader } from '../ports/analytics.js';
+import type { Clock } from '../ports/clock.js';
+import type { ResourceContents, ResourceProvider } from './resource-catalog.js';
+import type { Resource } from '../../domain/resource/resource.js';
 
 const TOOL_USAGE_URI = 'analytics://tool-usage';
 export const DEFAULT_TOOL_USAGE_WINDOW_SECONDS = 24 * 3600;

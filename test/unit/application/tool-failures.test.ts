@@ -1,6 +1,6 @@
 import { errnoError } from '../../../src/infrastructure/filesystem/fs-errors.js';
 import { ClientAnswerPending } from '../../../src/application/ports/client-requests.js';
-import { toToolFailure } from '../../../src/presentation/mcp/tools/tool-failures.js';
+import { toToolFailure } from '../../../src/application/tools/tool-failures.js';
 
 describe('toToolFailure (file system codes)', () => {
   it('ENAMETOOLONG for a 5000-character path - "path too long", the echoed path shortened to head…tail', () => {

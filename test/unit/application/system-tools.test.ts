@@ -5,7 +5,7 @@ import type { SystemInfo } from '../../../src/application/ports/system-probe.js'
 import type { ToolContext, ToolDefinition } from '../../../src/application/tools/tool-definition.js';
 import { NodeWorkspace } from '../../../src/infrastructure/filesystem/node-workspace.js';
 import { OsSystemProbe } from '../../../src/infrastructure/system/os-system-probe.js';
-import { SystemTools } from '../../../src/presentation/mcp/tools/system.tools.js';
+import { SystemTools } from '../../../src/application/tools/system.tools.js';
 
 const ctx: ToolContext = { sessionId: 's', signal: new AbortController().signal, progress() {}, log() {} };
 

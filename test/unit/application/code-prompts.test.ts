@@ -1,5 +1,5 @@
 import type { PromptContent, PromptDefinition, PromptResult } from '../../../src/application/prompts/prompt-catalog.js';
-import { CODE_PROMPTS, codeReviewPrompt, debugHelpPrompt, explainCodePrompt } from '../../../src/presentation/mcp/prompts/code.prompts.js';
+import { CODE_PROMPTS, codeReviewPrompt, debugHelpPrompt, explainCodePrompt } from '../../../src/application/prompts/code.prompts.js';
 
 /** The code prompts render at once, from their arguments alone: no client, no promise. */
 function render(definition: PromptDefinition, args: Record<string, string>): PromptResult {
