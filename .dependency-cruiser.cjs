@@ -3,6 +3,18 @@
  * dependencies point inward; only the composition root (container.ts) and the entry (main.ts)
  * import infrastructure. `npm run lint:layers` fails CI when a rule breaks.
  */
+
+/**
+ * Where a tool, resource or prompt body would sit in presentation: a tools/, resources/ or prompts/
+ * folder, or a file with a family suffix. They live in the application (issue 11); presentation
+ * maps the protocol to commands and queries. Depcruise judges dependencies, not files, so three
+ * rules together refuse such a file whatever its edges: one that imports, one that is imported,
+ * one that does neither (an orphan).
+ */
+const BODY_IN_PRESENTATION = ['^src/presentation/(tools|resources|prompts)/', '^src/presentation/.*/(tools|resources|prompts)/', '^src/presentation/.*[.](tools|resources|prompts)[.]ts$'];
+/** The conformance fixtures, until they move out of the product tree (issue 11, item 4). */
+const FIXTURES = '^src/presentation/mcp/fixtures/';
+
 module.exports = {
   forbidden: [
     {
@@ -43,6 +55,34 @@ module.exports = {
       comment: 'src/composition wires adapters for container.ts and main.ts only.',
       from: { path: '^src/', pathNot: ['^src/composition/', '^src/container\\.ts$', '^src/main\\.ts$'] },
       to: { path: '^src/composition/' },
+    },
+    {
+      name: 'presentation-holds-no-tool-bodies',
+      severity: 'error',
+      comment: 'Tools, resources and prompts live in application/{tools,resources,prompts}; presentation/mcp routes only.',
+      from: { path: BODY_IN_PRESENTATION, pathNot: FIXTURES },
+      to: {},
+    },
+    {
+      name: 'presentation-holds-no-imported-tool-bodies',
+      severity: 'error',
+      comment: 'Tools, resources and prompts live in application/{tools,resources,prompts}; presentation/mcp routes only.',
+      from: {},
+      to: { path: BODY_IN_PRESENTATION, pathNot: FIXTURES },
+    },
+    {
+      name: 'presentation-holds-no-orphan-tool-bodies',
+      severity: 'error',
+      comment: 'Tools, resources and prompts live in application/{tools,resources,prompts}; presentation/mcp routes only.',
+      from: { orphan: true, path: BODY_IN_PRESENTATION, pathNot: FIXTURES },
+      to: {},
+    },
+    {
+      name: 'presentation-reaches-tools-through-the-bus',
+      severity: 'error',
+      comment: 'Presentation neither builds tools (define-tool) nor calls a family: tools/call is an ExecuteToolCommand. Families are wired by the composition root.',
+      from: { path: '^src/presentation/', pathNot: FIXTURES },
+      to: { path: ['^src/application/tools/define-tool[.]ts$', '^src/application/(tools|resources|prompts)/[^/]+[.](tools|resources|prompts)[.]ts$'] },
     },
     {
       name: 'no-circular',
