@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { ClickHouseToolUsageReader } from '../../../src/infrastructure/analytics/clickhouse-analytics.js';
+import { ClickHouseToolUsageReader } from '../../../src/infrastructure/analytics/clickhouse-tool-usage-reader.js';
 import { createClickHouseClient } from '../../../src/infrastructure/analytics/clickhouse-client.js';
 import { describeFailure } from '../../../src/infrastructure/analytics/clickhouse-errors.js';
 import { ClickHouseHealthCheck } from '../../../src/infrastructure/analytics/clickhouse-health-check.js';

@@ -1,5 +1,5 @@
 import type { DomainEvent } from '../../../src/domain/shared/domain-event.js';
-import { ClickHouseToolUsageReader } from '../../../src/infrastructure/analytics/clickhouse-analytics.js';
+import { ClickHouseToolUsageReader } from '../../../src/infrastructure/analytics/clickhouse-tool-usage-reader.js';
 import { ClickHouseMigrator } from '../../../src/infrastructure/analytics/clickhouse-migrator.js';
 import { ClickHouseProjection } from '../../../src/infrastructure/analytics/clickhouse-projection.js';
 import { FixedClock } from '../../support/fixed-clock.js';
