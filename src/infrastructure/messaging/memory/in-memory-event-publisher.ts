@@ -54,7 +54,8 @@ export class InMemoryEventPublisher implements EventPublisher {
   }
 }
 
-/** events.driver: none — events are drained from the outbox and dropped. */
-export class NullEventPublisher implements EventPublisher {
-  async publish(): Promise<void> {}
-}
+/**
+ * Forwarding only: src/composition/events.wiring.ts still imports NullEventPublisher from here.
+ * Delete this line once it imports null-event-publisher.js (issue 11).
+ */
+export { NullEventPublisher } from './null-event-publisher.js';
