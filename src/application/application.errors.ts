@@ -67,8 +67,3 @@ export class ToolFailure extends Error {
     );
   }
 }
-
-/** The one "invalid request" envelope: a domain rule refused the arguments. */
-export function invalidRequest(reason: string, context?: Readonly<Record<string, unknown>>): ToolErrorEnvelope {
-  return { error: 'invalid request', reason, suggested_actions: ['correct the arguments and retry'], retryable: false, ...(context ? { context } : {}) };
-}

@@ -1,9 +1,8 @@
-import { DomainError } from '../../domain/shared/domain-error.js';
 import type { EventMetaSource } from '../../domain/shared/event-meta-source.js';
 import type { SessionRepository } from '../../domain/session/session.repository.js';
 import { ToolExecution, type ExecutionOrigin } from '../../domain/tool/tool-execution.js';
 import type { ToolExecutionRepository } from '../../domain/tool/tool-execution.repository.js';
-import { ApplicationError, invalidRequest, ToolFailure, type ToolErrorEnvelope } from '../application.errors.js';
+import { ApplicationError, type ToolErrorEnvelope, type ToolFailure } from '../application.errors.js';
 import { Command, type CommandHandler } from '../bus/message-bus.js';
 import { ClientAnswerPending, ClientInterrupt } from '../ports/client-requests.js';
 import type { Clock, IdGenerator } from '../ports/clock.js';
@@ -18,6 +17,7 @@ import type { ServerSettings } from '../server-settings.js';
 import { isCancelled, type ContentBlock, type ToolContext, type ToolOutput } from './tool-definition.js';
 import type { ToolResultCache } from './tool-result-cache.js';
 import { ToolRun } from './tool-run.js';
+import { toToolFailure } from './tool-failures.js';
 import type { RegisteredTool, ToolRegistry } from './tool-registry.js';
 
 export interface ToolCallResult {
@@ -173,13 +173,13 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
       }
       if (run.timedOut) return this.failed(execution, 'error', timedOut(this.settings.toolTimeoutMs));
       if (isCancelled(context)) return this.failed(execution, 'cancelled', CANCELLED);
-      if (unforeseen === 'rethrow' && !(error instanceof ToolFailure && !error.internal) && !(error instanceof DomainError)) {
-        const envelope = this.envelopeFor(error, tool, execution.id, origin);
-        execution.fail('error', envelope.error, envelope.retryable);
+      const failure = this.failureOf(error, tool, execution.id, origin);
+      if (unforeseen === 'rethrow' && failure.internal) {
+        execution.fail('error', failure.envelope.error, failure.envelope.retryable);
         await this.executions.save(execution);
-        throw new UnforeseenToolFailure(envelope, error);
+        throw new UnforeseenToolFailure(failure.envelope, error);
       }
-      return this.failed(execution, 'error', this.envelopeFor(error, tool, execution.id, origin));
+      return this.failed(execution, 'error', failure.envelope);
     } finally {
       run.dispose();
     }
@@ -194,15 +194,18 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
     return errorResult(envelope);
   }
 
-  /** The envelope the model sees. Every internal failure is logged here, once, with its cause. */
-  private envelopeFor(error: unknown, tool: string, executionId: string, origin: Origin): ToolErrorEnvelope {
-    if (error instanceof DomainError) return invalidRequest(error.message);
-    const failure = error instanceof ToolFailure ? error : ToolFailure.internal(error);
+  /**
+   * What the model sees, through the same mapping the families use (a raw DomainError or errno a
+   * tool let through gets the envelope a family would have given). Every internal failure is
+   * logged here, once, with its cause.
+   */
+  private failureOf(error: unknown, tool: string, executionId: string, origin: Origin): ToolFailure {
+    const failure = toToolFailure(error);
     if (failure.internal) {
       const cause = failure.cause ?? error;
       this.logger.error('tool failed unexpectedly', { tool, executionId, ...logFieldsOf(origin), error: cause instanceof Error ? cause.stack : String(cause) });
     }
-    return failure.envelope;
+    return failure;
   }
 }
 

@@ -1,5 +1,5 @@
 import { shortPath } from '../../domain/workspace/path-containment.js';
-import { invalidRequest, ToolFailure, type ToolErrorEnvelope } from '../application.errors.js';
+import { ToolFailure, type ToolErrorEnvelope } from '../application.errors.js';
 import { DomainError } from '../../domain/shared/domain-error.js';
 import { ClientInterrupt } from '../ports/client-requests.js';
 
@@ -84,15 +84,17 @@ function shortened(value: unknown): unknown {
 }
 
 /**
- * Turns what a tool implementation threw into the envelope the model sees. Internal messages
- * (driver texts, stack traces) never pass through: only our own codes and the caller's own inputs.
- * A ClientInterrupt is not a failure of the tool: it is rethrown as it is, for the transport.
+ * The one mapping from what a tool threw to the envelope the model sees, used by the families and
+ * by ExecuteToolHandler for whatever a tool let through. Internal messages (driver texts, stack
+ * traces) never pass through: only our own codes and the caller's own inputs; anything else is
+ * the internal-error envelope, carrying its cause for the log. A ClientInterrupt is not a failure
+ * of the tool: it is rethrown as it is, for the transport.
  */
 export function toToolFailure(error: unknown, context: Record<string, unknown> = {}): ToolFailure {
   if (error instanceof ClientInterrupt) throw error;
   if (error instanceof ToolFailure) return error;
   if (error instanceof DomainError) {
-    return new ToolFailure({ ...fromDomain(error), context: { ...context, ...(error.details ?? {}) } }, { cause: error });
+    return new ToolFailure({ ...fromDomain(error), ...contextOf({ ...context, ...(error.details ?? {}) }) }, { cause: error });
   }
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code === 'string' && ERRNO[code]) {
@@ -100,6 +102,16 @@ export function toToolFailure(error: unknown, context: Record<string, unknown> =
     return new ToolFailure({ ...ERRNO[code], context: { ...echoed, code } }, { cause: error });
   }
   return ToolFailure.internal(error, context);
+}
+
+/** An envelope carries `context` only when there is some, as the internal-error envelope does. */
+function contextOf(context: Record<string, unknown>): { context?: Record<string, unknown> } {
+  return Object.keys(context).length > 0 ? { context } : {};
+}
+
+/** A domain rule refused the arguments; the message is ours, written for the caller. */
+function invalidRequest(reason: string): Omit<ToolErrorEnvelope, 'context'> {
+  return { error: 'invalid request', reason, suggested_actions: ['correct the arguments and retry'], retryable: false };
 }
 
 function fromDomain(error: DomainError): Omit<ToolErrorEnvelope, 'context'> {

@@ -1,5 +1,6 @@
 import { errnoError } from '../../../src/infrastructure/filesystem/fs-errors.js';
 import { ClientAnswerPending } from '../../../src/application/ports/client-requests.js';
+import { DomainError } from '../../../src/domain/shared/domain-error.js';
 import { toToolFailure } from '../../../src/application/tools/tool-failures.js';
 
 describe('toToolFailure (file system codes)', () => {
@@ -35,5 +36,28 @@ describe('toToolFailure (a client interrupt)', () => {
   it('ClientAnswerPending - rethrown as it is, never an envelope', () => {
     const pending = new ClientAnswerPending();
     expect(() => toToolFailure(pending, { path: 'x' })).toThrow(pending);
+  });
+});
+
+describe('toToolFailure (domain errors and the rest)', () => {
+  it('DomainError workspace.path_outside_roots - its own envelope, the caller context and the error details merged', () => {
+    const error = new DomainError('workspace.path_outside_roots', 'path /etc/passwd is outside the allowed roots', { root_count: 1 });
+    const failure = toToolFailure(error, { path: '/etc/passwd' });
+    expect(failure.internal).toBe(false);
+    expect(failure.envelope).toMatchObject({ error: 'path outside allowed roots', retryable: false, context: { path: '/etc/passwd', root_count: 1 } });
+  });
+
+  it('DomainError with another code, no context and no details - "invalid request" with its message and no context key', () => {
+    const failure = toToolFailure(new DomainError('value.invalid', 'the pattern is empty'));
+    expect(failure.envelope).toEqual({ error: 'invalid request', reason: 'the pattern is empty', suggested_actions: ['correct the arguments and retry'], retryable: false });
+  });
+
+  it('an unknown error - the internal envelope, marked internal, carrying the cause for the log only', () => {
+    const cause = new Error('driver said: password=hunter2');
+    const failure = toToolFailure(cause, { path: 'x' });
+    expect(failure.internal).toBe(true);
+    expect(failure.cause).toBe(cause);
+    expect(failure.envelope).toMatchObject({ error: 'internal error', context: { path: 'x' } });
+    expect(JSON.stringify(failure.envelope)).not.toContain('hunter2');
   });
 });

@@ -3,6 +3,7 @@ import { ApplicationError, ToolFailure, type ToolErrorEnvelope } from '../../../
 import { ClientAnswerPending, ClientCapabilityMissing } from '../../../src/application/ports/client-requests.js';
 import { ExecuteToolCommand, isToolCallTask, type ToolCallResult } from '../../../src/application/tools/execute-tool.command.js';
 import { ListToolsQuery } from '../../../src/application/tools/list-tools.query.js';
+import { toToolFailure } from '../../../src/application/tools/tool-failures.js';
 import { RegisterToolCommand } from '../../../src/application/tools/register-tool.command.js';
 import type { ToolContext, ToolDefinition } from '../../../src/application/tools/tool-definition.js';
 import { DomainError } from '../../../src/domain/shared/domain-error.js';
@@ -256,16 +257,34 @@ describe('ExecuteTool', () => {
     ]);
   });
 
-  it('DomainError from the tool - mapped to an "invalid request" envelope carrying its message', async () => {
-    const outside = toolDefinition('outside', async () => {
-      throw new DomainError('workspace.path_outside_roots', 'path /etc/passwd is outside the allowed roots');
+  it('DomainError from the tool - mapped to an "invalid request" envelope carrying its message, not logged', async () => {
+    const refusing = toolDefinition('refusing', async () => {
+      throw new DomainError('value.invalid', 'the pattern is empty');
     });
-    const { app, sessionId } = await appWith([outside]);
+    const { app, sessionId } = await appWith([refusing]);
 
-    const result = await call(app, sessionId, 'outside', { message: 'x' });
+    const result = await call(app, sessionId, 'refusing', { message: 'x' });
 
     expect(result.isError).toBe(true);
-    expect(result.structuredContent).toMatchObject({ error: 'invalid request', reason: 'path /etc/passwd is outside the allowed roots', retryable: false });
+    expect(result.structuredContent).toEqual({ error: 'invalid request', reason: 'the pattern is empty', suggested_actions: ['correct the arguments and retry'], retryable: false });
+    expect(app.logger.at('error')).toEqual([]);
+  });
+
+  it.each([
+    ['a DomainError with a workspace code', new DomainError('workspace.path_outside_roots', 'path /etc/passwd is outside the allowed roots'), 'path outside allowed roots'],
+    ['an errno the families know (ENOENT)', Object.assign(new Error('ENOENT: no such file, open /srv/x'), { code: 'ENOENT' }), 'not found'],
+  ])('%s let through by the tool - the envelope the families give for it (one mapping), not logged', async (_name, thrown, expected) => {
+    const leaky = toolDefinition('leaky', async () => {
+      throw thrown;
+    });
+    const { app, sessionId } = await appWith([leaky]);
+
+    const result = await call(app, sessionId, 'leaky', { message: 'x' });
+
+    expect(result.structuredContent).toMatchObject({ error: expected, retryable: false });
+    expect(result.structuredContent).toEqual({ ...toToolFailure(thrown).envelope });
+    expect(JSON.stringify(result)).not.toContain('/srv/x');
+    expect(app.logger.at('error')).toEqual([]);
   });
 
   it('unexpected Error - generic "internal error" envelope without the raw message; the operator log has it', async () => {
