@@ -6,7 +6,7 @@ import type { CommandBus, QueryBus } from './application/bus/message-bus.js';
 import { CompositeEventPublisher } from './application/events/composite-event-publisher.js';
 import { OutboxRelay } from './application/events/outbox-relay.js';
 import type { ToolUsageReader } from './application/ports/analytics.js';
-import type { EventStore } from './application/ports/event-store.js';
+import type { SseReplayStore } from './application/ports/sse-replay-store.js';
 import type { HealthCheck } from './application/ports/health.js';
 import type { Logger } from './application/ports/logger.js';
 import { PromptCatalog } from './application/prompts/prompt-catalog.js';
@@ -58,7 +58,7 @@ import { SystemTools } from './application/tools/system.tools.js';
 /** The running application as the transports see it. */
 export interface Application {
   readonly mcp: McpDependencies;
-  readonly eventStore: EventStore;
+  readonly eventStore: SseReplayStore;
   readonly events: InMemoryEventPublisher | undefined;
   start(): Promise<void>;
   stop(timeoutMs: number): Promise<void>;

@@ -1,16 +1,5 @@
-export interface StoredEvent {
-  readonly eventId: string;
-  readonly message: unknown;
-}
-
 /**
- * Port: the SSE events a session has sent, kept so a client that lost a stream can resume it with
- * Last-Event-ID. Event ids are opaque to clients and name their stream.
+ * Forwarding only: src/composition/cache.wiring.ts still imports the port by its old name. Delete
+ * this file once it imports SseReplayStore from sse-replay-store.js (issue 11).
  */
-export interface EventStore {
-  append(streamId: string, message: unknown): Promise<string>;
-  /** The events after `lastEventId` on its stream, oldest first; undefined for an unknown or expired id. */
-  replayAfter(lastEventId: string): Promise<{ streamId: string; events: StoredEvent[] } | undefined>;
-  /** Forgets every stream of a session (streams are named `<sessionId>.<n>`). */
-  dropSession(sessionId: string): Promise<void>;
-}
+export type { SseReplayStore as EventStore } from './sse-replay-store.js';

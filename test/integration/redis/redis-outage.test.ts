@@ -1,7 +1,7 @@
 import { RedisCache } from '../../../src/infrastructure/cache/redis-cache.js';
 import { createRedisConnection, type RedisConnection } from '../../../src/infrastructure/cache/redis-connection.js';
 import { RedisHealthCheck } from '../../../src/infrastructure/cache/redis-health-check.js';
-import { EventStoreUnavailable, RedisEventStore } from '../../../src/infrastructure/messaging/redis/redis-event-store.js';
+import { SseReplayStoreUnavailable, RedisSseReplayStore } from '../../../src/infrastructure/messaging/redis/redis-sse-replay-store.js';
 import { RecordingLogger } from '../../support/builders.js';
 import { eventually, sleep, ThrowawayRedis, timed, uniquePrefix } from './redis-test-support.js';
 
@@ -30,7 +30,7 @@ describe('Redis adapters – the server crashes, then comes back (phases run in 
   let logger: RecordingLogger;
   let cache: RedisCache;
   let health: RedisHealthCheck;
-  let events: RedisEventStore;
+  let events: RedisSseReplayStore;
 
   beforeAll(async () => {
     server = await ThrowawayRedis.start();
@@ -38,7 +38,7 @@ describe('Redis adapters – the server crashes, then comes back (phases run in 
     connection = open(server.url, logger);
     cache = new RedisCache(connection.client, { maxValueBytes: 1024 }, logger);
     health = new RedisHealthCheck(connection.client, 200);
-    events = new RedisEventStore(connection.client, { retentionPerStream: 10 });
+    events = new RedisSseReplayStore(connection.client, { retentionPerStream: 10 });
     expect(await connection.waitUntilReady(5_000)).toBe(true);
   });
 
@@ -70,12 +70,12 @@ describe('Redis adapters – the server crashes, then comes back (phases run in 
     expect(report.ms).toBeLessThan(FAST_MS);
   });
 
-  it('killed – the event store rejects fast with EventStoreUnavailable (callers decide what to do)', async () => {
+  it('killed – the event store rejects fast with SseReplayStoreUnavailable (callers decide what to do)', async () => {
     const append = events.append('s.1', 'lost');
-    await expect(append).rejects.toBeInstanceOf(EventStoreUnavailable);
+    await expect(append).rejects.toBeInstanceOf(SseReplayStoreUnavailable);
     await expect(append).rejects.toMatchObject({ code: 'event_store.unavailable' });
     const replay = await timed(() => events.replayAfter('s.1_1').catch((error: unknown) => error));
-    expect(replay.value).toBeInstanceOf(EventStoreUnavailable);
+    expect(replay.value).toBeInstanceOf(SseReplayStoreUnavailable);
     expect(replay.ms).toBeLessThan(FAST_MS);
   });
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { EventStore } from '../../../application/ports/event-store.js';
+import type { SseReplayStore } from '../../../application/ports/sse-replay-store.js';
 import type { Logger } from '../../../application/ports/logger.js';
 import { McpConnection } from '../../mcp/mcp-connection.js';
 import type { McpDependencies } from '../../mcp/session-channel.js';
@@ -10,7 +10,7 @@ import { DomainError } from '../../../domain/shared/domain-error.js';
 import { LegacySseSession } from './legacy-sse-session.js';
 import { StreamableHttpSession, type StreamableSessionOptions } from './streamable-http-session.js';
 
-export interface RegistryOptions extends Omit<StreamableSessionOptions, 'eventStore'> {
+export interface RegistryOptions extends Omit<StreamableSessionOptions, 'replayStore'> {
   readonly maxSessions: number;
   readonly idleMs: number;
   /** A session that has not completed initialization is closed after this long without traffic. */
@@ -51,7 +51,7 @@ export class HttpSessionRegistry {
 
   constructor(
     private readonly deps: McpDependencies,
-    private readonly eventStore: EventStore,
+    private readonly replayStore: SseReplayStore,
     private readonly options: RegistryOptions,
     private readonly logger: Logger,
   ) {
@@ -83,7 +83,7 @@ export class HttpSessionRegistry {
       return this.streamableLocal(id);
     }
     if (!this.makeRoom(undefined)) return undefined;
-    const transport = new StreamableHttpSession(id, { ...this.options, eventStore: this.eventStore });
+    const transport = new StreamableHttpSession(id, { ...this.options, replayStore: this.replayStore });
     await this.track(transport, 'http').adopt(transport, snapshot);
     this.logger.info('adopted a session opened elsewhere', { sessionId: id, state: snapshot.state });
     return transport;
@@ -102,7 +102,7 @@ export class HttpSessionRegistry {
   /** A new session for `client` (see clientOf); makes room first, or throws TooManySessions. */
   async openStreamable(client?: string): Promise<StreamableHttpSession> {
     if (!this.makeRoom(client)) throw new TooManySessions();
-    const transport = new StreamableHttpSession(randomUUID(), { ...this.options, eventStore: this.eventStore });
+    const transport = new StreamableHttpSession(randomUUID(), { ...this.options, replayStore: this.replayStore });
     await this.track(transport, 'http', client).connect(transport);
     return transport;
   }

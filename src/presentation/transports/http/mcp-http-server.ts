@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { JSONRPCMessage, JSONRPCRequest } from '@modelcontextprotocol/server';
 import { GetHealthQuery } from '../../../application/health/get-health.query.js';
-import type { EventStore } from '../../../application/ports/event-store.js';
+import type { SseReplayStore } from '../../../application/ports/sse-replay-store.js';
 import type { McpDependencies } from '../../mcp/session-channel.js';
 import type { StatelessEndpoint } from '../../mcp/stateless/stateless-endpoint.js';
 import { statelessEndpoint, subscriptionHub } from '../../mcp/stateless/stateless-server.js';
@@ -71,14 +71,14 @@ export class McpHttpServer {
 
   constructor(
     private readonly deps: McpDependencies,
-    eventStore: EventStore,
+    replayStore: SseReplayStore,
     private readonly options: HttpServerOptions,
   ) {
     this.guards = this.guardsFor(options.port);
     this.paramHeaders = deps.toolCatalog ? paramHeaderLookup(deps.toolCatalog) : undefined;
     this.registry = new HttpSessionRegistry(
       deps,
-      eventStore,
+      replayStore,
       {
         keepaliveMs: options.keepaliveMs,
         retryMs: options.retryMs,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
-import type { EventStore } from '../../../application/ports/event-store.js';
+import type { SseReplayStore } from '../../../application/ports/sse-replay-store.js';
 import type { MessageInfo, SendOptions, Transport } from '../transport.js';
 import { SseStream } from './sse-stream.js';
 
@@ -11,7 +11,7 @@ export interface StreamableSessionOptions {
   /** auto: answer with JSON unless something must be streamed before the answer. */
   readonly responseMode: 'auto' | 'json' | 'sse';
   readonly requestTimeoutMs: number;
-  readonly eventStore?: EventStore;
+  readonly replayStore?: SseReplayStore;
 }
 
 /** The answers owed for one POST: JSON once all are in, or an SSE stream as they come. */
@@ -106,7 +106,7 @@ export class StreamableHttpSession implements Transport {
       extra = { ...extra, closeSSEStream: () => void this.release(exchange) };
       res.on('close', () => {
         // The client went away: keep the work going (a disconnect is not a cancellation); answers
-        // still reach the event store, so a GET with Last-Event-ID can resume this stream.
+        // still reach the replay store, so a GET with Last-Event-ID can resume this stream.
         if (!exchange.finished && !exchange.stream) exchange.finished = true;
       });
     }
@@ -135,9 +135,9 @@ export class StreamableHttpSession implements Transport {
     this.lastActivity = Date.now();
     let streamId: string | undefined;
     let replay: { eventId: string; message: unknown }[] = [];
-    if (lastEventId !== undefined && this.options.eventStore) {
-      const found = await this.options.eventStore.replayAfter(lastEventId).catch((error: unknown) => {
-        this.onerror?.(new Error(`event store unavailable, resuming as a fresh stream: ${(error as Error).message}`));
+    if (lastEventId !== undefined && this.options.replayStore) {
+      const found = await this.options.replayStore.replayAfter(lastEventId).catch((error: unknown) => {
+        this.onerror?.(new Error(`replay store unavailable, resuming as a fresh stream: ${(error as Error).message}`));
         return undefined;
       });
       // Another session's id, or one we no longer hold: a fresh stream (never another session's events).
@@ -184,7 +184,7 @@ export class StreamableHttpSession implements Transport {
     for (const exchange of new Set(this.exchanges.values())) this.finish(exchange);
     this.exchanges.clear();
     for (const { stream } of this.standalone.splice(0)) stream.end();
-    await this.options.eventStore?.dropSession(this.sessionId).catch(() => undefined);
+    await this.options.replayStore?.dropSession(this.sessionId).catch(() => undefined);
     this.onclose?.();
   }
 
@@ -244,7 +244,7 @@ export class StreamableHttpSession implements Transport {
     return exchange.chain;
   }
 
-  /** Ends the POST's stream but keeps its work: what follows goes to the event store for a resume. */
+  /** Ends the POST's stream but keeps its work: what follows goes to the replay store for a resume. */
   private async release(exchange: Exchange): Promise<void> {
     await this.openStream(exchange);
     await exchange.chain;
@@ -267,15 +267,15 @@ export class StreamableHttpSession implements Transport {
   }
 
   /**
-   * An event store that is down must not cost the live client its message: it is sent without an
+   * A replay store that is down must not cost the live client its message: it is sent without an
    * id (not resumable) and the outage is reported.
    */
   private async store(streamId: string, message: unknown): Promise<string | undefined> {
-    if (!this.options.eventStore) return undefined;
+    if (!this.options.replayStore) return undefined;
     try {
-      return await this.options.eventStore.append(streamId, message);
+      return await this.options.replayStore.append(streamId, message);
     } catch (error) {
-      this.onerror?.(new Error(`event store unavailable, sending without an event id: ${(error as Error).message}`));
+      this.onerror?.(new Error(`replay store unavailable, sending without an event id: ${(error as Error).message}`));
       return undefined;
     }
   }

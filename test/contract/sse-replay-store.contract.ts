@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { EventStore } from '../../src/application/ports/event-store.js';
+import type { SseReplayStore } from '../../src/application/ports/sse-replay-store.js';
 
-export interface EventStoreSubject {
+export interface SseReplayStoreSubject {
   /** A store keeping `retentionPerStream` events per stream. */
-  create(retentionPerStream: number): Promise<EventStore>;
+  create(retentionPerStream: number): Promise<SseReplayStore>;
   /**
    * A second store over the same backend ("another replica"). Adapters that keep events in the
    * process have none, and the replica test is not registered for them.
    */
-  replica?(retentionPerStream: number): Promise<EventStore>;
+  replica?(retentionPerStream: number): Promise<SseReplayStore>;
 }
 
-/** What every EventStore adapter must do; run against the embedded store and against Redis. */
-export function describeEventStoreContract(adapter: string, subject: EventStoreSubject): void {
-  describe(`EventStore contract – ${adapter}`, () => {
+/** What every SseReplayStore adapter must do; run against the embedded store and against Redis. */
+export function describeSseReplayStoreContract(adapter: string, subject: SseReplayStoreSubject): void {
+  describe(`SseReplayStore contract – ${adapter}`, () => {
     // Fresh session ids per test: a shared backend must never let one test's streams answer another's.
     let session: string;
     beforeEach(() => {

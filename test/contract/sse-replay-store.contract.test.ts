@@ -1,12 +1,12 @@
-import { InMemoryEventStore } from '../../src/infrastructure/messaging/memory/in-memory-event-store.js';
-import { RedisEventStore } from '../../src/infrastructure/messaging/redis/redis-event-store.js';
+import { InMemorySseReplayStore } from '../../src/infrastructure/messaging/memory/in-memory-sse-replay-store.js';
+import { RedisSseReplayStore } from '../../src/infrastructure/messaging/redis/redis-sse-replay-store.js';
 import { createRedisConnection, type RedisConnection } from '../../src/infrastructure/cache/redis-connection.js';
 import { RecordingLogger } from '../support/builders.js';
 import { describeWithServices, servicesAvailable, withServices } from '../support/with-services.js';
 import { deleteKeys, keysUnder, REDIS_URL, sleep, uniquePrefix } from '../integration/redis/redis-test-support.js';
-import { describeEventStoreContract } from './event-store.contract.js';
+import { describeSseReplayStoreContract } from './sse-replay-store.contract.js';
 
-const FILE_PREFIX = uniquePrefix('event-store-contract');
+const FILE_PREFIX = uniquePrefix('sse-replay-store-contract');
 const connections: RedisConnection[] = [];
 
 async function connect(): Promise<RedisConnection> {
@@ -22,19 +22,19 @@ if (servicesAvailable) afterAll(async () => {
   expect(await keysUnder(FILE_PREFIX)).toEqual([]);
 });
 
-describeEventStoreContract('InMemoryEventStore', {
-  create: async (retention) => new InMemoryEventStore(retention),
+describeSseReplayStoreContract('InMemorySseReplayStore', {
+  create: async (retention) => new InMemorySseReplayStore(retention),
 });
 
-withServices(describeEventStoreContract)('RedisEventStore', {
-  create: async (retentionPerStream) => new RedisEventStore((await connect()).client, { retentionPerStream }),
-  replica: async (retentionPerStream) => new RedisEventStore((await connect()).client, { retentionPerStream }),
+withServices(describeSseReplayStoreContract)('RedisSseReplayStore', {
+  create: async (retentionPerStream) => new RedisSseReplayStore((await connect()).client, { retentionPerStream }),
+  replica: async (retentionPerStream) => new RedisSseReplayStore((await connect()).client, { retentionPerStream }),
 });
 
-describeWithServices('RedisEventStore – redis specifics', () => {
+describeWithServices('RedisSseReplayStore – redis specifics', () => {
   it('idle ttl – every key of a stream and its session index expires after the idle time, then the id is unknown', async () => {
     const connection = await connect();
-    const store = new RedisEventStore(connection.client, { retentionPerStream: 10, idleTtlMs: 300, namespace: 'idle:' });
+    const store = new RedisSseReplayStore(connection.client, { retentionPerStream: 10, idleTtlMs: 300, namespace: 'idle:' });
     const id = await store.append('sess-idle.1', 'x');
     const keys = await keysUnder(`${FILE_PREFIX}idle:`);
     expect(keys.sort()).toEqual([`${FILE_PREFIX}idle:session:sess-idle`, `${FILE_PREFIX}idle:stream:sess-idle.1`]);
@@ -46,7 +46,7 @@ describeWithServices('RedisEventStore – redis specifics', () => {
 
   it('dropSession – removes the session index and its streams from redis, leaving other sessions', async () => {
     const connection = await connect();
-    const store = new RedisEventStore(connection.client, { retentionPerStream: 10, namespace: 'drop:' });
+    const store = new RedisSseReplayStore(connection.client, { retentionPerStream: 10, namespace: 'drop:' });
     await store.append('s1.1', 1);
     await store.append('s1.2', 1);
     await store.append('s2.1', 1);
@@ -55,7 +55,7 @@ describeWithServices('RedisEventStore – redis specifics', () => {
   });
 
   it('retention 0 – ids still increase, but nothing can be resumed (undefined, never a silent gap)', async () => {
-    const store = new RedisEventStore((await connect()).client, { retentionPerStream: 0, namespace: 'zero:' });
+    const store = new RedisSseReplayStore((await connect()).client, { retentionPerStream: 0, namespace: 'zero:' });
     const first = await store.append('z.1', 1);
     const second = await store.append('z.1', 2);
     expect([first, second]).toEqual(['z.1_1', 'z.1_2']);
@@ -65,7 +65,7 @@ describeWithServices('RedisEventStore – redis specifics', () => {
 
   it('retention – the stream is trimmed to exactly the retention', async () => {
     const connection = await connect();
-    const store = new RedisEventStore(connection.client, { retentionPerStream: 3, namespace: 'trim:' });
+    const store = new RedisSseReplayStore(connection.client, { retentionPerStream: 3, namespace: 'trim:' });
     for (let seq = 1; seq <= 10; seq += 1) await store.append('t.1', seq);
     expect(await connection.client.xlen('trim:stream:t.1')).toBe(3);
     // Holds 8, 9, 10: after 7 nothing is missing; after 6, event 7 is gone.

@@ -1,8 +1,8 @@
-import { InMemoryEventStore } from '../../../src/infrastructure/messaging/memory/in-memory-event-store.js';
+import { InMemorySseReplayStore } from '../../../src/infrastructure/messaging/memory/in-memory-sse-replay-store.js';
 
-describe('InMemoryEventStore', () => {
+describe('InMemorySseReplayStore', () => {
   it('append – ids name their stream and increase – replayAfter returns only later events of that stream, in order', async () => {
-    const store = new InMemoryEventStore(100);
+    const store = new InMemorySseReplayStore(100);
     const a1 = await store.append('s1.1', { n: 1 });
     await store.append('s1.2', { other: true });
     const a2 = await store.append('s1.1', { n: 2 });
@@ -14,7 +14,7 @@ describe('InMemoryEventStore', () => {
   });
 
   it('replayAfter – unknown stream, malformed id, or a sequence not yet issued – undefined', async () => {
-    const store = new InMemoryEventStore(100);
+    const store = new InMemorySseReplayStore(100);
     await store.append('s1.1', {});
     expect(await store.replayAfter('nope_1')).toBeUndefined();
     expect(await store.replayAfter('garbage')).toBeUndefined();
@@ -23,7 +23,7 @@ describe('InMemoryEventStore', () => {
   });
 
   it('retention exceeded – the client missed events no longer held – undefined rather than a silent gap', async () => {
-    const store = new InMemoryEventStore(2);
+    const store = new InMemorySseReplayStore(2);
     const first = await store.append('s.1', 1);
     const second = await store.append('s.1', 2);
     await store.append('s.1', 3);
@@ -33,7 +33,7 @@ describe('InMemoryEventStore', () => {
   });
 
   it('dropSession – forgets only that session’s streams', async () => {
-    const store = new InMemoryEventStore(10);
+    const store = new InMemorySseReplayStore(10);
     const mine = await store.append('abc.1', 1);
     await store.append('abc.1', 2);
     const theirs = await store.append('abcd.1', 1);
