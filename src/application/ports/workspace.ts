@@ -2,6 +2,10 @@
  * Port: the files the tools may touch, confined to configured roots. Every method resolves real
  * paths (symlinks included) and refuses anything outside the roots with
  * DomainError('workspace.path_outside_roots').
+ *
+ * Requests and results use the file tools' own field names (read_file's `start_line`, search_files'
+ * `files_scanned`…): those names are the product's public API and cannot change, so the port speaks
+ * them too, and a tool passes its validated input in and its result out without renaming fields.
  */
 export interface FileEntry {
   readonly name: string;
@@ -12,15 +16,21 @@ export interface FileEntry {
   readonly modified: string;
 }
 
+/**
+ * Reads bytes (`offset`/`length`) or lines (`start_line`/`end_line`, 1-based, inclusive), never
+ * both. The caller validates the range once (read_file's input schema: one mode, offset >= 0,
+ * length >= 1, lines >= 1, end_line >= start_line); the adapter does not check it again.
+ */
 export interface ReadFileRequest {
   readonly path: string;
   readonly encoding: 'utf8' | 'base64' | 'latin1';
   readonly offset?: number;
   readonly length?: number;
-  readonly startLine?: number;
-  readonly endLine?: number;
-  readonly allowBinary: boolean;
-  readonly maxBytes: number;
+  readonly start_line?: number;
+  readonly end_line?: number;
+  /** Return a binary file as base64 instead of refusing it. */
+  readonly allow_binary: boolean;
+  readonly max_bytes: number;
   /**
    * Told how many bytes the read will hold once the file's size is known, before anything is
    * read; throws to refuse the read (e.g. too many bytes already in flight).
@@ -33,13 +43,13 @@ export interface ReadFileResult {
   readonly content: string;
   readonly encoding: 'utf8' | 'base64' | 'latin1';
   readonly size: number;
-  readonly bytesRead: number;
+  readonly bytes_read: number;
   readonly truncated: boolean;
   readonly binary: boolean;
-  readonly mimeType: string;
-  readonly startLine?: number;
-  readonly endLine?: number;
-  readonly totalLines?: number;
+  readonly mime_type: string;
+  readonly start_line?: number;
+  readonly end_line?: number;
+  readonly total_lines?: number;
 }
 
 export interface WriteFileRequest {
@@ -47,13 +57,13 @@ export interface WriteFileRequest {
   readonly content: string;
   readonly encoding: 'utf8' | 'base64';
   readonly mode: 'overwrite' | 'append' | 'create';
-  readonly createDirectories: boolean;
-  readonly maxBytes: number;
+  readonly create_directories: boolean;
+  readonly max_bytes: number;
 }
 
 export interface WriteFileResult {
   readonly path: string;
-  readonly bytesWritten: number;
+  readonly bytes_written: number;
   readonly size: number;
   readonly created: boolean;
 }
@@ -61,8 +71,8 @@ export interface WriteFileResult {
 export interface ListRequest {
   readonly path: string;
   readonly depth: number;
-  readonly maxEntries: number;
-  readonly includeHidden: boolean;
+  readonly max_entries: number;
+  readonly include_hidden: boolean;
 }
 
 export interface ListResult {
@@ -74,11 +84,12 @@ export interface ListResult {
 export interface SearchRequest {
   readonly path: string;
   readonly pattern: string;
-  readonly content?: string;
-  readonly contentIsRegex: boolean;
-  readonly caseSensitive: boolean;
-  readonly maxResults: number;
-  readonly includeHidden: boolean;
+  /** Only lines containing this text (or matching it, with `regex`) are reported. */
+  readonly content_pattern?: string;
+  readonly regex: boolean;
+  readonly case_sensitive: boolean;
+  readonly max_results: number;
+  readonly include_hidden: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -91,7 +102,7 @@ export interface SearchMatch {
 export interface SearchResult {
   readonly root: string;
   readonly matches: readonly SearchMatch[];
-  readonly filesScanned: number;
+  readonly files_scanned: number;
   readonly truncated: boolean;
 }
 

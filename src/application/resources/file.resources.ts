@@ -44,7 +44,7 @@ export class FileResources implements ResourceProvider {
     try {
       const budget = this.readBudget;
       const reserve = budget && ((bytes: number) => (release = admit(budget, READ_BUDGET, requester?.sessionId ?? '', bytes)));
-      const file = await (await this.workspaces.for(requester?.client)).read({ path, encoding: 'utf8', allowBinary: true, maxBytes: this.maxBytes, reserve });
+      const file = await (await this.workspaces.for(requester?.client)).read({ path, encoding: 'utf8', allow_binary: true, max_bytes: this.maxBytes, reserve });
       if (file.truncated) {
         throw new ApplicationError(
           'params.invalid',
@@ -52,8 +52,8 @@ export class FileResources implements ResourceProvider {
             '(security.max_read_bytes); read it in parts with the read_file tool (offset/length or start_line/end_line)',
         );
       }
-      if (file.binary || file.encoding === 'base64') return [{ uri, mimeType: file.mimeType, blob: file.content }];
-      return [{ uri, mimeType: file.mimeType, text: file.content }];
+      if (file.binary || file.encoding === 'base64') return [{ uri, mimeType: file.mime_type, blob: file.content }];
+      return [{ uri, mimeType: file.mime_type, text: file.content }];
     } catch (error) {
       throw this.notReadable(uri, error);
     } finally {
@@ -80,7 +80,7 @@ export class FileResources implements ResourceProvider {
     const prefix = typed.endsWith('/') ? '' : posix.basename(typed);
     const candidates: string[] = [];
     try {
-      const listing = await this.workspaces.server.list({ path: dir, depth: 0, maxEntries: 1000, includeHidden: prefix.startsWith('.') });
+      const listing = await this.workspaces.server.list({ path: dir, depth: 0, max_entries: 1000, include_hidden: prefix.startsWith('.') });
       for (const entry of listing.entries) {
         if (!entry.name.startsWith(prefix)) continue;
         const full = posix.join(dir, entry.name) + (entry.type === 'directory' ? '/' : '');

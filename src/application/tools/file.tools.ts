@@ -106,10 +106,10 @@ function failure(error: unknown, path: string, createDirectories?: boolean): Too
 
 function readHint(result: ReadFileResult, offset: number): string | undefined {
   if (!result.truncated) return undefined;
-  if (result.endLine !== undefined) {
-    return `output stopped at the size limit inside line ${result.endLine}; continue with start_line=${result.endLine}`;
+  if (result.end_line !== undefined) {
+    return `output stopped at the size limit inside line ${result.end_line}; continue with start_line=${result.end_line}`;
   }
-  return `output stopped at the size limit; continue with offset=${offset + result.bytesRead}, or read by lines`;
+  return `output stopped at the size limit; continue with offset=${offset + result.bytes_read}, or read by lines`;
 }
 
 /** read_file, write_file, list_directory and search_files, all confined to the roots of the request (see WorkspaceScopes). */
@@ -165,31 +165,14 @@ export class FileTools implements ToolFamily {
         let release = () => {};
         try {
           const result = await (await this.workspaces.for(context.client)).read({
+            ...args,
+            allow_binary: args.allow_binary || args.encoding === 'base64',
+            max_bytes: this.maxReadBytes,
             reserve: budget && ((bytes) => (release = admit(budget, READ_BUDGET, context.sessionId, bytes))),
-            path: args.path,
-            encoding: args.encoding,
-            offset: args.offset,
-            length: args.length,
-            startLine: args.start_line,
-            endLine: args.end_line,
-            allowBinary: args.allow_binary || args.encoding === 'base64',
-            maxBytes: this.maxReadBytes,
           });
           const hint = readHint(result, args.offset ?? 0);
-          const data: z.infer<typeof readFileOutput> = {
-            path: result.path,
-            content: result.content,
-            encoding: result.encoding,
-            size: result.size,
-            bytes_read: result.bytesRead,
-            truncated: result.truncated,
-            binary: result.binary,
-            mime_type: result.mimeType,
-            ...(result.startLine !== undefined && { start_line: result.startLine }),
-            ...(result.endLine !== undefined && { end_line: result.endLine }),
-            ...(result.totalLines !== undefined && { total_lines: result.totalLines }),
-            ...(hint !== undefined && { hint }),
-          };
+          // The port speaks the tools' field names (ports/workspace.ts): its result is the output as it is.
+          const data: z.infer<typeof readFileOutput> = { ...result, ...(hint !== undefined && { hint }) };
           return structured(data);
         } catch (error) {
           throw failure(error, args.path);
@@ -227,18 +210,11 @@ export class FileTools implements ToolFamily {
       input,
       run: async (args, context) => {
         try {
-          const result = await (await this.workspaces.for(context.client)).write({
-            path: args.path,
-            content: args.content,
-            encoding: args.encoding,
-            mode: args.mode,
-            createDirectories: args.create_directories,
-            maxBytes: this.limits.maxFileBytes,
-          });
+          const result = await (await this.workspaces.for(context.client)).write({ ...args, max_bytes: this.limits.maxFileBytes });
           const data: z.infer<typeof writeFileOutput> = {
             path: result.path,
             mode: args.mode,
-            bytes_written: result.bytesWritten,
+            bytes_written: result.bytes_written,
             size: result.size,
             created: result.created,
           };
@@ -273,7 +249,7 @@ export class FileTools implements ToolFamily {
       run: async (args, context) => {
         try {
           const maxEntries = Math.min(args.max_entries ?? this.limits.maxListEntries, this.limits.maxListEntries);
-          const result = await (await this.workspaces.for(context.client)).list({ path: args.path, depth: args.depth, maxEntries, includeHidden: args.include_hidden });
+          const result = await (await this.workspaces.for(context.client)).list({ ...args, max_entries: maxEntries });
           const data: z.infer<typeof listDirectoryOutput> = {
             path: result.path,
             entries: result.entries.map((entry) => ({ ...entry })),
@@ -322,26 +298,11 @@ export class FileTools implements ToolFamily {
       run: async (args, context) => {
         try {
           const maxResults = Math.min(args.max_results ?? this.limits.maxSearchResults, this.limits.maxSearchResults);
-          const result = await (await this.workspaces.for(context.client)).search({
-            path: args.path,
-            pattern: args.pattern,
-            content: args.content_pattern,
-            contentIsRegex: args.regex,
-            caseSensitive: args.case_sensitive,
-            maxResults,
-            includeHidden: args.include_hidden,
-            signal: context.signal,
-          });
+          const result = await (await this.workspaces.for(context.client)).search({ ...args, max_results: maxResults, signal: context.signal });
           const hint = context.signal.aborted
             ? 'the search was cancelled; the matches are partial'
             : `stopped after ${maxResults} matches; narrow path, pattern or content_pattern`;
-          const data: z.infer<typeof searchFilesOutput> = {
-            root: result.root,
-            matches: result.matches.map((match) => ({ ...match })),
-            files_scanned: result.filesScanned,
-            truncated: result.truncated,
-            ...(result.truncated && { hint }),
-          };
+          const data: z.infer<typeof searchFilesOutput> = { ...result, matches: [...result.matches], ...(result.truncated && { hint }) };
           return structured(data);
         } catch (error) {
           throw failure(error, args.path);

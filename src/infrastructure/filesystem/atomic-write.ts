@@ -108,7 +108,7 @@ async function append(dir: PinnedDirectory, name: string, data: Buffer, request:
 
 /** Writes `data` to `target`, which the caller has already resolved and confined. */
 export async function writeConfined(target: string, data: Buffer, request: WriteFileRequest, options: WriteOptions): Promise<WriteOutcome> {
-  const dir = await pinDirectory(path.dirname(target), request.createDirectories);
+  const dir = await pinDirectory(path.dirname(target), request.create_directories);
   try {
     const name = path.basename(target);
     const existing = await lstatOrUndefined(dir.entry(name));

@@ -38,7 +38,7 @@ async function entryFor(root: string, relative: string, name: string): Promise<F
 }
 
 /**
- * Breadth-first, so that when maxEntries cuts the listing the shallow entries are the ones kept.
+ * Breadth-first, so that when max_entries cuts the listing the shallow entries are the ones kept.
  * Entries are lstat'd: a symlinked directory is reported as a symlink and never entered.
  */
 export async function listDirectory(root: string, request: ListRequest): Promise<ListResult> {
@@ -50,10 +50,10 @@ export async function listDirectory(root: string, request: ListRequest): Promise
     const next: string[] = [];
     for (const directory of level) {
       for (const name of await namesIn(path.join(root, directory), directory === '')) {
-        if (!request.includeHidden && name.startsWith('.')) continue;
+        if (!request.include_hidden && name.startsWith('.')) continue;
         const entry = await entryFor(root, directory === '' ? name : `${directory}/${name}`, name);
         if (!entry) continue;
-        if (entries.length >= request.maxEntries) {
+        if (entries.length >= request.max_entries) {
           truncated = true;
           break;
         }

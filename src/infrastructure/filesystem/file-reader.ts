@@ -29,17 +29,9 @@ function invalid(message: string, path: string): DomainError {
   return new DomainError('value.invalid', message, { path });
 }
 
-function validate(request: ReadFileRequest): void {
-  const byLines = request.startLine !== undefined || request.endLine !== undefined;
-  if (byLines && (request.offset !== undefined || request.length !== undefined)) {
-    throw invalid('read either by bytes (offset/length) or by lines (start/end line), not both', request.path);
-  }
-  if ((request.startLine ?? 1) < 1 || (request.endLine ?? Number.POSITIVE_INFINITY) < (request.startLine ?? 1)) {
-    throw invalid('lines are 1-based and the end line may not come before the start line', request.path);
-  }
-  if ((request.offset ?? 0) < 0 || (request.length ?? 0) < 0) {
-    throw invalid('offset and length must not be negative', request.path);
-  }
+/** The range was validated by the caller (see ReadFileRequest); only which mode it asks for matters here. */
+function byLines(request: ReadFileRequest): boolean {
+  return request.start_line !== undefined || request.end_line !== undefined;
 }
 
 async function readAt(handle: FileHandle, buffer: Buffer, position: number): Promise<number> {
@@ -56,15 +48,15 @@ async function readBytes(handle: FileHandle, size: number, request: ReadFileRequ
   const offset = request.offset ?? 0;
   const available = Math.max(0, size - offset);
   const wanted = Math.min(request.length ?? available, available);
-  const buffer = Buffer.alloc(Math.min(wanted, request.maxBytes));
+  const buffer = Buffer.alloc(Math.min(wanted, request.max_bytes));
   const filled = await readAt(handle, buffer, offset);
   return { bytes: buffer.subarray(0, filled), truncated: buffer.length < wanted };
 }
 
-/** Streams the whole file once: the selected lines are kept (up to maxBytes), the rest only counted. */
+/** Streams the whole file once: the selected lines are kept (up to max_bytes), the rest only counted. */
 async function readLines(handle: FileHandle, request: ReadFileRequest): Promise<LineSlice> {
-  const first = request.startLine ?? 1;
-  const last = request.endLine ?? Number.POSITIVE_INFINITY;
+  const first = request.start_line ?? 1;
+  const last = request.end_line ?? Number.POSITIVE_INFINITY;
   const parts: Buffer[] = [];
   const chunk = Buffer.alloc(CHUNK_BYTES);
   let collected = 0;
@@ -81,7 +73,7 @@ async function readLines(handle: FileHandle, request: ReadFileRequest): Promise<
       const newline = data.indexOf(10, from);
       const to = newline === -1 ? data.length : newline + 1;
       if (line >= first && line <= last && !truncated) {
-        const room = request.maxBytes - collected;
+        const room = request.max_bytes - collected;
         const piece = data.subarray(from, Math.min(to, from + room));
         if (piece.length > 0) {
           parts.push(Buffer.from(piece));
@@ -132,22 +124,21 @@ async function openConfined(realPath: string, request: ReadFileRequest): Promise
   }
 }
 
-/** Reads `realPath` (already confined) as the request asks, never holding more than maxBytes of content. */
-/** The most this read can hold: the requested range of the file, capped at maxBytes. */
+/** The most this read can hold: the requested range of the file, capped at max_bytes. */
 function heldBytes(size: number, request: ReadFileRequest): number {
-  if (request.startLine !== undefined || request.endLine !== undefined) return Math.min(size, request.maxBytes);
-  return Math.min(Math.max(0, size - (request.offset ?? 0)), request.length ?? Infinity, request.maxBytes);
+  if (byLines(request)) return Math.min(size, request.max_bytes);
+  return Math.min(Math.max(0, size - (request.offset ?? 0)), request.length ?? Infinity, request.max_bytes);
 }
 
+/** Reads `realPath` (already confined) as the request asks, never holding more than max_bytes of content. */
 export async function readConfinedFile(realPath: string, request: ReadFileRequest): Promise<ReadFileResult> {
-  validate(request);
   const handle = await openConfined(realPath, request);
   try {
     const size = (await handle.stat()).size;
     request.reserve?.(heldBytes(size, request));
     const head = Buffer.alloc(Math.min(SNIFF_BYTES, size));
     const binary = looksBinary(head.subarray(0, await readAt(handle, head, 0)));
-    if (binary && !request.allowBinary) {
+    if (binary && !request.allow_binary) {
       throw new DomainError('value.invalid', `"${request.path}" is a binary file (it contains NUL bytes)`, {
         path: request.path,
         binary: true,
@@ -155,10 +146,10 @@ export async function readConfinedFile(realPath: string, request: ReadFileReques
     }
     const encoding = binary ? 'base64' : request.encoding;
     let slice: Slice;
-    let lines: Pick<ReadFileResult, 'startLine' | 'endLine' | 'totalLines'> = {};
-    if (request.startLine !== undefined || request.endLine !== undefined) {
+    let lines: Pick<ReadFileResult, 'start_line' | 'end_line' | 'total_lines'> = {};
+    if (byLines(request)) {
       const selected = await readLines(handle, request);
-      lines = { startLine: request.startLine ?? 1, endLine: selected.endLine, totalLines: selected.totalLines };
+      lines = { start_line: request.start_line ?? 1, end_line: selected.endLine, total_lines: selected.totalLines };
       slice = selected;
     } else {
       slice = await readBytes(handle, size, request);
@@ -169,10 +160,10 @@ export async function readConfinedFile(realPath: string, request: ReadFileReques
       content: bytes.toString(encoding),
       encoding,
       size,
-      bytesRead: bytes.length,
+      bytes_read: bytes.length,
       truncated: slice.truncated,
       binary,
-      mimeType: mimeTypeOf(realPath, binary),
+      mime_type: mimeTypeOf(realPath, binary),
       ...lines,
     };
   } finally {

@@ -21,13 +21,13 @@ type LineTest = (line: string) => boolean;
 type Accept = (match: SearchMatch) => boolean;
 
 function lineTest(request: SearchRequest): LineTest | undefined {
-  const needle = request.content;
+  const needle = request.content_pattern;
   if (needle === undefined) return undefined;
-  if (request.contentIsRegex) {
-    const regex = compileSafeRegex(needle, request.caseSensitive);
+  if (request.regex) {
+    const regex = compileSafeRegex(needle, request.case_sensitive);
     return (line) => regex.test(line);
   }
-  if (request.caseSensitive) return (line) => line.includes(needle);
+  if (request.case_sensitive) return (line) => line.includes(needle);
   const lowered = needle.toLowerCase();
   return (line) => line.toLowerCase().includes(lowered);
 }
@@ -142,14 +142,14 @@ export async function searchFiles(root: string, request: SearchRequest, maxFileB
   let truncated = false;
   let filesScanned = 0;
   const accept: Accept = (match) => {
-    if (matches.length >= request.maxResults) {
+    if (matches.length >= request.max_results) {
       truncated = true;
       return false;
     }
     matches.push(match);
     return true;
   };
-  for await (const relative of walk(root, request.includeHidden, request.signal)) {
+  for await (const relative of walk(root, request.include_hidden, request.signal)) {
     if (pacer.due) await pacer.yield();
     if (!matchesGlob(relative)) continue;
     if (test === undefined) {
@@ -169,5 +169,5 @@ export async function searchFiles(root: string, request: SearchRequest, maxFileB
   }
   // A cancelled search returns what it found so far, flagged as incomplete.
   if (request.signal?.aborted) truncated = true;
-  return { root, matches, filesScanned, truncated };
+  return { root, matches, files_scanned: filesScanned, truncated };
 }

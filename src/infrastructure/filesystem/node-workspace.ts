@@ -95,16 +95,16 @@ export class NodeWorkspace implements Workspace {
       throw new DomainError('value.invalid', 'the content is not valid base64', { path: request.path });
     }
     const data = Buffer.from(request.content, request.encoding);
-    if (data.length > request.maxBytes) {
-      throw new DomainError('value.invalid', `the content is ${data.length} bytes; the limit is ${request.maxBytes}`, {
+    if (data.length > request.max_bytes) {
+      throw new DomainError('value.invalid', `the content is ${data.length} bytes; the limit is ${request.max_bytes}`, {
         path: request.path,
         bytes: data.length,
-        limit: request.maxBytes,
+        limit: request.max_bytes,
       });
     }
     const target = await this.resolve(request.path, 'write');
     const outcome = await writeConfined(target, data, request, { allowHardlinkWrites: this.#allowHardlinkWrites });
-    return { path: target, bytesWritten: data.length, size: outcome.size, created: outcome.created };
+    return { path: target, bytes_written: data.length, size: outcome.size, created: outcome.created };
   }
 
   async list(request: ListRequest): Promise<ListResult> {

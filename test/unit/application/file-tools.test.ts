@@ -2,8 +2,14 @@ import { mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import { ToolFailure, type ToolErrorEnvelope } from '../../../src/application/application.errors.js';
+import type { ReadFileRequest, ReadFileResult } from '../../../src/application/ports/workspace.js';
+import { ExecuteToolCommand, isToolCallTask } from '../../../src/application/tools/execute-tool.command.js';
+import { RegisterToolCommand } from '../../../src/application/tools/register-tool.command.js';
 import type { ToolContext, ToolDefinition, ToolOutput } from '../../../src/application/tools/tool-definition.js';
-import { workspaceScopes } from '../../support/builders.js';
+import { WorkspaceScopes } from '../../../src/application/workspace/workspace-scopes.js';
+import { NodeWorkspace } from '../../../src/infrastructure/filesystem/node-workspace.js';
+import { RecordingLogger, toolContext, workspaceScopes } from '../../support/builders.js';
+import { createTestApp } from '../../support/test-app.js';
 import { jsonSchemaOf } from '../../../src/application/tools/json-schema.js';
 import {
   FileTools,
@@ -151,6 +157,49 @@ describe('read_file', () => {
     const envelope = await failure('read_file', { path: 'escape' });
     expect(envelope.error).toBe('path outside allowed roots');
     expect(envelope.context).toMatchObject({ path: 'escape' });
+  });
+});
+
+/** Counts what reaches the port, to show a refused range never gets there. */
+class CountingWorkspace extends NodeWorkspace {
+  readonly reads: ReadFileRequest[] = [];
+
+  override async read(request: ReadFileRequest): Promise<ReadFileResult> {
+    this.reads.push(request);
+    return super.read(request);
+  }
+}
+
+describe('read_file ranges are validated once, by the input schema', () => {
+  async function callThroughTheHandler(args: Record<string, unknown>) {
+    let workspace: CountingWorkspace | undefined;
+    const scopes = new WorkspaceScopes((roots) => (workspace = new CountingWorkspace(roots)), { fallback: [root] }, new RecordingLogger());
+    const app = createTestApp();
+    for (const definition of new FileTools(scopes, LIMITS).tools()) await app.commands.execute(new RegisterToolCommand(definition));
+    const sessionId = await app.readySession();
+    const outcome = await app.commands.execute(new ExecuteToolCommand(sessionId, 'read_file', args, toolContext(sessionId).context));
+    if (isToolCallTask(outcome)) throw new Error('a session call became a task');
+    return { result: outcome, reads: workspace?.reads ?? [] };
+  }
+
+  it.each([
+    ['bytes and lines together', { offset: 1, start_line: 1 }, 'use offset/length or start_line/end_line, not both'],
+    ['end_line before start_line', { start_line: 3, end_line: 2 }, 'end_line must not be before start_line'],
+    ['a negative offset', { offset: -1 }, 'offset:'],
+    ['line 0', { start_line: 0 }, 'start_line:'],
+  ])('%s - "invalid arguments" naming the problem; the workspace is never asked', async (_name, range, problem) => {
+    const { result, reads } = await callThroughTheHandler({ path: 'notes.md', ...range });
+
+    expect(result.isError).toBe(true);
+    expect(result.structuredContent).toMatchObject({ error: 'invalid arguments', reason: expect.stringContaining(problem) });
+    expect(reads).toEqual([]);
+  });
+
+  it('a valid line range - reaches the workspace once, with the tool\'s own field names', async () => {
+    const { result, reads } = await callThroughTheHandler({ path: 'notes.md', start_line: 2, end_line: 2 });
+
+    expect(result.structuredContent).toMatchObject({ content: 'line two\n', start_line: 2, end_line: 2, total_lines: 3 });
+    expect(reads).toEqual([expect.objectContaining({ path: 'notes.md', start_line: 2, end_line: 2, allow_binary: false, max_bytes: 64 })]);
   });
 });
 

@@ -25,7 +25,7 @@ afterEach(async () => {
 });
 
 function writeRequest(filePath: string, mode: WriteFileRequest['mode'], content: string): WriteFileRequest {
-  return { path: filePath, content, encoding: 'utf8', mode, createDirectories: false, maxBytes: 1024 };
+  return { path: filePath, content, encoding: 'utf8', mode, create_directories: false, max_bytes: 1024 };
 }
 
 describe('assertOpenedAt', () => {
@@ -142,13 +142,13 @@ describe('NodeWorkspace on a path longer than the kernel accepts', () => {
   const longPath = () => path.join(root, 'n'.repeat(300), ...Array.from({ length: 400 }, (_, index) => `component-${index}`));
 
   it('read - ENAMETOOLONG', async () => {
-    await expect(new NodeWorkspace([root]).read({ path: longPath(), encoding: 'utf8', allowBinary: false, maxBytes: 10 })).rejects.toMatchObject({
+    await expect(new NodeWorkspace([root]).read({ path: longPath(), encoding: 'utf8', allow_binary: false, max_bytes: 10 })).rejects.toMatchObject({
       code: 'ENAMETOOLONG',
     });
   });
 
   it('write - ENAMETOOLONG, and nothing created', async () => {
-    await expect(new NodeWorkspace([root]).write({ ...writeRequest(longPath(), 'create', 'x'), createDirectories: true })).rejects.toMatchObject({
+    await expect(new NodeWorkspace([root]).write({ ...writeRequest(longPath(), 'create', 'x'), create_directories: true })).rejects.toMatchObject({
       code: 'ENAMETOOLONG',
     });
     expect((await readdir(root)).sort()).toEqual(['sub']);

@@ -73,11 +73,11 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
 }
 
 function readRequest(filePath: string): ReadFileRequest {
-  return { path: filePath, encoding: 'utf8', allowBinary: false, maxBytes: 1024 };
+  return { path: filePath, encoding: 'utf8', allow_binary: false, max_bytes: 1024 };
 }
 
 function writeRequest(filePath: string, mode: WriteFileRequest['mode'], content: string): WriteFileRequest {
-  return { path: filePath, content, encoding: 'utf8', mode, createDirectories: false, maxBytes: 1024 };
+  return { path: filePath, content, encoding: 'utf8', mode, create_directories: false, max_bytes: 1024 };
 }
 
 /** Runs `attempt` ROUNDS times; returns how often each outcome (a value or an error code) occurred. */
@@ -151,7 +151,7 @@ describe('file tools under a concurrent symlink swapper (check-then-use)', () =>
         await hammer(async () => {
           round += 1;
           const name = mode === 'create' ? `new-${round}.txt` : 'f.txt';
-          return String((await workspace.write(writeRequest(`sub/deep/${name}`, mode, 'written\n'))).bytesWritten);
+          return String((await workspace.write(writeRequest(`sub/deep/${name}`, mode, 'written\n'))).bytes_written);
         });
       } finally {
         await stopSwapper(swapper, path.join(root, 'sub'));
@@ -167,8 +167,8 @@ describe('file tools under a concurrent symlink swapper (check-then-use)', () =>
     try {
       await hammer(async () => {
         round += 1;
-        const request = { ...writeRequest(`sub/deep/made-${round}/again/x.txt`, 'create', 'x'), createDirectories: true };
-        return String((await workspace.write(request)).bytesWritten);
+        const request = { ...writeRequest(`sub/deep/made-${round}/again/x.txt`, 'create', 'x'), create_directories: true };
+        return String((await workspace.write(request)).bytes_written);
       });
     } finally {
       await stopSwapper(swapper, path.join(root, 'sub'));
@@ -180,8 +180,8 @@ describe('file tools under a concurrent symlink swapper (check-then-use)', () =>
     const before = await snapshot(outside);
     const swapper = await startSwapper(path.join(root, 'file.txt'), path.join(outside, 'file.txt'));
     try {
-      await hammer(async () => String((await workspace.write(writeRequest('file.txt', 'overwrite', INSIDE))).bytesWritten));
-      await hammer(async () => String((await workspace.write(writeRequest('file.txt', 'append', 'x'))).bytesWritten));
+      await hammer(async () => String((await workspace.write(writeRequest('file.txt', 'overwrite', INSIDE))).bytes_written));
+      await hammer(async () => String((await workspace.write(writeRequest('file.txt', 'append', 'x'))).bytes_written));
     } finally {
       await stopSwapper(swapper, path.join(root, 'file.txt'));
     }
@@ -193,7 +193,7 @@ describe('file tools under a concurrent symlink swapper (check-then-use)', () =>
     const reported = new Set<string>();
     try {
       await hammer(async () => {
-        const result = await workspace.search({ path: '.', pattern: '**', content: 'side', contentIsRegex: false, caseSensitive: false, maxResults: 100, includeHidden: false });
+        const result = await workspace.search({ path: '.', pattern: '**', content_pattern: 'side', regex: false, case_sensitive: false, max_results: 100, include_hidden: false });
         for (const match of result.matches) reported.add(match.text ?? '');
         return 'searched';
       });
@@ -211,7 +211,7 @@ describe('file tools under a concurrent symlink swapper (check-then-use)', () =>
     const listed = new Set<string>();
     try {
       await hammer(async () => {
-        const result = await workspace.list({ path: '.', depth: 2, maxEntries: 1000, includeHidden: true });
+        const result = await workspace.list({ path: '.', depth: 2, max_entries: 1000, include_hidden: true });
         for (const entry of result.entries) listed.add(entry.name);
         return 'listed';
       });

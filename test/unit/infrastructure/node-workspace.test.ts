@@ -13,11 +13,11 @@ let outside: string;
 let workspace: NodeWorkspace;
 
 function readRequest(filePath: string, extra: Partial<ReadFileRequest> = {}): ReadFileRequest {
-  return { path: filePath, encoding: 'utf8', allowBinary: false, maxBytes: 1024 * 1024, ...extra };
+  return { path: filePath, encoding: 'utf8', allow_binary: false, max_bytes: 1024 * 1024, ...extra };
 }
 
 function searchRequest(extra: Partial<SearchRequest> = {}): SearchRequest {
-  return { path: 'search', pattern: '**', contentIsRegex: false, caseSensitive: true, maxResults: 100, includeHidden: false, ...extra };
+  return { path: 'search', pattern: '**', regex: false, case_sensitive: true, max_results: 100, include_hidden: false, ...extra };
 }
 
 async function tempFilesIn(directory: string): Promise<string[]> {
@@ -123,7 +123,7 @@ describe('NodeWorkspace.resolve', () => {
 
   it('write through a dangling symlink pointing outside: nothing is created outside', async () => {
     await expect(
-      workspace.write({ path: 'dangling-out', content: 'x', encoding: 'utf8', mode: 'overwrite', createDirectories: false, maxBytes: 100 }),
+      workspace.write({ path: 'dangling-out', content: 'x', encoding: 'utf8', mode: 'overwrite', create_directories: false, max_bytes: 100 }),
     ).rejects.toMatchObject(OUTSIDE);
     await expect(stat(path.join(outside, 'planted.txt'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
@@ -140,53 +140,49 @@ describe('NodeWorkspace.read', () => {
 
   it('whole text file: content, size, mime type', async () => {
     const result = await workspace.read(readRequest('data.json'));
-    expect(result).toMatchObject({ content: '{"k":1}', size: 7, bytesRead: 7, truncated: false, binary: false, mimeType: 'application/json' });
-    expect(result.totalLines).toBeUndefined();
+    expect(result).toMatchObject({ content: '{"k":1}', size: 7, bytes_read: 7, truncated: false, binary: false, mime_type: 'application/json' });
+    expect(result.total_lines).toBeUndefined();
   });
 
   it('by bytes: returns offset..offset+length', async () => {
     const result = await workspace.read(readRequest('lines.txt', { offset: 4, length: 3 }));
-    expect(result).toMatchObject({ content: 'two', bytesRead: 3, truncated: false, mimeType: 'text/plain' });
+    expect(result).toMatchObject({ content: 'two', bytes_read: 3, truncated: false, mime_type: 'text/plain' });
   });
 
   it('by bytes past the end: returns nothing', async () => {
     const result = await workspace.read(readRequest('lines.txt', { offset: 1000 }));
-    expect(result).toMatchObject({ content: '', bytesRead: 0, truncated: false });
+    expect(result).toMatchObject({ content: '', bytes_read: 0, truncated: false });
   });
 
-  it('by bytes over maxBytes: truncated at maxBytes', async () => {
-    const result = await workspace.read(readRequest('lines.txt', { maxBytes: 5 }));
-    expect(result).toMatchObject({ content: 'one\nt', bytesRead: 5, truncated: true, size: 24 });
+  it('by bytes over max_bytes: truncated at max_bytes', async () => {
+    const result = await workspace.read(readRequest('lines.txt', { max_bytes: 5 }));
+    expect(result).toMatchObject({ content: 'one\nt', bytes_read: 5, truncated: true, size: 24 });
   });
 
   it('by lines: returns the inclusive range and counts all lines', async () => {
-    const result = await workspace.read(readRequest('lines.txt', { startLine: 2, endLine: 3 }));
-    expect(result).toMatchObject({ content: 'two\nthree\n', startLine: 2, endLine: 3, totalLines: 5, truncated: false });
+    const result = await workspace.read(readRequest('lines.txt', { start_line: 2, end_line: 3 }));
+    expect(result).toMatchObject({ content: 'two\nthree\n', start_line: 2, end_line: 3, total_lines: 5, truncated: false });
   });
 
-  it('by lines past the end: clamps endLine to totalLines', async () => {
-    const result = await workspace.read(readRequest('no-newline.txt', { startLine: 2, endLine: 10 }));
-    expect(result).toMatchObject({ content: 'second', endLine: 2, totalLines: 2 });
+  it('by lines past the end: clamps end_line to total_lines', async () => {
+    const result = await workspace.read(readRequest('no-newline.txt', { start_line: 2, end_line: 10 }));
+    expect(result).toMatchObject({ content: 'second', end_line: 2, total_lines: 2 });
   });
 
-  it('by lines over maxBytes: truncated inside the last line returned', async () => {
-    const result = await workspace.read(readRequest('lines.txt', { startLine: 2, maxBytes: 6 }));
-    expect(result).toMatchObject({ content: 'two\nth', truncated: true, endLine: 3, totalLines: 5 });
+  it('by lines over max_bytes: truncated inside the last line returned', async () => {
+    const result = await workspace.read(readRequest('lines.txt', { start_line: 2, max_bytes: 6 }));
+    expect(result).toMatchObject({ content: 'two\nth', truncated: true, end_line: 3, total_lines: 5 });
   });
 
   it('by lines across read chunks: finds lines after a 70 KB line', async () => {
     await writeFile(path.join(root, 'wide.txt'), `${'w'.repeat(70_000)}\nsecond\nthird`);
-    const result = await workspace.read(readRequest('wide.txt', { startLine: 2, endLine: 2 }));
-    expect(result).toMatchObject({ content: 'second\n', totalLines: 3, truncated: false });
-  });
-
-  it('mixing bytes and lines: refused', async () => {
-    await expect(workspace.read(readRequest('lines.txt', { offset: 1, startLine: 1 }))).rejects.toMatchObject(INVALID);
+    const result = await workspace.read(readRequest('wide.txt', { start_line: 2, end_line: 2 }));
+    expect(result).toMatchObject({ content: 'second\n', total_lines: 3, truncated: false });
   });
 
   it('truncation inside a UTF-8 character: cuts before it', async () => {
-    const result = await workspace.read(readRequest('utf8.txt', { maxBytes: 2 }));
-    expect(result).toMatchObject({ content: 'a', bytesRead: 1, truncated: true });
+    const result = await workspace.read(readRequest('utf8.txt', { max_bytes: 2 }));
+    expect(result).toMatchObject({ content: 'a', bytes_read: 1, truncated: true });
   });
 
   it('binary file: refused unless allowed', async () => {
@@ -194,8 +190,8 @@ describe('NodeWorkspace.read', () => {
   });
 
   it('binary file allowed: returned as base64 with its mime type', async () => {
-    const result = await workspace.read(readRequest('image.png', { allowBinary: true }));
-    expect(result).toMatchObject({ encoding: 'base64', binary: true, mimeType: 'image/png', bytesRead: 7 });
+    const result = await workspace.read(readRequest('image.png', { allow_binary: true }));
+    expect(result).toMatchObject({ encoding: 'base64', binary: true, mime_type: 'image/png', bytes_read: 7 });
     expect(Buffer.from(result.content, 'base64')).toEqual(await readFile(path.join(root, 'image.png')));
   });
 
@@ -210,14 +206,14 @@ describe('NodeWorkspace.read', () => {
 
 describe('NodeWorkspace.write', () => {
   const write = (filePath: string, content: string, extra: Partial<Parameters<NodeWorkspace['write']>[0]> = {}) =>
-    workspace.write({ path: filePath, content, encoding: 'utf8', mode: 'overwrite', createDirectories: false, maxBytes: 1024, ...extra });
+    workspace.write({ path: filePath, content, encoding: 'utf8', mode: 'overwrite', create_directories: false, max_bytes: 1024, ...extra });
 
   it('overwrite: replaces the content, keeps the mode, leaves no temp file', async () => {
     const file = path.join(root, 'w-over.txt');
     await writeFile(file, 'old content');
     await chmod(file, 0o640);
     const result = await write('w-over.txt', 'new');
-    expect(result).toEqual({ path: file, bytesWritten: 3, size: 3, created: false });
+    expect(result).toEqual({ path: file, bytes_written: 3, size: 3, created: false });
     expect(await readFile(file, 'utf8')).toBe('new');
     expect((await stat(file)).mode & 0o777).toBe(0o640);
     expect(await tempFilesIn(root)).toEqual([]);
@@ -239,22 +235,22 @@ describe('NodeWorkspace.write', () => {
   it('append: adds to the end', async () => {
     await writeFile(path.join(root, 'w-append.txt'), 'one\n');
     const result = await write('w-append.txt', 'two\n', { mode: 'append' });
-    expect(result).toMatchObject({ bytesWritten: 4, size: 8, created: false });
+    expect(result).toMatchObject({ bytes_written: 4, size: 8, created: false });
     expect(await readFile(path.join(root, 'w-append.txt'), 'utf8')).toBe('one\ntwo\n');
   });
 
-  it('missing parent without createDirectories: ENOENT', async () => {
+  it('missing parent without create_directories: ENOENT', async () => {
     await expect(write('w-missing/dir/file.txt', 'x')).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
-  it('missing parent with createDirectories: creates them inside the root', async () => {
-    const result = await write('w-made/dir/file.txt', 'x', { createDirectories: true });
+  it('missing parent with create_directories: creates them inside the root', async () => {
+    const result = await write('w-made/dir/file.txt', 'x', { create_directories: true });
     expect(result.created).toBe(true);
     expect(await readFile(path.join(root, 'w-made', 'dir', 'file.txt'), 'utf8')).toBe('x');
   });
 
-  it('content over maxBytes: refused and nothing written', async () => {
-    await expect(write('w-big.txt', 'x'.repeat(11), { maxBytes: 10 })).rejects.toMatchObject(INVALID);
+  it('content over max_bytes: refused and nothing written', async () => {
+    await expect(write('w-big.txt', 'x'.repeat(11), { max_bytes: 10 })).rejects.toMatchObject(INVALID);
     await expect(stat(path.join(root, 'w-big.txt'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
@@ -291,8 +287,8 @@ describe('NodeWorkspace.list', () => {
     await symlink(outside, path.join(listRoot, 'zlink'));
   });
 
-  const list = (extra: { depth?: number; maxEntries?: number; includeHidden?: boolean } = {}) =>
-    workspace.list({ path: path.join(base, 'second', 'list'), depth: 0, maxEntries: 100, includeHidden: false, ...extra });
+  const list = (extra: { depth?: number; max_entries?: number; include_hidden?: boolean } = {}) =>
+    workspace.list({ path: path.join(base, 'second', 'list'), depth: 0, max_entries: 100, include_hidden: false, ...extra });
 
   it('depth 0: the directory entries only, sorted, with lstat types', async () => {
     const result = await list();
@@ -320,29 +316,29 @@ describe('NodeWorkspace.list', () => {
     expect(paths).not.toContain('sub/deep/d.txt');
   });
 
-  it('includeHidden: dot files appear', async () => {
+  it('include_hidden: dot files appear', async () => {
     expect((await list()).entries.map((entry) => entry.name)).not.toContain('.dot');
-    expect((await list({ includeHidden: true })).entries.map((entry) => entry.name)).toContain('.dot');
+    expect((await list({ include_hidden: true })).entries.map((entry) => entry.name)).toContain('.dot');
   });
 
-  it('maxEntries: stops there and flags truncation', async () => {
-    const result = await list({ depth: 2, maxEntries: 3 });
+  it('max_entries: stops there and flags truncation', async () => {
+    const result = await list({ depth: 2, max_entries: 3 });
     expect(result.entries).toHaveLength(3);
     expect(result.truncated).toBe(true);
   });
 
-  it('maxEntries equal to the count: not truncated', async () => {
-    const result = await list({ maxEntries: 4 });
+  it('max_entries equal to the count: not truncated', async () => {
+    const result = await list({ max_entries: 4 });
     expect(result.entries).toHaveLength(4);
     expect(result.truncated).toBe(false);
   });
 
   it('a file: ENOTDIR', async () => {
-    await expect(workspace.list({ path: 'a.txt', depth: 0, maxEntries: 10, includeHidden: false })).rejects.toMatchObject({ code: 'ENOTDIR' });
+    await expect(workspace.list({ path: 'a.txt', depth: 0, max_entries: 10, include_hidden: false })).rejects.toMatchObject({ code: 'ENOTDIR' });
   });
 
   it('a symlinked outside directory: refused', async () => {
-    await expect(workspace.list({ path: 'link-out-dir', depth: 0, maxEntries: 10, includeHidden: false })).rejects.toMatchObject(OUTSIDE);
+    await expect(workspace.list({ path: 'link-out-dir', depth: 0, max_entries: 10, include_hidden: false })).rejects.toMatchObject(OUTSIDE);
   });
 });
 
@@ -365,7 +361,7 @@ describe('NodeWorkspace.search', () => {
   it('glob without a slash: matches file names at any depth, skipping hidden and symlinks', async () => {
     const result = await workspace.search(searchRequest({ pattern: '*.ts' }));
     expect(result.matches.map((match) => match.path)).toEqual(['a.ts', 'sub/c.ts']);
-    expect(result).toMatchObject({ root: path.join(root, 'search'), filesScanned: 2, truncated: false });
+    expect(result).toMatchObject({ root: path.join(root, 'search'), files_scanned: 2, truncated: false });
   });
 
   it('glob with a slash: anchored at the search root', async () => {
@@ -373,14 +369,14 @@ describe('NodeWorkspace.search', () => {
     expect(result.matches.map((match) => match.path)).toEqual(['sub/c.ts']);
   });
 
-  it('includeHidden: finds files in dot directories', async () => {
-    const result = await workspace.search(searchRequest({ pattern: '*.ts', includeHidden: true }));
+  it('include_hidden: finds files in dot directories', async () => {
+    const result = await workspace.search(searchRequest({ pattern: '*.ts', include_hidden: true }));
     // Walk order: a directory's files first, then its subdirectories by name.
     expect(result.matches.map((match) => match.path)).toEqual(['a.ts', '.hidden/d.ts', 'sub/c.ts']);
   });
 
   it('literal content: line numbers and text; binary files and symlinked directories skipped', async () => {
-    const result = await workspace.search(searchRequest({ content: 'foo' }));
+    const result = await workspace.search(searchRequest({ content_pattern: 'foo' }));
     expect(result.matches).toEqual([
       { path: 'a.ts', line: 1, text: 'const foo = 1;' },
       { path: 'sub/c.ts', line: 1, text: 'foo again' },
@@ -388,12 +384,12 @@ describe('NodeWorkspace.search', () => {
   });
 
   it('case-insensitive literal: matches both cases', async () => {
-    const result = await workspace.search(searchRequest({ content: 'foo', caseSensitive: false, pattern: 'a.ts' }));
+    const result = await workspace.search(searchRequest({ content_pattern: 'foo', case_sensitive: false, pattern: 'a.ts' }));
     expect(result.matches.map((match) => match.line)).toEqual([1, 2]);
   });
 
   it('regex content: matches by regular expression', async () => {
-    const result = await workspace.search(searchRequest({ content: '^FOO\\s+bar$', contentIsRegex: true }));
+    const result = await workspace.search(searchRequest({ content_pattern: '^FOO\\s+bar$', regex: true }));
     expect(result.matches).toEqual([{ path: 'a.ts', line: 2, text: 'FOO bar' }]);
   });
 
@@ -407,7 +403,7 @@ describe('NodeWorkspace.search', () => {
     ['overlong pattern', 'a'.repeat(257)],
     ['invalid syntax', '(unclosed'],
   ])('runaway or invalid regex (%s): refused before running', async (_name, pattern) => {
-    await expect(workspace.search(searchRequest({ content: pattern, contentIsRegex: true }))).rejects.toMatchObject(INVALID);
+    await expect(workspace.search(searchRequest({ content_pattern: pattern, regex: true }))).rejects.toMatchObject(INVALID);
   });
 
   it.each([
@@ -416,11 +412,11 @@ describe('NodeWorkspace.search', () => {
     ['quantifier chars inside a class', '[(a+)+]x'],
     ['escaped parentheses', '\\(a+\\)+'],
   ])('safe regex (%s): accepted', async (_name, pattern) => {
-    await expect(workspace.search(searchRequest({ content: pattern, contentIsRegex: true }))).resolves.toMatchObject({ truncated: false });
+    await expect(workspace.search(searchRequest({ content_pattern: pattern, regex: true }))).resolves.toMatchObject({ truncated: false });
   });
 
-  it('maxResults: stops there and flags truncation', async () => {
-    const result = await workspace.search(searchRequest({ content: 'foo', caseSensitive: false, maxResults: 2 }));
+  it('max_results: stops there and flags truncation', async () => {
+    const result = await workspace.search(searchRequest({ content_pattern: 'foo', case_sensitive: false, max_results: 2 }));
     expect(result.matches).toHaveLength(2);
     expect(result.truncated).toBe(true);
   });
@@ -428,23 +424,23 @@ describe('NodeWorkspace.search', () => {
   it('aborted signal: stops early, flagged truncated', async () => {
     const controller = new AbortController();
     controller.abort();
-    const result = await workspace.search(searchRequest({ content: 'foo', signal: controller.signal }));
+    const result = await workspace.search(searchRequest({ content_pattern: 'foo', signal: controller.signal }));
     expect(result.matches).toEqual([]);
     expect(result.truncated).toBe(true);
   });
 
   it('long lines: only the first 4096 characters are scanned and reported text is shortened', async () => {
-    expect((await workspace.search(searchRequest({ pattern: 'long.txt', content: 'needle' }))).matches).toEqual([]);
-    const early = await workspace.search(searchRequest({ pattern: 'long.txt', content: 'early' }));
+    expect((await workspace.search(searchRequest({ pattern: 'long.txt', content_pattern: 'needle' }))).matches).toEqual([]);
+    const early = await workspace.search(searchRequest({ pattern: 'long.txt', content_pattern: 'early' }));
     expect(early.matches).toHaveLength(1);
     expect(early.matches[0].text?.length).toBe(1000);
   });
 
   it('files over the search size limit: skipped and not counted', async () => {
     const small = new NodeWorkspace([root], { maxSearchFileBytes: 10 });
-    const result = await small.search(searchRequest({ content: 'foo' }));
+    const result = await small.search(searchRequest({ content_pattern: 'foo' }));
     expect(result.matches).toEqual([]);
-    expect(result.filesScanned).toBe(0);
+    expect(result.files_scanned).toBe(0);
   });
 
   it('a search root outside the roots: refused', async () => {
