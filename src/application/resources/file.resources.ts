@@ -1,4 +1,4 @@
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { posix } from 'node:path';
 import { ApplicationError, ToolFailure } from '../application.errors.js';
 import type { ResourceContents, ResourceProvider } from './resource-catalog.js';
@@ -108,8 +108,4 @@ export class FileResources implements ResourceProvider {
     if (code === 'EISDIR') return new ApplicationError('resource.not_found', `Resource not found: ${uri} is a directory`, { cause: error });
     return error instanceof Error ? error : new Error(String(error));
   }
-}
-
-export function fileUri(path: string): string {
-  return pathToFileURL(path).href;
 }
