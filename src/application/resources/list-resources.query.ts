@@ -1,49 +1,15 @@
 import type { Resource, ResourceTemplate } from '../../domain/resource/resource.js';
-import type { SessionRepository } from '../../domain/session/session.repository.js';
-import { Query, type QueryHandler } from '../bus/message-bus.js';
-import { paginate, type Page } from '../pagination.js';
-import type { ServerSettings } from '../server-settings.js';
-import { assertOperational, type Origin } from '../origin.js';
+import { ListCatalogQuery, listCatalogHandler } from '../list-catalog.query.js';
 import type { ResourceCatalog } from './resource-catalog.js';
 
-export class ListResourcesQuery extends Query<Page<Resource>> {
-  constructor(readonly origin: Origin, readonly cursor?: string) {
-    super();
-  }
-}
+export class ListResourcesQuery extends ListCatalogQuery<Resource> {}
 
-export class ListResourceTemplatesQuery extends Query<Page<ResourceTemplate>> {
-  constructor(readonly origin: Origin, readonly cursor?: string) {
-    super();
-  }
-}
+export class ListResourceTemplatesQuery extends ListCatalogQuery<ResourceTemplate> {}
 
-export class ListResourcesHandler implements QueryHandler<ListResourcesQuery> {
-  readonly handles = ListResourcesQuery;
+export const ListResourcesHandler = listCatalogHandler(ListResourcesQuery, 'resources/list', (catalog: ResourceCatalog) => catalog.resources());
 
-  constructor(
-    private readonly sessions: SessionRepository,
-    private readonly catalog: ResourceCatalog,
-    private readonly settings: ServerSettings,
-  ) {}
-
-  async execute(query: ListResourcesQuery): Promise<Page<Resource>> {
-    await assertOperational(this.sessions, query.origin, 'resources/list');
-    return paginate(this.catalog.resources(), query.cursor, this.settings.pageSize);
-  }
-}
-
-export class ListResourceTemplatesHandler implements QueryHandler<ListResourceTemplatesQuery> {
-  readonly handles = ListResourceTemplatesQuery;
-
-  constructor(
-    private readonly sessions: SessionRepository,
-    private readonly catalog: ResourceCatalog,
-    private readonly settings: ServerSettings,
-  ) {}
-
-  async execute(query: ListResourceTemplatesQuery): Promise<Page<ResourceTemplate>> {
-    await assertOperational(this.sessions, query.origin, 'resources/templates/list');
-    return paginate(this.catalog.templates(), query.cursor, this.settings.pageSize);
-  }
-}
+export const ListResourceTemplatesHandler = listCatalogHandler(
+  ListResourceTemplatesQuery,
+  'resources/templates/list',
+  (catalog: ResourceCatalog) => catalog.templates(),
+);
