@@ -4,6 +4,7 @@ import { Query, type QueryHandler } from '../bus/message-bus.js';
 import type { Clock } from '../ports/clock.js';
 import type { ComponentHealth, HealthCheck } from '../ports/health.js';
 import type { ServerSettings } from '../server-settings.js';
+import { HealthTimeout, withinDeadline } from './within-deadline.js';
 
 export interface HealthReport {
   readonly status: 'up' | 'degraded' | 'down';
@@ -54,16 +55,11 @@ export class GetHealthHandler implements QueryHandler<GetHealthQuery> {
   }
 
   private async run(check: HealthCheck): Promise<ComponentHealth> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<ComponentHealth>((resolve) => {
-      timer = setTimeout(() => resolve({ name: check.name, status: 'down', detail: `no answer within ${this.checkTimeoutMs} ms` }), this.checkTimeoutMs);
-    });
     try {
-      return await Promise.race([check.check(), timeout]);
-    } catch {
-      return { name: check.name, status: 'down', detail: 'health check failed' };
-    } finally {
-      clearTimeout(timer);
+      return await withinDeadline(this.checkTimeoutMs, check.check());
+    } catch (error) {
+      // A check's own error text may carry driver details; only the deadline is worth repeating.
+      return { name: check.name, status: 'down', detail: error instanceof HealthTimeout ? error.message : 'health check failed' };
     }
   }
 }

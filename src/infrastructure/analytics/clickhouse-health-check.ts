@@ -1,10 +1,12 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { HealthTimeout, withinDeadline } from '../../application/health/within-deadline.js';
 import type { ComponentHealth, HealthCheck } from '../../application/ports/health.js';
 import { describeFailure } from './clickhouse-errors.js';
 
 /**
  * Pings with a `SELECT 1` rather than the /ping endpoint, which answers without checking the
- * credentials; aborted after timeoutMs so a hung server reports down instead of stalling the report.
+ * credentials; the request is aborted after timeoutMs so a hung server reports down instead of
+ * stalling the report.
  */
 export class ClickHouseHealthCheck implements HealthCheck {
   readonly name = 'clickhouse';
@@ -17,17 +19,11 @@ export class ClickHouseHealthCheck implements HealthCheck {
   async check(): Promise<ComponentHealth> {
     const started = performance.now();
     try {
-      const result = await this.client.ping({ select: true, abort_signal: AbortSignal.timeout(this.timeoutMs) });
-      const elapsed = Math.round(performance.now() - started);
-      if (result.success) return { name: this.name, status: 'up', detail: `ping ${elapsed} ms` };
-      return { name: this.name, status: 'down', detail: this.reason(result.error, elapsed) };
+      const result = await withinDeadline(this.timeoutMs, (signal) => this.client.ping({ select: true, abort_signal: signal }));
+      if (result.success) return { name: this.name, status: 'up', detail: `ping ${Math.round(performance.now() - started)} ms` };
+      return { name: this.name, status: 'down', detail: describeFailure(result.error) };
     } catch (error) {
-      return { name: this.name, status: 'down', detail: this.reason(error, Math.round(performance.now() - started)) };
+      return { name: this.name, status: 'down', detail: error instanceof HealthTimeout ? error.message : describeFailure(error) };
     }
-  }
-
-  private reason(error: unknown, elapsed: number): string {
-    if (elapsed >= this.timeoutMs) return `no answer within ${this.timeoutMs} ms`;
-    return describeFailure(error);
   }
 }

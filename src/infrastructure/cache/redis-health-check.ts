@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { ComponentHealth, HealthCheck } from '../../application/ports/health.js';
-import { HealthTimeout, withinDeadline } from '../health/within-deadline.js';
+import { HealthTimeout, withinDeadline } from '../../application/health/within-deadline.js';
 import { describeRedisError } from './redis-connection.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import type { ComponentHealth, HealthCheck } from '../../../application/ports/health.js';
-import { HealthTimeout, withinDeadline } from '../../health/within-deadline.js';
+import { HealthTimeout, withinDeadline } from '../../../application/health/within-deadline.js';
 import { describePgError } from './pg-errors.js';
 import type { PostgresOutbox } from './postgres-outbox.js';
 
