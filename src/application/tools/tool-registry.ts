@@ -1,17 +1,13 @@
 import { DomainError } from '../../domain/shared/domain-error.js';
-import type { JsonSchema, Tool, ToolAnnotations } from '../../domain/tool/tool.js';
+import type { Tool, ToolProps } from '../../domain/tool/tool.js';
 import { TOOL_ERROR_ENVELOPE_SCHEMA } from './json-schema.js';
 import type { ToolDefinition } from './tool-definition.js';
 
-/** What tools/list shows for one tool. */
-export interface ToolDescriptor {
-  readonly name: string;
-  readonly title?: string;
-  readonly description: string;
-  readonly inputSchema: JsonSchema;
-  readonly outputSchema?: JsonSchema;
-  readonly annotations?: ToolAnnotations;
-}
+/**
+ * What tools/list shows for one tool: the shape of the domain's props (one type, not a copy to keep
+ * in step); only a declared outputSchema is listed widened, see `describe`.
+ */
+export type ToolDescriptor = ToolProps;
 
 export interface RegisteredTool {
   readonly tool: Tool;
