@@ -63,12 +63,7 @@ interface KeyRing {
  * then `[new, old]`, then `[new]` after the ttl, so no replica seals with a key another cannot open
  * yet. `replaceKeys` (config reload) swaps the key ring in one assignment, without a restart. A ttl
  * change applies to states sealed afterwards (the expiry is inside the state).
- *
- * Cost per call, CPU (two HMAC-SHA256 each way: the state and the binding tag), 2026-12-03, Node 20.20.2, 2-vCPU VM at
- * load average 2.2–2.4, medians of 5 runs of 20,000: seal 62 µs, open 62 µs (first key), 112 µs (second key), a bad MAC
- * refused against two keys 80 µs; the bare SDK codec with `bind` took 67 / 66 µs in the same runs (35 / 33 µs without
- * `bind`: the binding tag is the other half):
- * `npm run build && node bench/request-state-cost.mjs`.
+ * Its cost per call, beside the bare SDK codec's: see ADR 006.
  */
 export class RequestStateKeys implements RequestStateSealer {
   private ring: KeyRing;

@@ -18,9 +18,8 @@ const DASH = 0x2d;
  *
  * Not `crypto.randomUUID()`: it builds its string by concatenating hex pieces, so each id is a
  * tree of some twenty cons-string nodes. Ids live as long as the aggregates and events that carry
- * them, so every node survived the young generation and was promoted: measured, the ids were most
- * of what a tool call left for the garbage collector. Written into a byte buffer and read back as
- * latin1, an id is one flat 36-byte string.
+ * them, so every node survived the young generation and was promoted (measured: see ADR 006).
+ * Written into a byte buffer and read back as latin1, an id is one flat 36-byte string.
  */
 export class RandomUuidGenerator implements IdGenerator {
   private readonly pool = Buffer.allocUnsafe(16 * POOL_IDS);

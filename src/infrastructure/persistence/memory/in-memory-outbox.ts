@@ -32,7 +32,7 @@ export class InMemoryOutbox implements Outbox {
     const batch = this.queue.slice(this.head, end) as OutboxEntry[];
     // Claimed slots are cleared at once: an entry still referenced from the consumed part of the
     // queue lived until the next compaction, long enough to be promoted out of the young
-    // generation — measured as most of what the garbage collector copied per tool call.
+    // generation (measured: see ADR 006).
     this.queue.fill(undefined, this.head, end);
     this.head = end;
     for (const entry of batch) this.claimed.set(entry.event.id, entry);

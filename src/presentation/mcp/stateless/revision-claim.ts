@@ -18,7 +18,7 @@ import {
 /**
  * Which protocol era one parsed message belongs to, whatever carried it. A 2026-07-28 message
  * carries its revision in `params._meta["io.modelcontextprotocol/protocolVersion"]` (the claim);
- * 2025 traffic has none and must not pay for SDK v2's zod classifier (about 9 µs a call, ADR 009),
+ * 2025 traffic has none and must not pay for SDK v2's zod classifier (its cost: see ADR 006),
  * so transports test `hasRevisionClaim` first and hand only claimed messages (on HTTP also those
  * whose MCP-Protocol-Version header names a 2026 revision) to `classifyClaimed`.
  *

@@ -17,10 +17,7 @@ export { MODERN_REVISIONS, type ModernRequest };
  * that sorts at or after 2026-07-28 (v2 compares revision strings; batches ignore the header). Then
  * v2 never routes an unclaimed body anywhere but legacy, except to reject a malformed JSON-RPC body,
  * which the frame check (`classifyFrame`) refuses as well. A differential test holds this.
- *
- * CPU per call, median of 5 runs of `node bench/edge-checks.mjs` (100k calls each, process.cpuUsage,
- * Node 20.20, 2 vCPU VM at load 7-8, 2026-12-03): a 2025 tools/call costs 0.09 µs here (claim test,
- * then legacy); a 2026-07-28 tools/call 16 µs, which is v2's classifyInboundRequest (15.7 µs alone).
+ * What each path costs per call: see ADR 006.
  */
 
 export type RevisionVerdict = { readonly kind: 'legacy' } | ModernRequest | EdgeRejection;
