@@ -58,7 +58,7 @@ import { SystemTools } from './application/tools/system.tools.js';
 /** The running application as the transports see it. */
 export interface Application {
   readonly mcp: McpDependencies;
-  readonly eventStore: SseReplayStore;
+  readonly replayStore: SseReplayStore;
   readonly events: InMemoryEventPublisher | undefined;
   start(): Promise<void>;
   stop(timeoutMs: number): Promise<void>;
@@ -146,7 +146,7 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
       toolCatalog: () => c.get(TOKENS.ToolRegistry).descriptors(),
       ...(tasks ? { tasks } : {}),
     },
-    eventStore: shared.adapters.eventStore,
+    replayStore: shared.adapters.replayStore,
     events: events.adapters.memory,
     async start() {
       for (const w of wired) await w.start?.();

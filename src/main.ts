@@ -109,7 +109,7 @@ async function serveHttp(config: ResolvedConfig, reload: () => ResolvedConfig): 
   const app = await buildApplication(config, logger, reloads);
   await app.start();
   const http = config.server.http;
-  const server = new McpHttpServer(app.mcp, app.eventStore, httpServerOptions(config));
+  const server = new McpHttpServer(app.mcp, app.replayStore, httpServerOptions(config));
   let stopping = false;
   const shutdown = async (reason: string) => {
     if (stopping) return;

@@ -4,7 +4,8 @@ import type { Logger } from '../application/ports/logger.js';
 import type { ToolUsageReader } from '../application/ports/analytics.js';
 import type { ResolvedConfig } from '../infrastructure/config/config.schema.js';
 import { EmbeddedHealthCheck } from '../infrastructure/health/embedded-health-checks.js';
-import { InMemoryEventPublisher, NullEventPublisher } from '../infrastructure/messaging/memory/in-memory-event-publisher.js';
+import { InMemoryEventPublisher } from '../infrastructure/messaging/memory/in-memory-event-publisher.js';
+import { NullEventPublisher } from '../infrastructure/messaging/memory/null-event-publisher.js';
 import type { StreamOptions } from '../infrastructure/messaging/nats/stream-setup.js';
 import type { Wired } from './wiring.js';
 
@@ -81,7 +82,7 @@ export async function wireAnalytics(config: ResolvedConfig, logger: Logger, cloc
       return { adapters: {}, healthChecks: [] };
     case 'clickhouse': {
       const [{ ClickHouseToolUsageReader }, { createClickHouseClient }, { ClickHouseHealthCheck }, { ClickHouseMigrator }, { ClickHouseProjection }] = await Promise.all([
-        import('../infrastructure/analytics/clickhouse-analytics.js'),
+        import('../infrastructure/analytics/clickhouse-tool-usage-reader.js'),
         import('../infrastructure/analytics/clickhouse-client.js'),
         import('../infrastructure/analytics/clickhouse-health-check.js'),
         import('../infrastructure/analytics/clickhouse-migrator.js'),

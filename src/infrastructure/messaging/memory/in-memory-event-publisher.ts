@@ -53,9 +53,3 @@ export class InMemoryEventPublisher implements EventPublisher {
     return [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)].filter(Boolean);
   }
 }
-
-/**
- * Forwarding only: src/composition/events.wiring.ts still imports NullEventPublisher from here.
- * Delete this line once it imports null-event-publisher.js (issue 11).
- */
-export { NullEventPublisher } from './null-event-publisher.js';

@@ -43,7 +43,7 @@ describe('subscriptions/listen over HTTP (in process)', () => {
   const servers: McpHttpServer[] = [];
 
   async function start(responseMode: 'auto' | 'json' = 'auto'): Promise<{ server: McpHttpServer; url: string }> {
-    const server = new McpHttpServer(deps, app.eventStore, serverOptions(config, responseMode));
+    const server = new McpHttpServer(deps, app.replayStore, serverOptions(config, responseMode));
     servers.push(server);
     const port = await server.listen();
     return { server, url: `http://127.0.0.1:${port}/mcp` };
