@@ -23,7 +23,7 @@ import { wireAnalytics, wireEvents } from './composition/events.wiring.js';
 import { wirePersistence } from './composition/persistence.wiring.js';
 import type { Wired } from './composition/wiring.js';
 import type { EventMetaSource } from './domain/shared/event-meta-source.js';
-import { createBuses } from './application/use-cases.js';
+import { createBuses, healthReporter, type UseCaseDependencies } from './composition/buses.js';
 import { TOKENS } from './tokens.js';
 import { TaskService } from './application/tasks/task-service.js';
 import type { TaskSignals } from './application/tasks/task-signals.js';
@@ -92,7 +92,6 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
   c.bind(TOKENS.EventMeta).toConstantValue(meta);
   const requestStates = new RequestStateKeys({ keys: config.mcp.request_state.keys, ttlSeconds: config.mcp.request_state.ttl_seconds }, logger);
   reloads?.subscribe(({ requestState }) => requestStates.replaceKeys(requestState.keys, requestState.ttlSeconds));
-  c.bind(TOKENS.RequestStateSealer).toConstantValue(requestStates);
 
   // One wiring per technology family; each says how it starts and how it closes.
   const [persistence, events, analytics, shared] = await Promise.all([
@@ -106,7 +105,6 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
   c.bind(TOKENS.Outbox).toConstantValue(persistence.adapters.outbox);
   c.bind(TOKENS.SessionRepository).toConstantValue(persistence.adapters.sessions);
   c.bind(TOKENS.ToolExecutionRepository).toConstantValue(persistence.adapters.executions);
-  c.bind(TOKENS.ConversationRepository).toConstantValue(persistence.adapters.conversations);
   const destinations = [events.adapters.publisher, ...(analytics.adapters.projection ? [analytics.adapters.projection] : [])];
   c.bind(TOKENS.EventPublisher).toConstantValue(destinations.length === 1 ? destinations[0] : new CompositeEventPublisher(destinations));
   bindExecution(c, config);
@@ -193,8 +191,6 @@ function bindExecution(c: Container, config: ResolvedConfig): void {
 function bindTasks(c: Container, config: ResolvedConfig, adapters: { tasks: TaskRepository; taskSignals: TaskSignals }): TaskService {
   const t = config.mcp.tasks;
   const logger = c.get(TOKENS.Logger);
-  c.bind(TOKENS.TaskRepository).toConstantValue(adapters.tasks);
-  c.bind(TOKENS.TaskSignals).toConstantValue(adapters.taskSignals);
   const service = new TaskService(
     { tasks: adapters.tasks, signals: adapters.taskSignals, clock: c.get(TOKENS.Clock), ids: c.get(TOKENS.IdGenerator), meta: c.get(TOKENS.EventMeta), logger },
     {
@@ -209,7 +205,6 @@ function bindTasks(c: Container, config: ResolvedConfig, adapters: { tasks: Task
       },
     },
   );
-  c.bind(TOKENS.TaskService).toConstantValue(service);
   return service;
 }
 
@@ -222,32 +217,29 @@ function bindUseCases(
 ): { commands: CommandBus; queries: QueryBus } {
   const T = TOKENS;
   const workspaces = c.get(T.Workspaces);
-  const { commands, queries } = createBuses(
-    {
-      sessions: c.get(T.SessionRepository),
-      executions: c.get(T.ToolExecutionRepository),
-      outbox: c.get(T.Outbox),
-      registry: c.get(T.ToolRegistry),
-      prompts: c.get(T.PromptCatalog),
-      healthChecks: c.get(T.HealthChecks),
-      clock: c.get(T.Clock),
-      ids: c.get(T.IdGenerator),
-      meta: c.get(T.EventMeta),
-      settings: c.get(T.Settings),
-      logger: c.get(T.Logger),
-      toolResults,
-      ...(tasks ? { tasks } : {}),
-    },
-    (q) =>
-      new ResourceCatalog([
-        new ServerResources(redactConfig(config) as Record<string, unknown>, q, undefined, usage, workspaces),
-        new FileResources(workspaces, Math.min(config.security.max_read_bytes, config.security.max_file_bytes), c.get(T.ReadBudget)),
-        ...(usage ? [new AnalyticsResources(usage, c.get(T.Clock))] : []),
-        ...(config.mcp.fixtures.conformance ? [new ConformanceResources()] : []),
-      ]),
-  );
+  const deps: UseCaseDependencies = {
+    sessions: c.get(T.SessionRepository),
+    executions: c.get(T.ToolExecutionRepository),
+    outbox: c.get(T.Outbox),
+    registry: c.get(T.ToolRegistry),
+    prompts: c.get(T.PromptCatalog),
+    healthChecks: c.get(T.HealthChecks),
+    clock: c.get(T.Clock),
+    ids: c.get(T.IdGenerator),
+    meta: c.get(T.EventMeta),
+    settings: c.get(T.Settings),
+    logger: c.get(T.Logger),
+    toolResults,
+    ...(tasks ? { tasks } : {}),
+  };
+  const resources = new ResourceCatalog([
+    new ServerResources(redactConfig(config) as Record<string, unknown>, healthReporter(deps), undefined, usage, workspaces),
+    new FileResources(workspaces, Math.min(config.security.max_read_bytes, config.security.max_file_bytes), c.get(T.ReadBudget)),
+    ...(usage ? [new AnalyticsResources(usage, c.get(T.Clock))] : []),
+    ...(config.mcp.fixtures.conformance ? [new ConformanceResources()] : []),
+  ]);
+  const { commands, queries } = createBuses(deps, resources);
   c.bind(T.CommandBus).toConstantValue(commands);
-  c.bind(T.QueryBus).toConstantValue(queries);
   return { commands, queries };
 }
 

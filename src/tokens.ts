@@ -1,10 +1,8 @@
 import type { ServiceIdentifier } from 'inversify';
-import type { ConversationRepository } from './domain/conversation/conversation.repository.js';
 import type { EventMetaSource } from './domain/shared/event-meta-source.js';
 import type { SessionRepository } from './domain/session/session.repository.js';
-import type { TaskRepository } from './domain/task/task.repository.js';
 import type { ToolExecutionRepository } from './domain/tool/tool-execution.repository.js';
-import type { CommandBus, QueryBus } from './application/bus/message-bus.js';
+import type { CommandBus } from './application/bus/message-bus.js';
 import type { OutboxRelay } from './application/events/outbox-relay.js';
 import type { Clock, IdGenerator } from './application/ports/clock.js';
 import type { EventPublisher } from './application/ports/event-publisher.js';
@@ -12,13 +10,10 @@ import type { Executor } from './application/ports/executor.js';
 import type { HealthCheck } from './application/ports/health.js';
 import type { Logger } from './application/ports/logger.js';
 import type { Outbox } from './application/ports/outbox.js';
-import type { RequestStateSealer } from './application/ports/request-state.js';
 import type { SystemProbe } from './application/ports/system-probe.js';
 import type { WorkspaceScopes } from './application/workspace/workspace-scopes.js';
 import type { InFlightBudget } from './application/limits/in-flight-budget.js';
 import type { PromptCatalog } from './application/prompts/prompt-catalog.js';
-import type { TaskService } from './application/tasks/task-service.js';
-import type { TaskSignals } from './application/tasks/task-signals.js';
 import type { ServerSettings } from './application/server-settings.js';
 import type { ToolRegistry } from './application/tools/tool-registry.js';
 
@@ -34,13 +29,6 @@ export const TOKENS = {
   OutboxRelay: Symbol.for('tfo.OutboxRelay') as ServiceIdentifier<OutboxRelay>,
   SessionRepository: Symbol.for('tfo.SessionRepository') as ServiceIdentifier<SessionRepository>,
   ToolExecutionRepository: Symbol.for('tfo.ToolExecutionRepository') as ServiceIdentifier<ToolExecutionRepository>,
-  ConversationRepository: Symbol.for('tfo.ConversationRepository') as ServiceIdentifier<ConversationRepository>,
-  TaskRepository: Symbol.for('tfo.TaskRepository') as ServiceIdentifier<TaskRepository>,
-  TaskSignals: Symbol.for('tfo.TaskSignals') as ServiceIdentifier<TaskSignals>,
-  /** Server-directed tasks (io.modelcontextprotocol/tasks): run, tasks/get|update|cancel, reaper. */
-  TaskService: Symbol.for('tfo.TaskService') as ServiceIdentifier<TaskService>,
-  /** requestState of multi-round requests (2026-07-28): sealed, opened, keys rotated on config reload. */
-  RequestStateSealer: Symbol.for('tfo.RequestStateSealer') as ServiceIdentifier<RequestStateSealer>,
   ToolRegistry: Symbol.for('tfo.ToolRegistry') as ServiceIdentifier<ToolRegistry>,
   PromptCatalog: Symbol.for('tfo.PromptCatalog') as ServiceIdentifier<PromptCatalog>,
   Workspaces: Symbol.for('tfo.Workspaces') as ServiceIdentifier<WorkspaceScopes>,
@@ -51,5 +39,4 @@ export const TOKENS = {
   SystemProbe: Symbol.for('tfo.SystemProbe') as ServiceIdentifier<SystemProbe>,
   HealthChecks: Symbol.for('tfo.HealthChecks') as ServiceIdentifier<HealthCheck[]>,
   CommandBus: Symbol.for('tfo.CommandBus') as ServiceIdentifier<CommandBus>,
-  QueryBus: Symbol.for('tfo.QueryBus') as ServiceIdentifier<QueryBus>,
 } as const;

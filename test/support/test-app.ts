@@ -1,5 +1,6 @@
 import type { QueryBus } from '../../src/application/bus/message-bus.js';
-import { createBuses } from '../../src/application/use-cases.js';
+import type { HealthReport } from '../../src/application/health/get-health.query.js';
+import { createBuses, healthReporter, type UseCaseDependencies } from '../../src/composition/buses.js';
 import type { HealthCheck } from '../../src/application/ports/health.js';
 import { PromptCatalog, type PromptDefinition } from '../../src/application/prompts/prompt-catalog.js';
 import { ResourceCatalog, type ResourceProvider } from '../../src/application/resources/resource-catalog.js';
@@ -27,7 +28,8 @@ export interface TestAppOptions {
   readonly healthChecks?: (outbox: InMemoryOutbox) => HealthCheck[];
   readonly healthCheckTimeoutMs?: number;
   readonly prompts?: readonly PromptDefinition[];
-  readonly resourceProviders?: (queries: QueryBus) => ResourceProvider[];
+  /** The resource providers, given the health report function the composition root would pass. */
+  readonly resourceProviders?: (health: () => Promise<HealthReport>) => ResourceProvider[];
   readonly outboxCapacity?: number;
   readonly closedSessionRetention?: number;
   readonly toolResults?: ToolResultCache;
@@ -63,25 +65,25 @@ export function createTestApp(options: TestAppOptions = {}) {
     : undefined;
   const checks = options.healthChecks?.(outbox) ?? [new EmbeddedHealthCheck('persistence', 'memory'), new InMemoryOutboxHealthCheck(outbox)];
 
-  const { commands, queries, resources } = createBuses(
-    {
-      sessions,
-      executions,
-      outbox,
-      registry,
-      prompts,
-      healthChecks: checks,
-      clock,
-      ids,
-      meta,
-      settings,
-      logger,
-      healthCheckTimeoutMs: options.healthCheckTimeoutMs,
-      toolResults: options.toolResults,
-      tasks,
-    },
-    (q) => new ResourceCatalog(options.resourceProviders?.(q) ?? [new ServerResources({ server: { name: 'tfo-mcp-test' } }, q)]),
-  );
+  const deps: UseCaseDependencies = {
+    sessions,
+    executions,
+    outbox,
+    registry,
+    prompts,
+    healthChecks: checks,
+    clock,
+    ids,
+    meta,
+    settings,
+    logger,
+    healthCheckTimeoutMs: options.healthCheckTimeoutMs,
+    toolResults: options.toolResults,
+    tasks,
+  };
+  const health = healthReporter(deps);
+  const resources = new ResourceCatalog(options.resourceProviders?.(health) ?? [new ServerResources({ server: { name: 'tfo-mcp-test' } }, health)]);
+  const { commands, queries } = createBuses(deps, resources);
 
   return {
     clock,

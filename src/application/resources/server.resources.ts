@@ -1,5 +1,4 @@
-import type { QueryBus } from '../bus/message-bus.js';
-import { GetHealthQuery } from '../health/get-health.query.js';
+import type { HealthReport } from '../health/get-health.query.js';
 import type { ToolUsageReader } from '../ports/analytics.js';
 import type { ClientRequests, Requester } from '../ports/client-requests.js';
 import type { ResourceContents, ResourceProvider } from './resource-catalog.js';
@@ -27,7 +26,8 @@ const RESOURCES: readonly Resource[] = [
 export class ServerResources implements ResourceProvider {
   constructor(
     private readonly redactedConfig: Readonly<Record<string, unknown>>,
-    private readonly queries: QueryBus,
+    /** The health report (status://health); a function, so no query goes back onto the bus. */
+    private readonly health: () => Promise<HealthReport>,
     private readonly healthPollMs = 5000,
     private readonly usage?: ToolUsageReader,
     private readonly workspaces?: WorkspaceScopes,
@@ -79,14 +79,14 @@ export class ServerResources implements ResourceProvider {
   }
 
   private async fingerprint(): Promise<string> {
-    const report = await this.queries.execute(new GetHealthQuery());
+    const report = await this.health();
     return JSON.stringify([report.status, report.sessions, report.components]);
   }
 
   async read(uri: string, requester?: Requester): Promise<ResourceContents[] | undefined> {
     if (uri === 'config://server') return [json(uri, this.redactedConfig)];
     if (uri === 'status://health') {
-      const report = await this.queries.execute(new GetHealthQuery());
+      const report = await this.health();
       return [json(uri, { ...report, ...(await this.roots(requester?.client)), ...(await this.toolUsage()) })];
     }
     return undefined;

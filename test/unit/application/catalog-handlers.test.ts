@@ -11,7 +11,7 @@ import { createTestApp } from '../../support/test-app.js';
 const CONFIG = { server: { name: 'tfo-mcp-test' }, claude: { api_key: '[redacted]' } };
 
 async function ready(options: Parameters<typeof createTestApp>[0] = {}) {
-  const app = createTestApp({ resourceProviders: (queries) => [new ServerResources(CONFIG, queries)], ...options });
+  const app = createTestApp({ resourceProviders: (health) => [new ServerResources(CONFIG, health)], ...options });
   const sessionId = await app.readySession();
   return { app, sessionId };
 }

@@ -1,5 +1,4 @@
-import { QueryBus } from '../../../src/application/bus/message-bus.js';
-import { GetHealthHandler, GetHealthQuery } from '../../../src/application/health/get-health.query.js';
+import { GetHealthHandler } from '../../../src/application/health/get-health.query.js';
 import { EmbeddedHealthCheck } from '../../../src/infrastructure/health/embedded-health-checks.js';
 import { InMemoryOutbox } from '../../../src/infrastructure/persistence/memory/in-memory-outbox.js';
 import { InMemorySessionRepository } from '../../../src/infrastructure/persistence/memory/in-memory-session-repository.js';
@@ -9,10 +8,9 @@ import { FixedClock, T0 } from '../../support/fixed-clock.js';
 
 function setup(config: Record<string, unknown> = { server: { name: 'tfo' }, claude: { api_key: '[redacted]' } }) {
   const clock = new FixedClock();
-  const queries = new QueryBus();
   const sessions = new InMemorySessionRepository(new InMemoryOutbox(100, new RecordingLogger()), 10);
-  queries.register(new GetHealthHandler(sessions, [new EmbeddedHealthCheck('persistence', 'memory')], serverSettings(), clock));
-  return { clock, queries, resources: new ServerResources(config, queries) };
+  const health = new GetHealthHandler(sessions, [new EmbeddedHealthCheck('persistence', 'memory')], serverSettings(), clock);
+  return { clock, health, resources: new ServerResources(config, () => health.execute()) };
 }
 
 describe('ServerResources', () => {
@@ -36,13 +34,13 @@ describe('ServerResources', () => {
   });
 
   it('read status://health - the current health report from the query bus', async () => {
-    const { resources, queries, clock } = setup();
+    const { resources, health, clock } = setup();
     clock.advance(5_000);
 
     const contents = await resources.read('status://health');
 
     const report = JSON.parse((contents?.[0] as { text: string }).text) as unknown;
-    expect(report).toEqual(JSON.parse(JSON.stringify(await queries.execute(new GetHealthQuery()))));
+    expect(report).toEqual(JSON.parse(JSON.stringify(await health.execute())));
     expect(report).toMatchObject({ status: 'up', uptimeSeconds: 5, checkedAt: new Date(T0.getTime() + 5_000).toISOString() });
   });
 
