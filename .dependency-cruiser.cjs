@@ -12,8 +12,6 @@
  * one that does neither (an orphan).
  */
 const BODY_IN_PRESENTATION = ['^src/presentation/(tools|resources|prompts)/', '^src/presentation/.*/(tools|resources|prompts)/', '^src/presentation/.*[.](tools|resources|prompts)[.]ts$'];
-/** The conformance fixtures, until they move out of the product tree (issue 11, item 4). */
-const FIXTURES = '^src/presentation/mcp/fixtures/';
 
 module.exports = {
   forbidden: [
@@ -60,7 +58,7 @@ module.exports = {
       name: 'presentation-holds-no-tool-bodies',
       severity: 'error',
       comment: 'Tools, resources and prompts live in application/{tools,resources,prompts}; presentation/mcp routes only.',
-      from: { path: BODY_IN_PRESENTATION, pathNot: FIXTURES },
+      from: { path: BODY_IN_PRESENTATION },
       to: {},
     },
     {
@@ -68,21 +66,35 @@ module.exports = {
       severity: 'error',
       comment: 'Tools, resources and prompts live in application/{tools,resources,prompts}; presentation/mcp routes only.',
       from: {},
-      to: { path: BODY_IN_PRESENTATION, pathNot: FIXTURES },
+      to: { path: BODY_IN_PRESENTATION },
     },
     {
       name: 'presentation-holds-no-orphan-tool-bodies',
       severity: 'error',
       comment: 'Tools, resources and prompts live in application/{tools,resources,prompts}; presentation/mcp routes only.',
-      from: { orphan: true, path: BODY_IN_PRESENTATION, pathNot: FIXTURES },
+      from: { orphan: true, path: BODY_IN_PRESENTATION },
       to: {},
     },
     {
       name: 'presentation-reaches-tools-through-the-bus',
       severity: 'error',
       comment: 'Presentation neither builds tools (define-tool) nor calls a family: tools/call is an ExecuteToolCommand. Families are wired by the composition root.',
-      from: { path: '^src/presentation/', pathNot: FIXTURES },
+      from: { path: '^src/presentation/' },
       to: { path: ['^src/application/tools/define-tool[.]ts$', '^src/application/(tools|resources|prompts)/[^/]+[.](tools|resources|prompts)[.]ts$'] },
+    },
+    {
+      name: 'conformance-fixtures-are-a-profile',
+      severity: 'error',
+      comment: 'src/conformance (the mcp.fixtures.conformance profile) is loaded by the composition root only; the product never imports it.',
+      from: { path: '^src/', pathNot: ['^src/conformance/', '^src/container\\.ts$'] },
+      to: { path: '^src/conformance/' },
+    },
+    {
+      name: 'conformance-fixtures-use-the-application',
+      severity: 'error',
+      comment: 'The fixtures are built like product tools: from the application and domain, never from presentation or infrastructure.',
+      from: { path: '^src/conformance/' },
+      to: { path: ['^src/presentation/', '^src/infrastructure/', '^src/composition/'] },
     },
     {
       name: 'no-circular',

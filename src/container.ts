@@ -25,6 +25,7 @@ import type { Wired } from './composition/wiring.js';
 import type { EventMetaSource } from './domain/shared/event-meta-source.js';
 import { createBuses, healthReporter, type UseCaseDependencies } from './composition/buses.js';
 import { TOKENS } from './tokens.js';
+import type { CONFORMANCE_PROFILE } from './conformance/conformance-profile.js';
 import { TaskService } from './application/tasks/task-service.js';
 import type { TaskSignals } from './application/tasks/task-signals.js';
 import type { TaskRepository } from './domain/task/task.repository.js';
@@ -43,10 +44,6 @@ import { OsSystemProbe } from './infrastructure/system/os-system-probe.js';
 import { RandomUuidGenerator } from './infrastructure/system/random-uuid-generator.js';
 import { SystemClock } from './infrastructure/system/system-clock.js';
 import type { McpDependencies } from './presentation/mcp/session-channel.js';
-import { CONFORMANCE_PROMPTS } from './presentation/mcp/fixtures/conformance.prompts.js';
-import { ConformanceListenTools } from './presentation/mcp/fixtures/conformance-listen.tools.js';
-import { ConformanceResources } from './presentation/mcp/fixtures/conformance.resources.js';
-import { ConformanceTools } from './presentation/mcp/fixtures/conformance.tools.js';
 import { CODE_PROMPTS } from './application/prompts/code.prompts.js';
 import { AnalyticsResources } from './application/resources/analytics.resources.js';
 import { FileResources } from './application/resources/file.resources.js';
@@ -54,6 +51,8 @@ import { ServerResources } from './application/resources/server.resources.js';
 import { CommandTools } from './application/tools/command.tools.js';
 import { FileTools } from './application/tools/file.tools.js';
 import { SystemTools } from './application/tools/system.tools.js';
+
+type ConformanceProfile = typeof CONFORMANCE_PROFILE;
 
 /** The running application as the transports see it. */
 export interface Application {
@@ -115,8 +114,9 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
     new WorkspaceHealthCheck(config.mcp.roots, config.mcp.roots_note),
   ] satisfies HealthCheck[]);
   c.bind(TOKENS.ToolRegistry).toConstantValue(new ToolRegistry());
-  const fixtures = config.mcp.fixtures.conformance;
-  c.bind(TOKENS.PromptCatalog).toConstantValue(new PromptCatalog(fixtures ? [...CODE_PROMPTS, ...CONFORMANCE_PROMPTS] : CODE_PROMPTS));
+  // The conformance fixture profile is loaded only when switched on (never on by default).
+  const conformance = config.mcp.fixtures.conformance ? (await import('./conformance/conformance-profile.js')).CONFORMANCE_PROFILE : undefined;
+  c.bind(TOKENS.PromptCatalog).toConstantValue(new PromptCatalog(conformance ? [...CODE_PROMPTS, ...conformance.prompts] : CODE_PROMPTS));
   c.bind(TOKENS.OutboxRelay).toResolvedValue(
     (o, p, l) =>
       new OutboxRelay(o, p, l, { batchSize: config.events.relay_batch_size, maxAttempts: config.events.relay_max_attempts }),
@@ -127,9 +127,9 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
     disabledTools: new Set(config.cache.disabled_tools),
   });
   const tasks = config.mcp.tasks.enabled ? bindTasks(c, config, persistence.adapters) : undefined;
-  const { commands, queries } = bindUseCases(c, config, toolResults, analytics.adapters.reader, tasks);
+  const { commands, queries } = bindUseCases(c, config, toolResults, analytics.adapters.reader, tasks, conformance);
   const relay = c.get(TOKENS.OutboxRelay);
-  const families = toolFamilies(c, config);
+  const families = toolFamilies(c, config, conformance);
 
   return {
     mcp: {
@@ -214,6 +214,7 @@ function bindUseCases(
   toolResults: ToolResultCache,
   usage: ToolUsageReader | undefined,
   tasks: TaskService | undefined,
+  conformance: ConformanceProfile | undefined,
 ): { commands: CommandBus; queries: QueryBus } {
   const T = TOKENS;
   const workspaces = c.get(T.Workspaces);
@@ -236,14 +237,14 @@ function bindUseCases(
     new ServerResources(redactConfig(config) as Record<string, unknown>, healthReporter(deps), undefined, usage, workspaces),
     new FileResources(workspaces, Math.min(config.security.max_read_bytes, config.security.max_file_bytes), c.get(T.ReadBudget)),
     ...(usage ? [new AnalyticsResources(usage, c.get(T.Clock))] : []),
-    ...(config.mcp.fixtures.conformance ? [new ConformanceResources()] : []),
+    ...(conformance ? [conformance.resources()] : []),
   ]);
   const { commands, queries } = createBuses(deps, resources);
   c.bind(T.CommandBus).toConstantValue(commands);
   return { commands, queries };
 }
 
-function toolFamilies(c: Container, config: ResolvedConfig): ToolFamily[] {
+function toolFamilies(c: Container, config: ResolvedConfig, conformance: ConformanceProfile | undefined): ToolFamily[] {
   const workspaces = c.get(TOKENS.Workspaces);
   const s = config.security;
   const policy = new CommandPolicy({
@@ -254,7 +255,7 @@ function toolFamilies(c: Container, config: ResolvedConfig): ToolFamily[] {
     allowPathsOutsideRoots: s.allow_paths_outside_roots,
   });
   return [
-    ...(config.mcp.fixtures.conformance ? [new ConformanceTools(), new ConformanceListenTools(c.get(TOKENS.CommandBus))] : []),
+    ...(conformance ? conformance.toolFamilies(c.get(TOKENS.CommandBus)) : []),
     new SystemTools(c.get(TOKENS.SystemProbe), workspaces.server),
     new FileTools(workspaces, {
       readBudget: c.get(TOKENS.ReadBudget), maxFileBytes: s.max_file_bytes, maxReadBytes: s.max_read_bytes, maxListEntries: s.max_list_entries, maxSearchResults: s.max_search_results }),

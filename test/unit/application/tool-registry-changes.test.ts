@@ -1,5 +1,5 @@
 import { RegisterToolCommand } from '../../../src/application/tools/register-tool.command.js';
-import { ConformanceListenTools, MAX_RUNTIME_TOOLS } from '../../../src/presentation/mcp/fixtures/conformance-listen.tools.js';
+import { ConformanceListenTools, MAX_RUNTIME_TOOLS } from '../../../src/conformance/conformance-listen.tools.js';
 import { textOutput, toolContext, toolDefinition } from '../../support/builders.js';
 import { createTestApp } from '../../support/test-app.js';
 

@@ -1,5 +1,5 @@
 import { ClientAnswerPending, ClientCapabilityMissing, type ClientRequests } from '../../../src/application/ports/client-requests.js';
-import { CONFORMANCE_PROMPTS } from '../../../src/presentation/mcp/fixtures/conformance.prompts.js';
+import { CONFORMANCE_PROMPTS } from '../../../src/conformance/conformance.prompts.js';
 
 type ElicitAnswer = Awaited<ReturnType<ClientRequests['elicit']>>;
 

@@ -9,7 +9,7 @@ import type { RequestOrigin } from '../../../../src/application/origin.js';
 import { ListToolsQuery } from '../../../../src/application/tools/list-tools.query.js';
 import { RegisterToolCommand } from '../../../../src/application/tools/register-tool.command.js';
 import type { ToolDescriptor } from '../../../../src/application/tools/tool-registry.js';
-import { STATELESS_FIXTURES } from '../../../../src/presentation/mcp/fixtures/conformance-stateless.tools.js';
+import { STATELESS_FIXTURES } from '../../../../src/conformance/conformance-stateless.tools.js';
 import { defineTool } from '../../../../src/application/tools/define-tool.js';
 import { allowedRequestHeaders } from '../../../../src/presentation/transports/http/http-guards.js';
 import { classifyRevision } from '../../../../src/presentation/transports/http/revision-claim.js';
