@@ -147,6 +147,7 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
     replayStore: shared.adapters.replayStore,
     events: events.adapters.memory,
     async start() {
+      await requestStates.selfCheck();
       for (const w of wired) await w.start?.();
       relay.start();
       tasks?.start();

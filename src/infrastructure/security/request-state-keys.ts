@@ -109,6 +109,38 @@ export class RequestStateKeys implements RequestStateSealer {
     throw refused('signature', lastError);
   }
 
+  /**
+   * The start-up check of the one place that adapts an SDK internal contract (ADR 006): seals a
+   * probe and opens it, then checks that a state for another binding and a tampered state are
+   * refused for the reasons this adapter maps. Throws, naming the SDK version pinned, if a release
+   * of `@modelcontextprotocol/server` changed how its codec treats the context or its messages.
+   */
+  async selfCheck(): Promise<void> {
+    const probe = { probe: 'tfo-mcp start-up check' };
+    const fail = (what: string, cause?: unknown) =>
+      new Error(`requestState self-check failed (${what}): @modelcontextprotocol/server's codec no longer behaves as RequestStateKeys expects; keep the SDK pinned at 2.4.0 or revisit ADR 006`, { cause });
+    let state: string;
+    try {
+      state = await this.seal(probe, 'self-check:a');
+      const opened = await this.open(state, 'self-check:a');
+      if (opened['probe'] !== probe.probe) throw fail('the opened payload differs');
+    } catch (error) {
+      if (error instanceof Error && error.message.startsWith('requestState self-check failed')) throw error;
+      throw fail('seal and open', error);
+    }
+    const tampered = `${state.slice(0, -2)}${state.endsWith('AA') ? 'BB' : 'AA'}`;
+    for (const [what, attempt, expected] of [
+      ['another binding', () => this.open(state, 'self-check:b'), REFUSALS.binding],
+      ['a tampered state', () => this.open(tampered, 'self-check:a'), REFUSALS.signature],
+    ] as const) {
+      const refusal = await attempt().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      if (!(refusal instanceof ApplicationError) || refusal.message !== expected) throw fail(`${what} was not refused as expected`, refusal);
+    }
+  }
+
   private ringFor(keys: readonly string[], ttlSeconds: number, warnIfEphemeral: boolean): KeyRing {
     if (keys.length > 0) {
       // Every codec is built before the swap, so one bad key leaves the current ring in place.

@@ -293,3 +293,30 @@ describe('RequestStateKeys', () => {
     });
   });
 });
+
+describe('RequestStateKeys.selfCheck (the start-up check of the SDK codec adaptation)', () => {
+  it('on the pinned SDK codec - passes, with configured keys and with the per-process key', async () => {
+    await expect(sealer([OLD]).selfCheck()).resolves.toBeUndefined();
+    await expect(sealer([]).selfCheck()).resolves.toBeUndefined();
+  });
+
+  it('a codec that stopped honouring the binding - fails loudly, naming the pinned SDK and ADR 006', async () => {
+    class IgnoresBinding extends RequestStateKeys {
+      override open(state: string): Promise<Record<string, unknown>> {
+        return super.open(state, 'self-check:a');
+      }
+    }
+    const broken = new IgnoresBinding({ keys: [OLD], ttlSeconds: TTL }, new RecordingLogger());
+    await expect(broken.selfCheck()).rejects.toThrow(/self-check failed \(another binding was not refused as expected\).*2\.4\.0.*ADR 006/);
+  });
+
+  it('a codec whose sealed state does not open - fails loudly', async () => {
+    class CannotOpen extends RequestStateKeys {
+      override async open(): Promise<Record<string, unknown>> {
+        throw new Error('mac');
+      }
+    }
+    const broken = new CannotOpen({ keys: [OLD], ttlSeconds: TTL }, new RecordingLogger());
+    await expect(broken.selfCheck()).rejects.toThrow(/self-check failed \(seal and open\)/);
+  });
+});
