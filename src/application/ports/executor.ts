@@ -13,6 +13,30 @@ export interface ExecutionRequest {
   readonly signal?: AbortSignal;
   /** Called as output arrives, for progress notifications. */
   readonly onOutput?: (stream: 'stdout' | 'stderr', bytes: number) => void;
+  /**
+   * The workspace roots the run may see (already resolved): a backend that mounts or maps files
+   * (docker) exposes exactly these, read-only unless `writableRoots` is set.
+   */
+  readonly roots?: readonly string[];
+  readonly writableRoots?: boolean;
+  /** Resource limits the policy sets for this run; a backend enforces what it can and reports the rest in `health()`. */
+  readonly limits?: ExecutionLimits;
+}
+
+/** Per-run resource limits (execution.security.max_*). Absent fields: the backend's own defaults. */
+export interface ExecutionLimits {
+  readonly maxMemoryBytes?: number;
+  /** CPUs (fractions allowed), e.g. 0.5. */
+  readonly maxCpus?: number;
+  readonly maxProcesses?: number;
+}
+
+/** What `get_system_status` and `/ready` show of a backend. */
+export interface ExecutorHealth {
+  readonly backend: string;
+  readonly status: 'up' | 'degraded' | 'down';
+  /** What is (and is not) enforced here, e.g. "rlimits unavailable: no CAP_SYS_RESOURCE", ssh hosts up. */
+  readonly details: Readonly<Record<string, unknown>>;
 }
 
 export interface ExecutionResult {
@@ -34,11 +58,18 @@ export interface ExecutionIsolation {
   readonly description: string;
 }
 
-/** Port: where commands run (native now; docker, ssh and host-agent backends later). */
+/**
+ * Port: where commands run — `native` (child processes here), `docker` (a container per run),
+ * `ssh` (a pool of hosts), `host_agent` (a separately privileged service). Every backend takes argv
+ * (never a shell line unless `shell`), honours `signal` and `timeoutMs` by killing the whole run,
+ * and caps output while it streams. Policy is decided before a request reaches a backend.
+ */
 export interface Executor {
   readonly backend: string;
   readonly isolation: ExecutionIsolation;
   execute(request: ExecutionRequest): Promise<ExecutionResult>;
+  /** Reachability and what this backend can enforce here (cheap; bounded by the caller's deadline). */
+  health?(signal?: AbortSignal): Promise<ExecutorHealth>;
   /** Kills everything still running (process groups included). */
   shutdown(): Promise<void>;
 }
