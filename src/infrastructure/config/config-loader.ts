@@ -5,6 +5,7 @@ import { configProblems, plainMessages } from './config-problems.js';
 import { envLayer, flagLayer, SourceIndex, yamlLayer, type ConfigFlag, type ConfigLayer } from './config-sources.js';
 import { configSchema, type AppConfig, type ResolvedConfig } from './config.schema.js';
 import { resolveRoots, RootsProblem, type ResolvedRoots } from './roots.js';
+import { assertBackendConfigured, dockerHostOf, moveDeprecatedSecurity, type Moved } from './execution-config.js';
 
 export { ConfigError } from './config-error.js';
 export { ENV_PREFIX, type ConfigFlag } from './config-sources.js';
@@ -32,21 +33,29 @@ export function loadConfig(options: LoadOptions): ResolvedConfig {
   const parsed = configSchema.safeParse(merged, { error: plainMessages });
   if (!parsed.success) throw ConfigError.all(configProblems(parsed.error, merged, sources, configSchema));
   try {
-    return resolved(parsed.data, options);
+    return resolved(moveDeprecatedSecurity(parsed.data, merged), options);
   } catch (error) {
     // Checks after parsing know the key; the source index adds where its value was set.
     throw error instanceof ConfigError ? sources.locate(error) : error;
   }
 }
 
-function resolved(config: AppConfig, options: LoadOptions): ResolvedConfig {
+function resolved({ config, deprecations }: Moved, options: LoadOptions): ResolvedConfig {
   assertSafeBind(config.server.http.host, config.server.http.allow_insecure_remote);
+  assertBackendConfigured(config.execution);
   const roots = rootsOf(config.mcp.roots, options);
-  return deepFreeze({
-    ...config,
+  const { security: _moved, ...rest } = config;
+  const execution = { ...config.execution, docker: { ...config.execution.docker, host: config.execution.docker.host ?? dockerHostOf(options.env) } };
+  const result = {
+    ...rest,
     server: { ...config.server, version: config.server.version ?? options.version },
     mcp: { ...config.mcp, roots: roots.roots, roots_source: roots.source, ...(roots.note ? { roots_note: roots.note } : {}) },
-  }) as ResolvedConfig;
+    execution,
+  };
+  // Notes, not configuration: hidden from print, redaction and the reload comparison.
+  Object.defineProperty(result, 'security', { value: execution.security, enumerable: false });
+  Object.defineProperty(result, 'deprecations', { value: Object.freeze(deprecations), enumerable: false });
+  return deepFreeze(result) as unknown as ResolvedConfig;
 }
 
 function rootsOf(configured: readonly string[] | undefined, options: LoadOptions): ResolvedRoots {

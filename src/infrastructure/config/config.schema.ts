@@ -1,45 +1,8 @@
 import { z } from 'zod';
+import { bool, int, list, listOf } from './config-values.js';
+import { executionSchema, securitySchema } from './execution.schema.js';
 
-/** Env values arrive as strings: lists may be JSON arrays or comma-separated. */
-const listOf = (item: z.ZodString) => z.preprocess(splitList, z.array(item));
-
-function splitList(value: unknown): unknown {
-  if (typeof value !== 'string') return value;
-  const trimmed = value.trim();
-  if (trimmed.startsWith('[')) {
-    try {
-      return JSON.parse(trimmed);
-    } catch {
-      return value;
-    }
-  }
-  return trimmed === '' ? [] : trimmed.split(',').map((item) => item.trim());
-}
-
-const list = listOf(z.string().min(1));
-
-const bool = z.preprocess((value) => {
-  if (typeof value !== 'string') return value;
-  const v = value.trim().toLowerCase();
-  if (['true', '1', 'yes', 'on'].includes(v)) return true;
-  if (['false', '0', 'no', 'off'].includes(v)) return false;
-  return value;
-}, z.boolean());
-
-/** Whole numbers in a range; every failure (not a number, a fraction, out of range) says the range. */
-const int = (min: number, max: number, message = `expected an integer ${min}–${max}`) =>
-  z.coerce.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message });
-
-export const DEFAULT_ALLOWED_COMMANDS = [
-  'echo', 'ls', 'cat', 'head', 'tail', 'wc', 'grep', 'sort', 'uniq', 'cut', 'tr', 'diff', 'stat', 'file',
-  'pwd', 'date', 'whoami', 'uname', 'hostname', 'uptime', 'df', 'du', 'ps', 'sha256sum', 'md5sum', 'true', 'false',
-];
-
-export const DEFAULT_BLOCKED_COMMANDS = [
-  'rm', 'rmdir', 'dd', 'mkfs', 'fdisk', 'shutdown', 'reboot', 'halt', 'poweroff', 'sudo', 'su', 'doas',
-  'chmod', 'chown', 'kill', 'killall', 'pkill', 'mount', 'umount', 'curl', 'wget', 'nc', 'ncat', 'ssh', 'scp',
-  'sh', 'bash', 'zsh', 'dash', 'env', 'xargs', 'eval', 'exec', 'nohup', 'setsid', 'crontab', 'systemctl',
-];
+export { DEFAULT_ALLOWED_COMMANDS, DEFAULT_BLOCKED_COMMANDS, DEFAULT_REFUSED_ENV } from './execution.schema.js';
 
 const httpSchema = z
   .object({
@@ -71,6 +34,8 @@ const serverSchema = z
     name: z.string().min(1).default('tfo-mcp'),
     version: z.string().min(1).optional(),
     transport: z.enum(['stdio', 'http']).default('stdio'),
+    /** Written at start-up (the pid), removed at exit: `tfo-mcp config reload` signals SIGHUP to it. */
+    pid_file: z.string().min(1).optional(),
     http: httpSchema.prefault({}),
   })
   .strict();
@@ -140,37 +105,6 @@ const mcpSchema = z
       })
       .strict()
       .prefault({}),
-  })
-  .strict();
-
-const securitySchema = z
-  .object({
-    allowed_commands: list.default(DEFAULT_ALLOWED_COMMANDS),
-    blocked_commands: list.default(DEFAULT_BLOCKED_COMMANDS),
-    /** Allowed programs without a reviewed option rule that may run anyway, options unchecked ("*" = all). */
-    unreviewed_commands: list.default([]),
-    allow_shell: bool.default(false),
-    allow_paths_outside_roots: bool.default(false),
-    /** Append to a file with more than one hard link (another name may lie outside the roots). */
-    allow_hardlink_writes: bool.default(false),
-    command_timeout_ms: int(100, 3_600_000).default(30_000),
-    max_command_timeout_ms: int(100, 3_600_000).default(300_000),
-    max_output_bytes: int(1024, 256 * 1024 * 1024).default(1024 * 1024),
-    max_file_bytes: int(1024, 1024 * 1024 * 1024).default(10 * 1024 * 1024),
-    /** One read_file answer or file:// resource: the answer carries it twice (text + structuredContent), and SDK clients refuse frames over 10 MiB. */
-    max_read_bytes: int(1024, 1024 * 1024 * 1024).default(2 * 1024 * 1024),
-    max_read_bytes_in_flight: int(1024, 64 * 1024 * 1024 * 1024).default(32 * 1024 * 1024),
-    max_read_bytes_in_flight_per_session: int(1024, 64 * 1024 * 1024 * 1024).default(16 * 1024 * 1024),
-    max_concurrent_executions: int(1, 100_000).default(16),
-    max_concurrent_executions_per_session: int(1, 100_000).default(4),
-    max_list_entries: int(1, 1_000_000).default(5000),
-    max_search_results: int(1, 100_000).default(1000),
-    env_passthrough: list.default(['PATH', 'LANG', 'LC_ALL', 'TZ', 'HOME']),
-    /**
-     * How native commands are kept from the server: `namespace` (a PID namespace per run; refuse to
-     * start without it), `auto` (that, else process groups with a warning), `process_group`.
-     */
-    isolation: z.enum(['auto', 'namespace', 'process_group']).default('auto'),
   })
   .strict();
 
@@ -268,7 +202,9 @@ export const configSchema = z
     server: serverSchema.prefault({}),
     claude: claudeSchema.prefault({}),
     mcp: mcpSchema.prefault({}),
-    security: securitySchema.prefault({}),
+    /** Deprecated (one release): the keys moved to execution.security; the loader moves them and warns. */
+    security: securitySchema.optional(),
+    execution: executionSchema.prefault({}),
     logging: loggingSchema.prefault({}),
     telemetry: telemetrySchema.prefault({}),
     events: eventsSchema.prefault({}),
@@ -290,4 +226,19 @@ export type ResolvedConfig = AppConfig & {
     readonly roots_note?: string;
   };
   readonly server: AppConfig['server'] & { readonly version: string };
+  readonly execution: AppConfig['execution'] & { readonly docker: AppConfig['execution']['docker'] & { readonly host: string } };
+  /**
+   * @deprecated read `execution.security`. The same object, kept (not enumerable, so neither printed
+   * nor compared on reload) for readers not yet moved; removed with the `security` section.
+   */
+  readonly security: AppConfig['execution']['security'];
+  /** Deprecated keys that were set, with where they moved (not enumerable: a note, not configuration). */
+  readonly deprecations: readonly ConfigDeprecation[];
 };
+
+export interface ConfigDeprecation {
+  readonly key: string;
+  readonly movedTo: string;
+  /** Both were set: the new key's value is used. */
+  readonly ignored: boolean;
+}
