@@ -193,7 +193,7 @@ EOF
 # The test image, without a registry: the static busybox and a link per applet (about 2 MB).
 podman_image() {
   local root=$1/image-root
-  rm -rf "$root"; mkdir -p "$root"/{bin,etc,tmp}
+  rm -rf "$root"; mkdir -p "$root"/{bin,etc,tmp}; chmod 1777 "$root/tmp"   # podman copies it up onto the tmpfs
   cp /bin/busybox "$root/bin/busybox"
   local applet
   for applet in $("$root/bin/busybox" --list); do [ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"; done
