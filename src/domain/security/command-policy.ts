@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { DomainError } from '../shared/domain-error.js';
 import { isWithinRoots } from '../workspace/path-containment.js';
+import { dangerousArgument } from './argument-rules.js';
 import { guessedPaths } from './guessed-paths.js';
 import { PROGRAM_RULES } from './program-rules.js';
 import { reviewArguments } from './program-review.js';
@@ -13,6 +14,8 @@ export interface CommandPolicyOptions {
   readonly unreviewedCommands: readonly string[];
   readonly allowShell: boolean;
   readonly allowPathsOutsideRoots: boolean;
+  /** Argument rules (argument-rules.ts) waived for unreviewed programs; none by default. */
+  readonly allowedArgumentRules?: readonly string[];
 }
 
 export interface CommandRequest {
@@ -44,6 +47,8 @@ export interface CommandDecision {
   readonly paths: readonly PathUse[];
   /** False for shell lines and unreviewed programs: their paths are guesses. */
   readonly reviewed: boolean;
+  /** The rule that allowed it (what the audit records): `reviewed`, `unreviewed_allowed` or `shell_allowed`. */
+  readonly rule: 'reviewed' | 'unreviewed_allowed' | 'shell_allowed';
 }
 
 const WILDCARD = '*';
@@ -51,18 +56,20 @@ const WILDCARD = '*';
 /**
  * Decides whether a program may run, and with which arguments. Pure: it sees only strings. A program
  * runs only with a reviewed option rule (see program-rules.ts) or when the operator lists it in
- * security.unreviewed_commands; blocked_commands beats both.
+ * execution.security.unreviewed_commands; blocked_commands beats both.
  */
 export class CommandPolicy {
   private readonly allowed: ReadonlySet<string>;
   private readonly blocked: ReadonlySet<string>;
   private readonly unreviewed: ReadonlySet<string>;
+  private readonly waivedArgumentRules: ReadonlySet<string>;
 
   constructor(private readonly options: CommandPolicyOptions) {
     this.allowed = new Set(options.allowedCommands);
     // Entries are compared by basename too, so blocking `/bin/rm` also blocks a bare `rm`.
     this.blocked = new Set(options.blockedCommands.flatMap((entry) => [entry, path.posix.basename(entry)]));
     this.unreviewed = new Set(options.unreviewedCommands);
+    this.waivedArgumentRules = new Set(options.allowedArgumentRules ?? []);
   }
 
   get allowPathsOutsideRoots(): boolean {
@@ -85,9 +92,9 @@ export class CommandPolicy {
   private shellDecision(request: CommandRequest): CommandDecision {
     // A shell line can run anything, so the lists cannot be enforced on it: allow_shell is the gate.
     if (!this.options.allowShell) {
-      deny('shell execution is disabled by security.allow_shell; pass a program in "command" and its arguments in "args"', request.command, 'shell_disabled');
+      deny('shell execution is disabled by execution.security.allow_shell; pass a program in "command" and its arguments in "args"', request.command, 'shell_disabled');
     }
-    return { args: request.args, paths: guesses(request.args, request.cwd), reviewed: false };
+    return { args: request.args, paths: guesses(request.args, request.cwd), reviewed: false, rule: 'shell_allowed' };
   }
 
   private programDecision(request: CommandRequest): CommandDecision {
@@ -99,14 +106,19 @@ export class CommandPolicy {
       const review = reviewArguments(rule, request.args);
       if (!review.ok) deny(review.refusal.reason, command, review.refusal.rule, review.refusal.arg);
       const paths = review.paths.map(({ arg, value }) => ({ arg, value, resolved: resolveLexically(request.cwd, value), access: 'read' as const }));
-      return { args: review.args, paths, reviewed: true };
+      return { args: review.args, paths, reviewed: true, rule: 'reviewed' };
     }
     if (this.unreviewed.has(WILDCARD) || this.unreviewed.has(command) || this.unreviewed.has(base)) {
-      return { args: request.args, paths: guesses(request.args, request.cwd), reviewed: false };
+      // Nothing reads an unreviewed program's options, except the few that run other programs.
+      const refusal = dangerousArgument(command, request.args, this.waivedArgumentRules);
+      if (refusal) {
+        deny(`${refusal.reason}; an operator who accepts that may list "${refusal.rule}" in execution.security.allowed_argument_rules`, command, refusal.rule, refusal.arg);
+      }
+      return { args: request.args, paths: guesses(request.args, request.cwd), reviewed: false, rule: 'unreviewed_allowed' };
     }
     return deny(
       `command "${command}" has no reviewed option rule, so its options could run programs or open files unchecked; ` +
-        'an operator who accepts that may list it in security.unreviewed_commands',
+        'an operator who accepts that may list it in execution.security.unreviewed_commands',
       command,
       'unreviewed',
     );
@@ -116,19 +128,19 @@ export class CommandPolicy {
     if (command.trim() === '') deny('command must name a program', command, 'empty');
     const base = path.posix.basename(command);
     if (this.blocked.has(command) || this.blocked.has(base)) {
-      deny(`command "${command}" is blocked by security.blocked_commands`, command, 'blocked');
+      deny(`command "${command}" is blocked by execution.security.blocked_commands`, command, 'blocked');
     }
     const wildcard = this.allowed.has(WILDCARD);
     if (command.includes('/') && !path.posix.isAbsolute(command)) {
       // A relative path runs whatever sits in the working directory, which the model can write to.
-      deny(`command "${command}" is a relative path; use a bare program name or an absolute path listed in security.allowed_commands`, command, 'relative_path');
+      deny(`command "${command}" is a relative path; use a bare program name or an absolute path listed in execution.security.allowed_commands`, command, 'relative_path');
     }
     if (path.posix.isAbsolute(command) && !wildcard && !this.allowed.has(command)) {
       // A bare allowed name must not vouch for a same-named binary elsewhere (`/tmp/evil/ls`).
-      deny(`command "${command}" is an absolute path not listed verbatim in security.allowed_commands; use the bare program name instead`, command, 'absolute_path_not_listed');
+      deny(`command "${command}" is an absolute path not listed verbatim in execution.security.allowed_commands; use the bare program name instead`, command, 'absolute_path_not_listed');
     }
     if (!wildcard && !this.allowed.has(command)) {
-      deny(`command "${command}" is not in security.allowed_commands (allowed: ${summarize(this.options.allowedCommands)})`, command, 'not_allowed');
+      deny(`command "${command}" is not in execution.security.allowed_commands (allowed: ${summarize(this.options.allowedCommands)})`, command, 'not_allowed');
     }
   }
 }
@@ -170,7 +182,7 @@ function checkPaths(request: CommandRequest, decision: CommandDecision): void {
   for (const use of decision.paths) {
     if (use.resolved === undefined || !isWithinRoots(request.roots, use.resolved)) {
       deny(
-        `argument "${use.arg}" names a path outside the allowed roots (${request.roots.join(', ')}); security.allow_paths_outside_roots is false`,
+        `argument "${use.arg}" names a path outside the allowed roots (${request.roots.join(', ')}); execution.security.allow_paths_outside_roots is false`,
         request.command,
         'path_outside_roots',
         use.arg,

@@ -96,11 +96,11 @@ describe('CommandPolicy', () => {
   });
 
   it('check - blocked command - message names the command and the setting', () => {
-    expect(() => check({ name: '', command: 'rm' })).toThrow('command "rm" is blocked by security.blocked_commands');
+    expect(() => check({ name: '', command: 'rm' })).toThrow('command "rm" is blocked by execution.security.blocked_commands');
   });
 
   it('check - not allowlisted - message lists what is allowed', () => {
-    expect(() => check({ name: '', command: 'python3' })).toThrow(/not in security\.allowed_commands \(allowed: ls, cat, grep/);
+    expect(() => check({ name: '', command: 'python3' })).toThrow(/not in execution\.security\.allowed_commands \(allowed: ls, cat, grep/);
   });
 
   it('check - path outside - message and details name the argument', () => {
