@@ -211,6 +211,12 @@ async function main(argv: readonly string[], output: Writable): Promise<void> {
       });
       return;
     }
+    case 'host-agent': {
+      const { runHostAgent } = await import('./infrastructure/execution/host-agent/host-agent-main.js');
+      const options = { configPath: command.configPath, listen: command.listen, secretFile: command.secretFile, env: process.env, cwd: process.cwd() };
+      await runHostAgent(options).catch((error: unknown) => (error instanceof ConfigError ? fail(`invalid host agent configuration: ${error.message}`, 2) : Promise.reject(error)));
+      return;
+    }
     case 'serve': {
       const config = configFor(command);
       const reload = () => loadConfig(loadOptions(command));

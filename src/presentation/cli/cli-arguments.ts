@@ -18,6 +18,7 @@ export type CliCommand =
   | ({ kind: 'config-print' } & ConfigOptions)
   | ({ kind: 'migrate' } & ConfigOptions)
   | ({ kind: 'events-tail'; subject?: string; all: boolean } & ConfigOptions)
+  | ({ kind: 'host-agent'; listen?: string; secretFile?: string } & ConfigOptions)
   | { kind: 'help' }
   | { kind: 'version' };
 
@@ -28,6 +29,7 @@ export const USAGE = `Usage: tfo-mcp [--transport stdio|http] [--host HOST] [--p
        tfo-mcp config print [--config PATH]
        tfo-mcp migrate [--config PATH]
        tfo-mcp events tail [--subject SUBJECT] [--all] [--config PATH]
+       tfo-mcp host-agent --secret-file PATH [--listen URL] [--config PATH]
 
 TelemetryFlow MCP server. Speaks MCP over stdio (newline-delimited JSON-RPC on stdin/stdout)
 or over HTTP (--transport http); logs go to stderr.
@@ -39,6 +41,8 @@ Options:
       --port N           http: the port to listen on (server.http.port, default 8080; 0 = any free port)
   -s, --subject SUBJECT  events tail: only this subject (wildcards allowed), e.g. tfo.mcp.tool.>
   -a, --all              events tail: from the start of the stream instead of new events only
+      --secret-file PATH host-agent: the shared secret (>= 32 bytes) requests are signed with (host_agent.secret_file)
+      --listen URL       host-agent: unix:///path.sock or http://127.0.0.1:PORT (host_agent.listen); see docs/host-agent.md
   -v, --version          print the version and exit
   -h, --help             print this help and exit
 
@@ -71,6 +75,8 @@ export function parseCli(argv: readonly string[]): CliCommand {
         port: { type: 'string' },
         subject: { type: 'string', short: 's' },
         all: { type: 'boolean', short: 'a' },
+        'secret-file': { type: 'string' },
+        listen: { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -83,6 +89,12 @@ export function parseCli(argv: readonly string[]): CliCommand {
   if (values.version) return { kind: 'version' };
   const options: ConfigOptions = { configPath: values.config, settings: settingsOf(values) };
   const words = positionals.join(' ');
+  if (words === 'host-agent') {
+    if (options.settings.length > 0) throw new UsageError('--transport, --host and --port are server flags; the host agent listens on --listen URL');
+    return { kind: 'host-agent', ...options, listen: values.listen, secretFile: values['secret-file'] };
+  }
+  // The agent's flags mean nothing to the server; silently ignoring them would hide a mistyped command.
+  if (values.listen !== undefined || values['secret-file'] !== undefined) throw new UsageError('--listen and --secret-file belong to "tfo-mcp host-agent"');
   if (words === '') return { kind: 'serve', ...options };
   if (words === 'config validate') return { kind: 'config-validate', ...options };
   if (words === 'config print') return { kind: 'config-print', ...options };
