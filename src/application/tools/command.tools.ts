@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import { ToolFailure, type ToolErrorEnvelope } from '../application.errors.js';
@@ -9,6 +10,11 @@ import { EXECUTION_BUDGET } from '../limits/budgets.js';
 import type { ToolContext, ToolDefinition, ToolFamily, ToolOutput } from './tool-definition.js';
 import type { CommandDecision, CommandPolicy, PathUse } from '../../domain/security/command-policy.js';
 import { isSecretPath } from '../../domain/security/secret-paths.js';
+import { maskArgv } from '../../domain/security/argv-masking.js';
+import { EnvPolicy } from '../../domain/security/env-policy.js';
+import { runLimits, type ResourceLimitOptions, type RunLimits } from '../../domain/security/resource-limits.js';
+import type { ExecutionDecidedData } from '../../domain/execution/execution.events.js';
+import type { ExecutionAudit } from '../ports/execution-audit.js';
 import { defineTool, outputSchemaOf, structured } from './define-tool.js';
 import { toToolFailure } from './tool-failures.js';
 
@@ -17,16 +23,24 @@ export interface CommandLimits {
   readonly maxTimeoutMs: number;
   readonly maxOutputBytes: number;
   readonly envPassthrough: readonly string[];
+  /** execution.security.env_refused: refused from callers, dropped from the passthrough. */
+  readonly envRefused?: readonly string[];
+  /** execution.security.max_execution_time and the per-run resource limits. */
+  readonly maxExecutionTimeMs?: number;
+  readonly maxMemoryBytes?: number;
+  readonly maxCpus?: number;
+  readonly maxProcesses?: number;
   /** Running commands, per session and in all; absent = unbounded. */
   readonly executions?: InFlightBudget;
 }
 
+/** What a reload may replace: the policy and limits of the backend now in use. */
+export type Current<T> = T | (() => T);
+
 const MAX_STDIN_CHARS = 1_000_000;
 const PROGRESS_INTERVAL_MS = 250;
-/** Never handed to a child, even when an operator lists them in env_passthrough. */
-const SECRET_NAME = /KEY|TOKEN|SECRET|PASSWORD/i;
 /** They change how programs read argv (no permuting, obsolete forms), which the policy's reading of it assumes. */
-const ARGV_PARSING_NAMES = new Set(['POSIXLY_CORRECT', '_POSIX2_VERSION']);
+const ARGV_PARSING_NAMES = ['POSIXLY_CORRECT', '_POSIX2_VERSION'];
 /** Errors meaning "nothing exists there (yet)": the existing ancestor is what must be inside. */
 const NOT_A_PATH = new Set(['ENOENT', 'ENOTDIR', 'ENAMETOOLONG']);
 
@@ -37,6 +51,8 @@ const input = z.object({
   timeout_ms: z.number().int().positive().optional().describe('Time limit in milliseconds; capped at the server maximum.'),
   stdin: z.string().max(MAX_STDIN_CHARS).optional().describe('Text written to the program\'s standard input.'),
   shell: z.boolean().default(false).describe('Run "command" as a /bin/sh line; refused unless the server allows shells.'),
+  env: z.record(z.string().max(256), z.string().max(65_536)).optional()
+    .describe('Extra environment variables (loader and start-up hooks such as LD_PRELOAD or NODE_OPTIONS are refused).'),
 });
 type Input = z.infer<typeof input>;
 
@@ -61,10 +77,19 @@ export class CommandTools implements ToolFamily {
   constructor(
     private readonly executor: Executor,
     private readonly workspaces: WorkspaceScopes,
-    private readonly policy: CommandPolicy,
-    private readonly limits: CommandLimits,
+    private readonly currentPolicy: Current<CommandPolicy>,
+    private readonly currentLimits: Current<CommandLimits>,
+    private readonly audit?: ExecutionAudit,
   ) {
     this.definitions = [this.executeCommand()];
+  }
+
+  private get policy(): CommandPolicy {
+    return typeof this.currentPolicy === 'function' ? this.currentPolicy() : this.currentPolicy;
+  }
+
+  private get limits(): CommandLimits {
+    return typeof this.currentLimits === 'function' ? this.currentLimits() : this.currentLimits;
   }
 
   tools(): readonly ToolDefinition<unknown>[] {
@@ -95,28 +120,42 @@ export class CommandTools implements ToolFamily {
 
   private async run(request: Input, context: ToolContext): Promise<ToolOutput> {
     const failureContext = { command: request.command };
-    let cwd: string;
+    const policy = this.policy;
+    const limits = this.limits;
+    const executionId = randomUUID();
+    let cwd: string | undefined;
+    let roots: readonly string[] = [];
     let decision: CommandDecision;
+    let env: Record<string, string>;
     try {
       const workspace = await this.workspaces.for(context.client);
       cwd = await workspace.resolve(request.cwd ?? '.', 'read');
-      decision = this.policy.check({ command: request.command, args: request.args, shell: request.shell, cwd, roots: workspace.roots() });
-      if (!this.policy.allowPathsOutsideRoots) await this.checkRealPaths(workspace, decision.paths);
+      roots = workspace.roots();
+      decision = policy.check({ command: request.command, args: request.args, shell: request.shell, cwd, roots });
+      if (!policy.allowPathsOutsideRoots) await this.checkRealPaths(workspace, decision.paths);
+      env = envPolicy(limits).childEnv(process.env, request.env);
     } catch (error) {
-      throw toToolFailure(error, failureContext);
+      const failure = toToolFailure(error, failureContext);
+      await this.record(context, { executionId, decision: 'denied', rule: ruleOf(failure), reason: failure.envelope.reason, program: request.command, argv: maskArgv(request.args), ...(cwd ? { cwd } : {}) });
+      throw failure;
     }
-    const timeoutMs = Math.min(request.timeout_ms ?? this.limits.defaultTimeoutMs, this.limits.maxTimeoutMs);
-    context.log('debug', { tool: 'execute_command', command: request.command, args: request.args, cwd, shell: request.shell, timeout_ms: timeoutMs });
-    const budget = this.limits.executions;
+    const run = runLimits(resourceOptions(limits), request.timeout_ms);
+    context.log('debug', { tool: 'execute_command', command: request.command, args: maskArgv(request.args), cwd, shell: request.shell, timeout_ms: run.timeoutMs });
+    const budget = limits.executions;
     const release = budget ? admit(budget, EXECUTION_BUDGET, context.sessionId) : () => {};
+    const allowed = { executionId, decision: 'allowed' as const, rule: decision.rule, program: request.command, argv: maskArgv(request.args), cwd };
     let result: ExecutionResult;
     try {
       // The policy may put arguments in front (diff --no-dereference); the result still echoes the caller's.
-      result = await this.execute({ ...request, args: [...decision.args] }, cwd, timeoutMs, context);
+      result = await this.execute({ ...request, args: [...decision.args] }, { cwd, env, roots }, run, context);
+    } catch (error) {
+      await this.record(context, { ...allowed, error: error instanceof ToolFailure ? error.envelope.error : 'execution failed' });
+      throw error;
     } finally {
       release();
     }
-    if (result.timedOut) throw timeoutFailure(request.command, timeoutMs, this.limits.maxTimeoutMs, result);
+    await this.record(context, { ...allowed, ...auditedResult(result) });
+    if (result.timedOut) throw timeoutFailure(request.command, run.timeoutMs, run.maxTimeoutMs, result);
     if (result.cancelled) throw cancelledFailure(request.command);
     return structured({
       command: request.command,
@@ -133,19 +172,26 @@ export class CommandTools implements ToolFamily {
     });
   }
 
-  private async execute(request: Input, cwd: string, timeoutMs: number, context: ToolContext): Promise<ExecutionResult> {
+  private async record(context: ToolContext, entry: Omit<ExecutionDecidedData, 'backend'>): Promise<void> {
+    await this.audit?.record({ ...entry, backend: this.executor.backend }, context.sessionId);
+  }
+
+  private async execute(request: Input, where: { cwd: string; env: Record<string, string>; roots: readonly string[] }, run: RunLimits, context: ToolContext): Promise<ExecutionResult> {
+    const { cwd, env, roots } = where;
     try {
       return await this.executor.execute({
         command: request.command,
         args: request.args,
         cwd,
-        env: this.childEnv(),
+        env,
         stdin: request.stdin,
-        timeoutMs,
-        maxOutputBytes: this.limits.maxOutputBytes,
+        timeoutMs: run.timeoutMs,
+        maxOutputBytes: run.maxOutputBytes,
         shell: request.shell,
         signal: context.signal,
         onOutput: throttledProgress(context),
+        limits: run.limits,
+        roots,
       });
     } catch (error) {
       throw commandFailure(error, request.command);
@@ -177,15 +223,41 @@ export class CommandTools implements ToolFamily {
       }
     }
   }
+}
 
-  private childEnv(): Record<string, string> {
-    const env: Record<string, string> = {};
-    for (const name of this.limits.envPassthrough) {
-      const value = process.env[name];
-      if (value !== undefined && !SECRET_NAME.test(name) && !ARGV_PARSING_NAMES.has(name)) env[name] = value;
-    }
-    return env;
-  }
+function envPolicy(limits: CommandLimits): EnvPolicy {
+  return new EnvPolicy({ passthrough: limits.envPassthrough, refused: [...(limits.envRefused ?? []), ...ARGV_PARSING_NAMES] });
+}
+
+function resourceOptions(limits: CommandLimits): ResourceLimitOptions {
+  return {
+    defaultTimeoutMs: limits.defaultTimeoutMs,
+    maxTimeoutMs: limits.maxTimeoutMs,
+    maxOutputBytes: limits.maxOutputBytes,
+    ...(limits.maxExecutionTimeMs !== undefined ? { maxExecutionTimeMs: limits.maxExecutionTimeMs } : {}),
+    ...(limits.maxMemoryBytes !== undefined ? { maxMemoryBytes: limits.maxMemoryBytes } : {}),
+    ...(limits.maxCpus !== undefined ? { maxCpus: limits.maxCpus } : {}),
+    ...(limits.maxProcesses !== undefined ? { maxProcesses: limits.maxProcesses } : {}),
+  };
+}
+
+/** The audit's view of a run: bytes as kept (UTF-16 length is close enough for counting), never the output itself. */
+function auditedResult(result: ExecutionResult): Partial<ExecutionDecidedData> {
+  return {
+    exitCode: result.exitCode,
+    signal: result.signal,
+    durationMs: result.durationMs,
+    stdoutBytes: Buffer.byteLength(result.stdout),
+    stderrBytes: Buffer.byteLength(result.stderr),
+    truncated: result.stdoutTruncated || result.stderrTruncated,
+    timedOut: result.timedOut,
+    killed: result.timedOut || result.cancelled || result.signal !== null,
+  };
+}
+
+function ruleOf(failure: ToolFailure): string {
+  const rule = failure.envelope.context?.['rule'];
+  return typeof rule === 'string' ? rule : failure.envelope.error;
 }
 
 function throttledProgress(context: ToolContext): (stream: 'stdout' | 'stderr', bytes: number) => void {
@@ -213,7 +285,7 @@ function secretPathFailure(arg: string): ToolFailure {
 function timeoutFailure(command: string, timeoutMs: number, maxTimeoutMs: number, result: ExecutionResult): ToolFailure {
   const raise = timeoutMs < maxTimeoutMs
     ? `raise timeout_ms (up to ${maxTimeoutMs})`
-    : 'ask the operator to raise security.max_command_timeout_ms';
+    : 'ask the operator to raise execution.security.max_command_timeout_ms';
   return new ToolFailure({
     error: 'command timed out',
     reason: `"${command}" did not finish within ${timeoutMs} ms; its process group was stopped`,
@@ -238,13 +310,13 @@ const SPAWN_ERRORS: Record<string, Omit<ToolErrorEnvelope, 'context'>> = {
   ENOENT: {
     error: 'command not found',
     reason: 'no program by that name exists on the PATH the server gives commands',
-    suggested_actions: ['check the spelling', 'use a program listed in security.allowed_commands (see config://server)'],
+    suggested_actions: ['check the spelling', 'use a program listed in execution.security.allowed_commands (see config://server)'],
     retryable: false,
   },
   EACCES: {
     error: 'command not executable',
     reason: 'the program exists but the server user may not execute it',
-    suggested_actions: ['use another program listed in security.allowed_commands'],
+    suggested_actions: ['use another program listed in execution.security.allowed_commands'],
     retryable: false,
   },
 };

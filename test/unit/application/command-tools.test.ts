@@ -140,7 +140,7 @@ describe('CommandTools execute_command', () => {
   it('run - blocked command - fails with the policy envelope and no internal error text', async () => {
     const error = await failure(call({ command: 'rm', args: ['-rf', 'sub'] }));
     expect(error.envelope).toMatchObject({ error: 'command denied by policy', retryable: false, context: { command: 'rm', rule: 'blocked' } });
-    expect(error.envelope.reason).toBe('command "rm" is blocked by security.blocked_commands');
+    expect(error.envelope.reason).toBe('command "rm" is blocked by execution.security.blocked_commands');
     expect(error.envelope.suggested_actions.length).toBeGreaterThan(0);
     expect(JSON.stringify(error.envelope)).not.toMatch(/DomainError|at .*\.ts|node:internal/);
   });

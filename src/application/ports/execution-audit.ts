@@ -1,0 +1,14 @@
+import type { ExecutionDecidedData } from '../../domain/execution/execution.events.js';
+
+/**
+ * Port: where execution decisions are recorded — one `execution.decided` event on the outbox
+ * (→ NATS → ClickHouse) and one line on the audit log channel, apart from the operator log.
+ */
+export interface ExecutionAudit {
+  record(entry: ExecutionDecidedData, sessionId?: string): Promise<void>;
+}
+
+/** The audit log channel: one structured line per decision (a file or stderr, execution.audit.file). */
+export interface AuditLine {
+  write(entry: Readonly<Record<string, unknown>>): void;
+}
