@@ -46,7 +46,9 @@ export class DockerRun {
     this.stdout = new CappedOutput(request.maxOutputBytes);
     this.stderr = new CappedOutput(request.maxOutputBytes);
     this.deadline = setTimeout(() => this.stop('timeout'), request.timeoutMs);
-    request.signal?.addEventListener('abort', this.onAbort, { once: true });
+    // An already-aborted signal never fires 'abort': the run is stopped before anything is created.
+    if (request.signal?.aborted) this.stopped = 'cancel';
+    else request.signal?.addEventListener('abort', this.onAbort, { once: true });
     this.result = this.run().finally(() => {
       clearTimeout(this.deadline);
       request.signal?.removeEventListener('abort', this.onAbort);
@@ -63,6 +65,7 @@ export class DockerRun {
   private readonly onAbort = (): void => this.stop('cancel');
 
   private async run(): Promise<ExecutionResult> {
+    if (this.stopped) return this.answer(null);
     const spec = containerSpec(this.request, this.defaults, this.id);
     try {
       this.container = await this.docker.createContainer(spec);
