@@ -87,3 +87,15 @@ describe('DockerExecutor output', () => {
     expect(await leftoverContainers()).toEqual([]);
   });
 });
+
+describe('DockerExecutor shutdown', () => {
+  it('kills what still runs, removes it, and refuses new runs', async () => {
+    const own = dockerExecutor().executor;
+    const running = own.execute(runRequest('sleep', ['600'], { timeoutMs: 60_000 }));
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await own.shutdown();
+    await expect(running).resolves.toMatchObject({ cancelled: true, signal: 'SIGKILL' });
+    await expect(own.execute(runRequest('true'))).rejects.toMatchObject({ code: 'docker.stopped' });
+    expect(await leftoverContainers()).toEqual([]);
+  });
+});
