@@ -30,12 +30,14 @@ import { TaskService } from './application/tasks/task-service.js';
 import type { TaskSignals } from './application/tasks/task-signals.js';
 import type { TaskRepository } from './domain/task/task.repository.js';
 import { toMcpError } from './presentation/mcp/error-mapping.js';
-import { CommandPolicy } from './domain/security/command-policy.js';
 import type { ConfigReloads } from './infrastructure/config/config-reload.js';
 import type { ResolvedConfig } from './infrastructure/config/config.schema.js';
 import { redactConfig } from './infrastructure/config/redact.js';
-import { NativeExecutor } from './infrastructure/execution/native-executor.js';
-import { chooseIsolation } from './infrastructure/execution/process-isolation.js';
+import { ExecutorSwitch } from './application/execution/executor-switch.js';
+import { ExecutionAuditTrail } from './application/execution/execution-audit-trail.js';
+import { createBackend, executionSetup, type ExecutionSetup } from './composition/execution.wiring.js';
+import { deprecationMessages } from './infrastructure/config/execution-config.js';
+import { WinstonAuditLine } from './infrastructure/logging/execution-audit-log.js';
 import { NodeWorkspace } from './infrastructure/filesystem/node-workspace.js';
 import { ExecutorHealthCheck, WorkspaceHealthCheck } from './infrastructure/health/embedded-health-checks.js';
 import type { InMemoryEventPublisher } from './infrastructure/messaging/memory/in-memory-event-publisher.js';
@@ -106,7 +108,7 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
   c.bind(TOKENS.ToolExecutionRepository).toConstantValue(persistence.adapters.executions);
   const destinations = [events.adapters.publisher, ...(analytics.adapters.projection ? [analytics.adapters.projection] : [])];
   c.bind(TOKENS.EventPublisher).toConstantValue(destinations.length === 1 ? destinations[0] : new CompositeEventPublisher(destinations));
-  bindExecution(c, config);
+  bindExecution(c, config, reloads);
 
   c.bind(TOKENS.HealthChecks).toConstantValue([
     ...wired.flatMap((w) => w.healthChecks),
@@ -167,8 +169,10 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
   };
 }
 
-function bindExecution(c: Container, config: ResolvedConfig): void {
-  const s = config.security;
+function bindExecution(c: Container, config: ResolvedConfig, reloads?: ConfigReloads): void {
+  const s = config.execution.security;
+  const logger = c.get(TOKENS.Logger);
+  for (const message of deprecationMessages(config.deprecations)) logger.warn(message);
   c.bind(TOKENS.ReadBudget).toConstantValue(new InFlightBudget(s.max_read_bytes_in_flight, s.max_read_bytes_in_flight_per_session));
   c.bind(TOKENS.ExecutionBudget).toConstantValue(new InFlightBudget(s.max_concurrent_executions, s.max_concurrent_executions_per_session));
   const workspaceOptions = { maxSearchFileBytes: s.max_file_bytes, allowHardlinkWrites: s.allow_hardlink_writes };
@@ -177,12 +181,29 @@ function bindExecution(c: Container, config: ResolvedConfig): void {
     new WorkspaceScopes(
       (scopeRoots) => new NodeWorkspace(scopeRoots, workspaceOptions),
       { configured: source === 'config' ? roots : undefined, fallback: roots, noRootsReason },
-      c.get(TOKENS.Logger),
+      logger,
     ),
   );
-  c.bind(TOKENS.Executor).toConstantValue(new NativeExecutor({ isolation: chooseIsolation(config.security.isolation, c.get(TOKENS.Logger)) }));
+  const executor = new ExecutorSwitch(createBackend(config.execution, logger), logger);
+  c.bind(TOKENS.Executor).toConstantValue(executor);
+  executionSetups.set(c, executionSetup(config.execution));
+  const auditLine = new WinstonAuditLine(config.execution.audit.file);
+  const audit = new ExecutionAuditTrail(c.get(TOKENS.Outbox), auditLine, c.get(TOKENS.EventMeta), logger);
+  executionAudits.set(c, audit);
+  // A reload switches backend and policy together; the switch itself is logged and audited.
+  reloads?.subscribe(({ execution }) => {
+    const previous = executor.backend;
+    const setup = executionSetup(execution);
+    if (execution.backend !== previous) executor.replace(createBackend(execution, logger));
+    executionSetups.set(c, setup);
+    void audit.record({ executionId: randomUUID(), decision: 'allowed', rule: 'backend_switched', reason: `execution configuration reloaded (backend ${previous} → ${execution.backend})`, backend: execution.backend, program: '(config reload)', argv: [] });
+  });
   c.bind(TOKENS.SystemProbe).toConstantValue(new OsSystemProbe());
 }
+
+/** The execution setup (policy and limits) of each container, replaced on reload; read per call by the command tools. */
+const executionSetups = new WeakMap<Container, ExecutionSetup>();
+const executionAudits = new WeakMap<Container, ExecutionAuditTrail>();
 
 /**
  * The TaskService of this process: tasks in the persistence the config selects (Postgres: any
@@ -247,25 +268,15 @@ function bindUseCases(
 
 function toolFamilies(c: Container, config: ResolvedConfig, conformance: ConformanceProfile | undefined): ToolFamily[] {
   const workspaces = c.get(TOKENS.Workspaces);
-  const s = config.security;
-  const policy = new CommandPolicy({
-    allowedCommands: s.allowed_commands,
-    blockedCommands: s.blocked_commands,
-    unreviewedCommands: s.unreviewed_commands,
-    allowShell: s.allow_shell,
-    allowPathsOutsideRoots: s.allow_paths_outside_roots,
-  });
+  const s = config.execution.security;
+  const executions = c.get(TOKENS.ExecutionBudget);
+  const setup = () => executionSetups.get(c) ?? executionSetup(config.execution);
+  const executor = c.get(TOKENS.Executor);
   return [
     ...(conformance ? conformance.toolFamilies(c.get(TOKENS.CommandBus)) : []),
     new SystemTools(c.get(TOKENS.SystemProbe), workspaces.server),
     new FileTools(workspaces, {
       readBudget: c.get(TOKENS.ReadBudget), maxFileBytes: s.max_file_bytes, maxReadBytes: s.max_read_bytes, maxListEntries: s.max_list_entries, maxSearchResults: s.max_search_results }),
-    new CommandTools(c.get(TOKENS.Executor), workspaces, policy, {
-      defaultTimeoutMs: s.command_timeout_ms,
-      maxTimeoutMs: s.max_command_timeout_ms,
-      maxOutputBytes: s.max_output_bytes,
-      envPassthrough: s.env_passthrough,
-      executions: c.get(TOKENS.ExecutionBudget),
-    }),
+    new CommandTools(executor, workspaces, () => setup().policy, () => ({ ...setup().limits, executions }), executionAudits.get(c)),
   ];
 }

@@ -6,14 +6,16 @@ import type { ResolvedConfig } from './config.schema.js';
 export interface ReloadableConfig {
   /** `mcp.request_state`: rotating the requestState keys must not need a restart. */
   readonly requestState: { readonly keys: readonly string[]; readonly ttlSeconds: number };
+  /** `execution`: the backend and its policy switch at run time (runs in flight finish where they started). */
+  readonly execution: ResolvedConfig['execution'];
 }
 
 /** The config key each reloadable part comes from (what the log names). */
-const RELOADABLE_KEYS: Readonly<Record<keyof ReloadableConfig, string>> = { requestState: 'mcp.request_state' };
+const RELOADABLE_KEYS: Readonly<Record<keyof ReloadableConfig, string>> = { requestState: 'mcp.request_state', execution: 'execution' };
 
 function reloadableOf(config: ResolvedConfig): ReloadableConfig {
   const { keys, ttl_seconds: ttlSeconds } = config.mcp.request_state;
-  return { requestState: { keys, ttlSeconds } };
+  return { requestState: { keys, ttlSeconds }, execution: config.execution };
 }
 
 export type ReloadListener = (config: ReloadableConfig) => void;

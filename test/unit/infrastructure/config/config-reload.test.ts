@@ -53,7 +53,7 @@ describe('ConfigReloader', () => {
     const outcome = reloader.reload();
 
     expect(outcome).toEqual({ kind: 'applied', reloaded: ['mcp.request_state'], needRestart: [] });
-    expect(received).toEqual([{ requestState: { keys: [KEY_B, KEY_A], ttlSeconds: 600 } }]);
+    expect(received).toMatchObject([{ requestState: { keys: [KEY_B, KEY_A], ttlSeconds: 600 } }]);
     const [line] = logger.at('info');
     expect(line.message).toBe('configuration reloaded');
     expect(line.fields).toEqual({ reloaded: ['mcp.request_state'], needRestart: [], requestState: { keyCount: 2, ttlSeconds: 600 } });
@@ -66,7 +66,7 @@ describe('ConfigReloader', () => {
 
     expect(reloader.reload().kind).toBe('applied');
 
-    expect(received).toEqual([{ requestState: { keys: [KEY_A], ttlSeconds: 120 } }]);
+    expect(received).toMatchObject([{ requestState: { keys: [KEY_A], ttlSeconds: 120 } }]);
   });
 
   it('nothing changed - unchanged, subscribers not called', () => {
