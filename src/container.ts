@@ -65,7 +65,6 @@ export interface Application {
   stop(timeoutMs: number): Promise<void>;
 }
 
-
 /**
  * The only composition root: every port is bound to the adapter the config selects (one
  * exhaustive switch per port), and nothing else in the code base reads config or the container.
@@ -108,7 +107,7 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
   c.bind(TOKENS.ToolExecutionRepository).toConstantValue(persistence.adapters.executions);
   const destinations = [events.adapters.publisher, ...(analytics.adapters.projection ? [analytics.adapters.projection] : [])];
   c.bind(TOKENS.EventPublisher).toConstantValue(destinations.length === 1 ? destinations[0] : new CompositeEventPublisher(destinations));
-  bindExecution(c, config, reloads);
+  const execution = bindExecution(c, config, reloads);
 
   c.bind(TOKENS.HealthChecks).toConstantValue([
     ...wired.flatMap((w) => w.healthChecks),
@@ -131,7 +130,7 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
   const tasks = config.mcp.tasks.enabled ? bindTasks(c, config, persistence.adapters) : undefined;
   const { commands, queries } = bindUseCases(c, config, toolResults, analytics.adapters.reader, tasks, conformance);
   const relay = c.get(TOKENS.OutboxRelay);
-  const families = toolFamilies(c, config, conformance);
+  const families = toolFamilies(c, config, execution, conformance);
 
   return {
     mcp: {
@@ -161,6 +160,8 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
       // Tasks first: their work is aborted and their rows failed while persistence is still open.
       await tasks?.stop();
       await c.get(TOKENS.Executor).shutdown();
+      // The audit file gets every line written so far (decisions of the runs just stopped included).
+      await execution.auditLine.close().catch((error: unknown) => logger.warn('closing the audit log failed', { error: String(error) }));
       await relay.stop(timeoutMs);
       for (const w of [...wired].reverse()) {
         await w.close?.().catch((error: unknown) => logger.warn('closing an adapter failed', { error: String(error) }));
@@ -169,7 +170,14 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
   };
 }
 
-function bindExecution(c: Container, config: ResolvedConfig, reloads?: ConfigReloads): void {
+/** What execute_command reads per call (policy and limits, replaced on reload) and where decisions are audited. */
+interface Execution {
+  setup(): ExecutionSetup;
+  readonly audit: ExecutionAuditTrail;
+  readonly auditLine: WinstonAuditLine;
+}
+
+function bindExecution(c: Container, config: ResolvedConfig, reloads?: ConfigReloads): Execution {
   const s = config.execution.security;
   const logger = c.get(TOKENS.Logger);
   for (const message of deprecationMessages(config.deprecations)) logger.warn(message);
@@ -186,24 +194,20 @@ function bindExecution(c: Container, config: ResolvedConfig, reloads?: ConfigRel
   );
   const executor = new ExecutorSwitch(createBackend(config.execution, logger), logger);
   c.bind(TOKENS.Executor).toConstantValue(executor);
-  executionSetups.set(c, executionSetup(config.execution));
+  let current = executionSetup(config.execution);
   const auditLine = new WinstonAuditLine(config.execution.audit.file);
   const audit = new ExecutionAuditTrail(c.get(TOKENS.Outbox), auditLine, c.get(TOKENS.EventMeta), logger);
-  executionAudits.set(c, audit);
   // A reload switches backend and policy together; the switch itself is logged and audited.
   reloads?.subscribe(({ execution }) => {
     const previous = executor.backend;
     const setup = executionSetup(execution);
     if (execution.backend !== previous) executor.replace(createBackend(execution, logger));
-    executionSetups.set(c, setup);
+    current = setup;
     void audit.record({ executionId: randomUUID(), decision: 'allowed', rule: 'backend_switched', reason: `execution configuration reloaded (backend ${previous} → ${execution.backend})`, backend: execution.backend, program: '(config reload)', argv: [] });
   });
   c.bind(TOKENS.SystemProbe).toConstantValue(new OsSystemProbe());
+  return { setup: () => current, audit, auditLine };
 }
-
-/** The execution setup (policy and limits) of each container, replaced on reload; read per call by the command tools. */
-const executionSetups = new WeakMap<Container, ExecutionSetup>();
-const executionAudits = new WeakMap<Container, ExecutionAuditTrail>();
 
 /**
  * The TaskService of this process: tasks in the persistence the config selects (Postgres: any
@@ -257,7 +261,7 @@ function bindUseCases(
   };
   const resources = new ResourceCatalog([
     new ServerResources(redactConfig(config) as Record<string, unknown>, healthReporter(deps), undefined, usage, workspaces),
-    new FileResources(workspaces, Math.min(config.security.max_read_bytes, config.security.max_file_bytes), c.get(T.ReadBudget)),
+    new FileResources(workspaces, Math.min(config.execution.security.max_read_bytes, config.execution.security.max_file_bytes), c.get(T.ReadBudget)),
     ...(usage ? [new AnalyticsResources(usage, c.get(T.Clock))] : []),
     ...(conformance ? [conformance.resources()] : []),
   ]);
@@ -266,17 +270,17 @@ function bindUseCases(
   return { commands, queries };
 }
 
-function toolFamilies(c: Container, config: ResolvedConfig, conformance: ConformanceProfile | undefined): ToolFamily[] {
+function toolFamilies(c: Container, config: ResolvedConfig, execution: Execution, conformance: ConformanceProfile | undefined): ToolFamily[] {
   const workspaces = c.get(TOKENS.Workspaces);
   const s = config.execution.security;
   const executions = c.get(TOKENS.ExecutionBudget);
-  const setup = () => executionSetups.get(c) ?? executionSetup(config.execution);
+  const { setup, audit } = execution;
   const executor = c.get(TOKENS.Executor);
   return [
     ...(conformance ? conformance.toolFamilies(c.get(TOKENS.CommandBus)) : []),
     new SystemTools(c.get(TOKENS.SystemProbe), workspaces.server),
     new FileTools(workspaces, {
       readBudget: c.get(TOKENS.ReadBudget), maxFileBytes: s.max_file_bytes, maxReadBytes: s.max_read_bytes, maxListEntries: s.max_list_entries, maxSearchResults: s.max_search_results }),
-    new CommandTools(executor, workspaces, () => setup().policy, () => ({ ...setup().limits, executions }), executionAudits.get(c)),
+    new CommandTools(executor, workspaces, () => setup().policy, () => ({ ...setup().limits, executions }), audit),
   ];
 }

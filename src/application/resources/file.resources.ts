@@ -49,7 +49,7 @@ export class FileResources implements ResourceProvider {
         throw new ApplicationError(
           'params.invalid',
           `Resource too large: ${uri.slice(0, 256)} is ${file.size} bytes; file:// resources serve at most ${this.maxBytes} bytes ` +
-            '(security.max_read_bytes); read it in parts with the read_file tool (offset/length or start_line/end_line)',
+            '(execution.security.max_read_bytes); read it in parts with the read_file tool (offset/length or start_line/end_line)',
         );
       }
       if (file.binary || file.encoding === 'base64') return [{ uri, mimeType: file.mime_type, blob: file.content }];

@@ -72,7 +72,7 @@ const ERRNO: Record<string, Omit<ToolErrorEnvelope, 'context'>> = {
     reason: 'the file has more than one hard link, and another name for it may lie outside the allowed roots, so appending is refused',
     suggested_actions: [
       'use mode "overwrite", which replaces this name with a new file and leaves the other links untouched',
-      'ask the server operator to set security.allow_hardlink_writes if writing through hard links is intended',
+      'ask the server operator to set execution.security.allow_hardlink_writes if writing through hard links is intended',
     ],
     retryable: false,
   },
@@ -140,7 +140,7 @@ function fromDomain(error: DomainError): Omit<ToolErrorEnvelope, 'context'> {
       return {
         error: 'command denied by policy',
         reason: error.message,
-        suggested_actions: ['use an allowed command (see security.allowed_commands in config://server)'],
+        suggested_actions: ['use an allowed command (see execution.security.allowed_commands in config://server)'],
         retryable: false,
       };
     default:

@@ -3,7 +3,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ExecutionIsolation } from '../../application/ports/executor.js';
 
-/** `security.isolation`: what the operator asked for. */
+/** `execution.security.isolation`: what the operator asked for. */
 export type IsolationPreference = 'auto' | 'namespace' | 'process_group';
 
 /** How each native run is separated from the server: contained means its own PID and mount namespace, a private /proc and no capabilities. */
@@ -71,12 +71,12 @@ export interface ChooseIsolationOptions {
  * `namespace` refuses to start without it; `auto` falls back to process groups and says so.
  */
 export function chooseIsolation(preference: IsolationPreference, options: ChooseIsolationOptions = {}): ProcessIsolation {
-  if (preference === 'process_group') return processGroupOnly('security.isolation is process_group');
+  if (preference === 'process_group') return processGroupOnly('execution.security.isolation is process_group');
   const asRoot = options.asRoot ?? process.geteuid?.() === 0;
   const problem = sandboxProblem(options.platform ?? process.platform, asRoot);
   if (typeof problem !== 'string') return problem;
   if (preference === 'namespace') {
-    throw new IsolationUnavailableError(`security.isolation is namespace but ${problem}`);
+    throw new IsolationUnavailableError(`execution.security.isolation is namespace but ${problem}`);
   }
   options.warn?.('commands run without a PID namespace: they can see the server and its environment', { reason: problem, fix: 'run as root, or enable unprivileged user namespaces' });
   return processGroupOnly(problem);

@@ -16,7 +16,7 @@ export interface WriteOutcome {
 
 export interface WriteOptions {
   /**
-   * security.allow_hardlink_writes: append to a file that has other names. Off by default, since
+   * execution.security.allow_hardlink_writes: append to a file that has other names. Off by default, since
    * another name may lie outside the roots. Overwrite and create never write through a link:
    * rename replaces this name's entry and leaves the other names' content untouched.
    */

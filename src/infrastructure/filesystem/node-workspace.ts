@@ -23,9 +23,9 @@ import { hasErrno } from './fs-errors.js';
 import { resolveForCreation } from './real-paths.js';
 
 export interface NodeWorkspaceOptions {
-  /** Content search skips files larger than this (bytes); defaults to 10 MiB like security.max_file_bytes. */
+  /** Content search skips files larger than this (bytes); defaults to 10 MiB like execution.security.max_file_bytes. */
   readonly maxSearchFileBytes?: number;
-  /** security.allow_hardlink_writes: append to files that have more than one hard link. Default false. */
+  /** execution.security.allow_hardlink_writes: append to files that have more than one hard link. Default false. */
   readonly allowHardlinkWrites?: boolean;
 }
 
