@@ -113,9 +113,10 @@ export class SshHost {
           channel.once('exit', (exitCode: number | null) => {
             code = exitCode;
           });
-          channel.once('close', () => {
+          // ssh2 repeats the exit status on 'close', for when it arrived before the 'exit' listener.
+          channel.once('close', (exitCode?: number | null) => {
             clearTimeout(timer);
-            resolve(code);
+            resolve(code ?? exitCode ?? null);
           });
           channel.end();
         },

@@ -71,13 +71,21 @@ export class SshRun {
     channel.on('data', (chunk: Buffer) => this.output(this.stdout, 'stdout', chunk));
     channel.stderr.on('data', (chunk: Buffer) => this.output(this.stderr, 'stderr', chunk));
     channel.on('error', () => undefined);
-    channel.once('exit', (code: number | null, signal?: string) => {
-      this.exit = { code: signal ? null : code, signal: signal ? (signal.startsWith('SIG') ? signal : `SIG${signal}`) : null };
-      this.sweepOnce();
-      this.timers.pipes ??= setTimeout(() => this.settle(), this.options.pipeGraceMs);
+    channel.once('exit', (code: number | null, signal?: string) => this.exited(code, signal));
+    // A fast program's exit-status can arrive in the same read as the channel's opening, before these
+    // listeners exist; ssh2 repeats it as the arguments of 'close'.
+    channel.once('close', (code?: number | null, signal?: string) => {
+      if (code !== undefined || signal !== undefined) this.exited(code ?? null, signal);
+      this.settle();
     });
-    channel.once('close', () => this.settle());
     channel.end(this.request.stdin ?? '');
+  }
+
+  private exited(code: number | null, signal: string | undefined): void {
+    if (this.exit) return;
+    this.exit = { code: signal ? null : code, signal: signal ? (signal.startsWith('SIG') ? signal : `SIG${signal}`) : null };
+    this.sweepOnce();
+    this.timers.pipes ??= setTimeout(() => this.settle(), this.options.pipeGraceMs);
   }
 
   private kill(): void {
