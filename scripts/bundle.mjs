@@ -25,8 +25,10 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
-  // pg's optional native binding: loaded by pg only when asked for, and not installed.
-  external: ['pg-native'],
+  // pg's optional native binding: loaded by pg only when asked for, and not installed. ssh2 (the ssh
+  // backend, and dockerode's docker-modem for ssh:// engines) and cpu-features ship optional .node
+  // binaries a bundle cannot hold: they load from node_modules, and only when those backends are chosen.
+  external: ['pg-native', 'ssh2', 'cpu-features'],
   // Bundled CommonJS packages call require() for Node built-ins and may read __dirname.
   banner: {
     js: [

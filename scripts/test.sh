@@ -3,7 +3,7 @@
 # "N passed, N failed" (", N skipped" may follow; CI reads it); the exit code is non-zero when anything failed.
 #
 # Prerequisites, checked first: Node >= 20.19. The suites in SERVICE_SUITES (and the real-adapter halves of
-# the contract tests, test/support/with-services.ts) need the real Postgres, Redis, NATS and ClickHouse of
+# the contract tests, test/support/with-services.ts) need the real Postgres, Redis, NATS, ClickHouse, podman and sshd of
 # scripts/services.sh, which needs root on Debian (Linux). Where they cannot be started, one loud line says
 # so at the top and at the end, everything else runs, and those suites are reported as skipped, by name.
 #   TFO_SERVICES=auto (default): start them when this machine can, skip them when it cannot
@@ -36,10 +36,11 @@ fi
 
 # Whole test files that need the real services (jest testPathIgnorePatterns; <rootDir> is the repository).
 SERVICE_SUITES=(
-  '<rootDir>/test/integration/(postgres|redis|clickhouse)/'
+  '<rootDir>/test/integration/(postgres|redis|clickhouse|docker|ssh)/'
   '<rootDir>/test/integration/nats/(?!event-envelope\.)'
   '<rootDir>/test/e2e/infra-'
   '<rootDir>/test/e2e/replicas\.'
+  '<rootDir>/test/e2e/tasks-replicas\.'
 )
 CONFORMANCE_SUITES=('<rootDir>/test/e2e/conformance(-2026)?\.')
 

@@ -1,3 +1,4 @@
+import { ToolFailure } from '../../../application/application.errors.js';
 /**
  * Errors of the ssh execution backend. Messages name a host as `user@host:port` only (never a key path
  * or the server's own words about keys), because they reach logs, health details and the tool-error
@@ -21,7 +22,23 @@ export type SshErrorCode =
   /** The executor was shut down. */
   | 'ssh.stopped';
 
-export class SshExecutorError extends Error {
+/** What the model is told for each code (the message adds the host and the detail). */
+const ENVELOPES: Readonly<Record<SshErrorCode, { error: string; suggested_actions: string[] }>> = {
+  'ssh.host_key_mismatch': { error: 'ssh host key mismatch', suggested_actions: ['ask the operator to check execution.ssh.hosts[].host_key: the host may have been replaced, or someone is in between'] },
+  'ssh.auth_failed': { error: 'ssh authentication failed', suggested_actions: ['ask the operator to check the host account and execution.ssh.hosts[].private_key_path'] },
+  'ssh.unavailable': { error: 'no ssh host reachable', suggested_actions: ['retry shortly', 'ask the operator to check the hosts in execution.ssh.hosts'] },
+  'ssh.connection_lost': { error: 'ssh connection lost', suggested_actions: ['check whether the command had its effect before running it again'] },
+  'ssh.busy': { error: 'every ssh host is busy', suggested_actions: ['retry shortly'] },
+  'ssh.invalid_request': { error: 'command cannot run over ssh', suggested_actions: ['remove NUL bytes and use plain variable names'] },
+  'ssh.invalid_config': { error: 'ssh backend misconfigured', suggested_actions: ['ask the operator to fix execution.ssh.hosts'] },
+  'ssh.stopped': { error: 'server shutting down', suggested_actions: ['retry against another replica'] },
+};
+
+/**
+ * An ssh backend failure. It is a ToolFailure, so execute_command answers the model with an envelope
+ * naming what went wrong (and whether a retry can help) instead of a generic internal error.
+ */
+export class SshExecutorError extends ToolFailure {
   readonly retryable: boolean;
 
   constructor(
@@ -29,8 +46,10 @@ export class SshExecutorError extends Error {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    const retryable = code === 'ssh.unavailable' || code === 'ssh.busy';
+    super({ ...ENVELOPES[code], reason: message, retryable, context: { code } }, options);
     this.name = 'SshExecutorError';
-    this.retryable = code === 'ssh.unavailable' || code === 'ssh.busy';
+    this.message = message;
+    this.retryable = retryable;
   }
 }
