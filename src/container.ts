@@ -53,6 +53,9 @@ import { ServerResources } from './application/resources/server.resources.js';
 import { CommandTools } from './application/tools/command.tools.js';
 import { FileTools } from './application/tools/file.tools.js';
 import { SystemTools } from './application/tools/system.tools.js';
+import { CommandCheckTools } from './application/tools/command-check.tools.js';
+import { SystemStatusTools } from './application/tools/system-status.tools.js';
+import { GetHealthHandler, type HealthReport } from './application/health/get-health.query.js';
 
 type ConformanceProfile = typeof CONFORMANCE_PROFILE;
 
@@ -282,5 +285,14 @@ function toolFamilies(c: Container, config: ResolvedConfig, execution: Execution
     new FileTools(workspaces, {
       readBudget: c.get(TOKENS.ReadBudget), maxFileBytes: s.max_file_bytes, maxReadBytes: s.max_read_bytes, maxListEntries: s.max_list_entries, maxSearchResults: s.max_search_results }),
     new CommandTools(executor, workspaces, () => setup().policy, () => ({ ...setup().limits, executions }), audit),
+    // The same policy object and backend as execute_command, so the answer is what a run would meet.
+    new CommandCheckTools(executor, workspaces, () => setup().policy, () => setup().limits),
+    new SystemStatusTools(statusReport(c), executor),
   ];
+}
+
+/** The status://health report, built from the same parts as the one the server resources read. */
+function statusReport(c: Container): () => Promise<HealthReport> {
+  const handler = new GetHealthHandler(c.get(TOKENS.SessionRepository), c.get(TOKENS.HealthChecks), c.get(TOKENS.Settings), c.get(TOKENS.Clock));
+  return () => handler.execute();
 }

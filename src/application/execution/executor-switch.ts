@@ -1,5 +1,5 @@
 import type { Logger } from '../ports/logger.js';
-import type { ExecutionIsolation, ExecutionRequest, ExecutionResult, Executor, ExecutorHealth } from '../ports/executor.js';
+import type { ExecutionIsolation, ExecutionRequest, ExecutionResult, Executor, ExecutorHealth, LookupContext, ProgramLookup } from '../ports/executor.js';
 
 /**
  * The Executor the tools hold: it delegates to the backend the configuration chose, and a config
@@ -41,6 +41,13 @@ export class ExecutorSwitch implements Executor {
     const target = this.current;
     if (target.health) return target.health(signal);
     return { backend: target.backend, status: target.isolation.contained ? 'up' : 'degraded', details: { isolation: target.isolation.description } };
+  }
+
+  /** A backend without a lookup says so rather than guess: "unknown" is an honest answer. */
+  async which(command: string, where: LookupContext): Promise<ProgramLookup> {
+    const target = this.current;
+    if (target.which) return target.which(command, where);
+    return { status: 'unknown', reason: `the ${target.backend} backend cannot look a program up without running it` };
   }
 
   /** New runs go to `next`; the old backend finishes what it runs, then shuts down. */

@@ -39,6 +39,22 @@ export interface ExecutorHealth {
   readonly details: Readonly<Record<string, unknown>>;
 }
 
+/**
+ * Where a backend would find a program, looked up without running it (check_command_exists).
+ * `unknown`: this backend cannot tell cheaply; `reason` says why, for the caller to repeat.
+ */
+export type ProgramLookup =
+  | { readonly status: 'found'; readonly path: string }
+  | { readonly status: 'missing' | 'not_executable' }
+  | { readonly status: 'unknown'; readonly reason: string };
+
+/** What a lookup needs to resolve the name as a run would: the child's environment (its PATH) and working directory. */
+export interface LookupContext {
+  readonly cwd: string;
+  readonly env: Readonly<Record<string, string>>;
+  readonly signal?: AbortSignal;
+}
+
 export interface ExecutionResult {
   readonly exitCode: number | null;
   readonly signal: string | null;
@@ -70,6 +86,8 @@ export interface Executor {
   execute(request: ExecutionRequest): Promise<ExecutionResult>;
   /** Reachability and what this backend can enforce here (cheap; bounded by the caller's deadline). */
   health?(signal?: AbortSignal): Promise<ExecutorHealth>;
+  /** Resolves `command` the way `execute` would (same PATH rules), never running it. */
+  which?(command: string, where: LookupContext): Promise<ProgramLookup>;
   /** Kills everything still running (process groups included). */
   shutdown(): Promise<void>;
 }

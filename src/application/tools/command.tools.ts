@@ -132,7 +132,7 @@ export class CommandTools implements ToolFamily {
       cwd = await workspace.resolve(request.cwd ?? '.', 'read');
       roots = workspace.roots();
       decision = policy.check({ command: request.command, args: request.args, shell: request.shell, cwd, roots });
-      if (!policy.allowPathsOutsideRoots) await this.checkRealPaths(workspace, decision.paths);
+      if (!policy.allowPathsOutsideRoots) await checkRealPaths(workspace, decision.paths);
       env = envPolicy(limits).childEnv(process.env, request.env);
     } catch (error) {
       const failure = toToolFailure(error, failureContext);
@@ -197,35 +197,37 @@ export class CommandTools implements ToolFamily {
       throw commandFailure(error, request.command);
     }
   }
+}
 
-  /**
-   * The policy's check is lexical; the Workspace resolves symlinks. A link inside the roots that
-   * points out of them (or at /proc/<pid>) is refused here, whatever the program would do with it.
-   */
-  private async checkRealPaths(workspace: Workspace, paths: readonly PathUse[]): Promise<void> {
-    for (const use of paths) {
-      // `~` paths were refused by the policy already.
-      if (use.resolved === undefined) continue;
-      // 'write' follows dangling links to where a file would be created.
-      const real = use.access === 'write' ? await workspace.resolve(use.resolved, 'write') : await this.resolveExistingPart(workspace, use.resolved);
-      if (isSecretPath(real)) throw secretPathFailure(use.arg);
-    }
+/**
+ * The policy's check is lexical; the Workspace resolves symlinks. A link inside the roots that
+ * points out of them (or at /proc/<pid>) is refused here, whatever the program would do with it.
+ * check_command_exists asks the same question, so it answers what execute_command would do.
+ */
+export async function checkRealPaths(workspace: Workspace, paths: readonly PathUse[]): Promise<void> {
+  for (const use of paths) {
+    // `~` paths were refused by the policy already.
+    if (use.resolved === undefined) continue;
+    // 'write' follows dangling links to where a file would be created.
+    const real = use.access === 'write' ? await workspace.resolve(use.resolved, 'write') : await resolveExistingPart(workspace, use.resolved);
+    if (isSecretPath(real)) throw secretPathFailure(use.arg);
   }
+}
 
-  /** A path that does not exist (yet) is checked through its nearest existing ancestor. */
-  private async resolveExistingPart(workspace: Workspace, target: string): Promise<string> {
-    for (let current = target; ; current = path.dirname(current)) {
-      try {
-        return await workspace.resolve(current, 'read');
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException | undefined)?.code;
-        if (!NOT_A_PATH.has(String(code)) || path.dirname(current) === current) throw error;
-      }
+/** A path that does not exist (yet) is checked through its nearest existing ancestor. */
+async function resolveExistingPart(workspace: Workspace, target: string): Promise<string> {
+  for (let current = target; ; current = path.dirname(current)) {
+    try {
+      return await workspace.resolve(current, 'read');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException | undefined)?.code;
+      if (!NOT_A_PATH.has(String(code)) || path.dirname(current) === current) throw error;
     }
   }
 }
 
-function envPolicy(limits: CommandLimits): EnvPolicy {
+/** The environment a run gets (check_command_exists reads its PATH from the same policy). */
+export function envPolicy(limits: CommandLimits): EnvPolicy {
   return new EnvPolicy({ passthrough: limits.envPassthrough, refused: [...(limits.envRefused ?? []), ...ARGV_PARSING_NAMES] });
 }
 

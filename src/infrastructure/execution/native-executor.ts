@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import type { ExecutionRequest, ExecutionResult, Executor } from '../../application/ports/executor.js';
+import type { ExecutionRequest, ExecutionResult, Executor, LookupContext, ProgramLookup } from '../../application/ports/executor.js';
 import { EXECUTION_MARKER } from './marked-process-sweep.js';
 import { NativeRun } from './native-run.js';
 import { chooseIsolation, type ProcessIsolation } from './process-isolation.js';
@@ -50,6 +50,18 @@ export class NativeExecutor implements Executor {
   execute(request: ExecutionRequest): Promise<ExecutionResult> {
     if (this.stopped || request.signal?.aborted) return Promise.resolve(notStarted());
     return new Promise((resolve, reject) => this.run(request, resolve, reject));
+  }
+
+  /** The same resolution a run makes before it spawns (program-path.ts), so the answer cannot drift from execute's. */
+  async which(command: string, where: LookupContext): Promise<ProgramLookup> {
+    try {
+      return { status: 'found', path: resolveProgram(command, where.env, where.cwd) };
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EACCES') return { status: 'not_executable' };
+      if (code === 'ENOENT') return { status: 'missing' };
+      throw error;
+    }
   }
 
   async shutdown(): Promise<void> {
