@@ -18,7 +18,78 @@ export interface ToolUsageRow {
   readonly lastCalledAt: string;
 }
 
-/** The analytics read model of tool executions, most-called tool first. */
-export interface ToolUsageReader {
+/**
+ * The analytics store's read models: tool usage, most-called tool first, and execute_command
+ * decisions. One port because one store (analytics.driver) answers both and a deployment has both
+ * or neither; status://health reads only toolUsage.
+ */
+export interface ToolUsageReader extends ExecutionActivityReader {
   toolUsage(query?: ToolUsageQuery): Promise<ToolUsageRow[]>;
+}
+
+/** Which execute_command decisions an execution report covers. */
+export interface ExecutionActivityQuery {
+  /** Only decisions made at most this many seconds ago (a positive integer). */
+  readonly sinceSeconds: number;
+  /** How many of the latest decisions to list (a positive integer). */
+  readonly recentLimit: number;
+}
+
+/**
+ * One decision as an analytics reader shows it to any client of the server: argv, cwd and the
+ * session stay in the audit store, since the masked argv can still carry paths and values of
+ * other sessions' work.
+ */
+export interface ExecutionDecisionSummary {
+  readonly executionId: string;
+  readonly decision: 'allowed' | 'denied';
+  readonly rule: string;
+  readonly reason: string;
+  readonly backend: string;
+  readonly program: string;
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly durationMs: number;
+  readonly outputBytes: number;
+  readonly truncated: boolean;
+  readonly timedOut: boolean;
+  readonly killed: boolean;
+  readonly failed: boolean;
+  /** ISO 8601 with milliseconds. */
+  readonly decidedAt: string;
+}
+
+export interface DenialsByRule {
+  readonly rule: string;
+  readonly denials: number;
+  readonly lastDeniedAt: string;
+}
+
+/** Runs (allowed decisions) per backend; failed means the backend could not start or finish the run. */
+export interface RunsByBackend {
+  readonly backend: string;
+  readonly runs: number;
+  readonly failed: number;
+  readonly timedOut: number;
+  readonly killed: number;
+  readonly truncated: number;
+  readonly avgDurationMs: number;
+  readonly p95DurationMs: number;
+}
+
+/** Every count collapses redelivered events (at-least-once delivery counts once). */
+export interface ExecutionActivity {
+  readonly allowed: number;
+  readonly denied: number;
+  /** Most frequent rule first. */
+  readonly deniedByRule: readonly DenialsByRule[];
+  /** Busiest backend first. */
+  readonly runsByBackend: readonly RunsByBackend[];
+  /** Latest first. */
+  readonly recent: readonly ExecutionDecisionSummary[];
+}
+
+/** The analytics read model of execute_command decisions (execution.decided). */
+export interface ExecutionActivityReader {
+  executionActivity(query: ExecutionActivityQuery): Promise<ExecutionActivity>;
 }

@@ -4,16 +4,21 @@ import type { ResourceContents, ResourceProvider } from './resource-catalog.js';
 import type { Resource } from '../../domain/resource/resource.js';
 
 const TOOL_USAGE_URI = 'analytics://tool-usage';
+const EXECUTIONS_URI = 'analytics://executions';
 export const DEFAULT_TOOL_USAGE_WINDOW_SECONDS = 24 * 3600;
+export const DEFAULT_RECENT_EXECUTIONS = 50;
 
 export interface AnalyticsResourcesOptions {
-  /** How far back analytics://tool-usage looks; bounded so a read never scans all history. */
+  /** How far back both resources look; bounded so a read never scans all history. */
   readonly windowSeconds?: number;
+  /** How many of the latest decisions analytics://executions lists. */
+  readonly recentExecutions?: number;
 }
 
-/** Usage statistics from the analytics projection, registered only when analytics.driver is not none. */
+/** Statistics from the analytics projection, registered only when analytics.driver is not none. */
 export class AnalyticsResources implements ResourceProvider {
   private readonly windowSeconds: number;
+  private readonly recentExecutions: number;
   private readonly list: readonly Resource[];
 
   constructor(
@@ -22,13 +27,24 @@ export class AnalyticsResources implements ResourceProvider {
     options: AnalyticsResourcesOptions = {},
   ) {
     this.windowSeconds = options.windowSeconds ?? DEFAULT_TOOL_USAGE_WINDOW_SECONDS;
+    this.recentExecutions = options.recentExecutions ?? DEFAULT_RECENT_EXECUTIONS;
     if (!Number.isSafeInteger(this.windowSeconds) || this.windowSeconds < 1) throw new RangeError('windowSeconds must be a positive integer');
+    if (!Number.isSafeInteger(this.recentExecutions) || this.recentExecutions < 1) throw new RangeError('recentExecutions must be a positive integer');
     this.list = [
       {
         uri: TOOL_USAGE_URI,
         name: 'tool-usage',
         title: 'Tool usage',
         description: `Per tool over the last ${this.windowSeconds} s: calls, errors, cancellations, mean/p50/p95 duration (ms) and the last call.`,
+        mimeType: 'application/json',
+      },
+      {
+        uri: EXECUTIONS_URI,
+        name: 'executions',
+        title: 'Command executions',
+        description:
+          `execute_command decisions over the last ${this.windowSeconds} s: allowed and denied counts, denials by policy rule, ` +
+          `runs per execution backend (failures, timeouts, kills, truncation, mean/p95 duration) and the latest ${this.recentExecutions} decisions.`,
         mimeType: 'application/json',
       },
     ];
@@ -43,10 +59,20 @@ export class AnalyticsResources implements ResourceProvider {
   }
 
   async read(uri: string): Promise<ResourceContents[] | undefined> {
-    if (uri !== TOOL_USAGE_URI) return undefined;
-    const generatedAt = this.clock.now().toISOString();
-    const tools = await this.reader.toolUsage({ sinceSeconds: this.windowSeconds });
-    const body = { generatedAt, windowSeconds: this.windowSeconds, tools };
-    return [{ uri, mimeType: 'application/json', text: JSON.stringify(body, null, 2) }];
+    if (uri === TOOL_USAGE_URI) {
+      const generatedAt = this.clock.now().toISOString();
+      const tools = await this.reader.toolUsage({ sinceSeconds: this.windowSeconds });
+      return json(uri, { generatedAt, windowSeconds: this.windowSeconds, tools });
+    }
+    if (uri === EXECUTIONS_URI) {
+      const generatedAt = this.clock.now().toISOString();
+      const activity = await this.reader.executionActivity({ sinceSeconds: this.windowSeconds, recentLimit: this.recentExecutions });
+      return json(uri, { generatedAt, windowSeconds: this.windowSeconds, ...activity });
+    }
+    return undefined;
   }
+}
+
+function json(uri: string, body: object): ResourceContents[] {
+  return [{ uri, mimeType: 'application/json', text: JSON.stringify(body, null, 2) }];
 }

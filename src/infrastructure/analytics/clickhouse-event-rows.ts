@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DomainEvent } from '../../domain/shared/domain-event.js';
+import { executionDecision, type ExecutionDecisionRow } from './clickhouse-execution-rows.js';
 
 /** A row of `events`: DateTime columns are sent as unix seconds, which needs no time-zone agreement. */
 export interface EventRow {
@@ -36,6 +37,7 @@ export interface SkippedEvent {
 export interface ProjectedRows {
   readonly events: EventRow[];
   readonly toolExecutions: ToolExecutionRow[];
+  readonly executionDecisions: ExecutionDecisionRow[];
   readonly skipped: SkippedEvent[];
 }
 
@@ -59,7 +61,7 @@ const toolFailedV1 = z.object({
  * ClickHouse 18.16 ignores column DEFAULTs for fields missing from JSONEachRow, so every column is sent.
  */
 export function projectEvents(events: readonly DomainEvent[], insertedAt: Date): ProjectedRows {
-  const rows: ProjectedRows = { events: [], toolExecutions: [], skipped: [] };
+  const rows: ProjectedRows = { events: [], toolExecutions: [], executionDecisions: [], skipped: [] };
   const inserted = Math.floor(insertedAt.getTime() / 1000);
   for (const event of events) {
     const ms = typeof event.occurredAt === 'string' ? Date.parse(event.occurredAt) : Number.NaN;
@@ -92,6 +94,9 @@ export function projectEvents(events: readonly DomainEvent[], insertedAt: Date):
     const execution = toolExecution(event, occurredAt, sessionId);
     if (typeof execution === 'string') rows.skipped.push({ id: event.id, type: event.type, reason: execution });
     else if (execution) rows.toolExecutions.push(execution);
+    const decision = executionDecision(event, occurredAt, ms % 1000, sessionId);
+    if (typeof decision === 'string') rows.skipped.push({ id: event.id, type: event.type, reason: decision });
+    else if (decision) rows.executionDecisions.push(decision);
   }
   return rows;
 }

@@ -3,6 +3,7 @@ import { tableRef } from './clickhouse-sql.js';
 export const CLICKHOUSE_TABLES = {
   events: 'events',
   toolExecutions: 'tool_executions',
+  executions: 'executions',
   migrations: 'schema_migrations',
 } as const;
 
@@ -56,6 +57,41 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
       ) ENGINE = ReplacingMergeTree()
       PARTITION BY toYYYYMM(occurred_at)
       ORDER BY (tool, execution_id)`,
+    ],
+  },
+  {
+    version: 2,
+    name: 'execution decisions',
+    // One row per execution.decided event. The sorting key ends in event_id, so a redelivered event
+    // collapses with its first copy; occurred_at leads because every read is a recent time window.
+    // exit_code is Nullable: a denied or signalled run has none, which 0 would misreport as success.
+    statements: (database) => [
+      `CREATE TABLE IF NOT EXISTS ${tableRef(database, CLICKHOUSE_TABLES.executions)} (
+        event_id String,
+        execution_id String,
+        session_id String,
+        principal String,
+        decision String,
+        rule String,
+        reason String,
+        backend String,
+        program String,
+        argv Array(String),
+        cwd String,
+        exit_code Nullable(Int32),
+        signal String,
+        duration_ms UInt32,
+        stdout_bytes UInt64,
+        stderr_bytes UInt64,
+        truncated UInt8,
+        timed_out UInt8,
+        killed UInt8,
+        error String,
+        occurred_at DateTime,
+        occurred_ms UInt16
+      ) ENGINE = ReplacingMergeTree()
+      PARTITION BY toYYYYMM(occurred_at)
+      ORDER BY (occurred_at, event_id)`,
     ],
   },
 ];

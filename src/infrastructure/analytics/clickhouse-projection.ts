@@ -28,6 +28,7 @@ export class ClickHouseProjection implements EventPublisher {
   private closed = false;
   private readonly events: string;
   private readonly toolExecutions: string;
+  private readonly executions: string;
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -38,6 +39,7 @@ export class ClickHouseProjection implements EventPublisher {
     if (!Number.isSafeInteger(options.batchSize) || options.batchSize < 1) throw new RangeError('batchSize must be a positive integer');
     this.events = tableRef(options.database, CLICKHOUSE_TABLES.events);
     this.toolExecutions = tableRef(options.database, CLICKHOUSE_TABLES.toolExecutions);
+    this.executions = tableRef(options.database, CLICKHOUSE_TABLES.executions);
   }
 
   async publish(events: readonly DomainEvent[]): Promise<void> {
@@ -65,6 +67,7 @@ export class ClickHouseProjection implements EventPublisher {
     }
     await this.insert(this.events, rows.events);
     await this.insert(this.toolExecutions, rows.toolExecutions);
+    await this.insert(this.executions, rows.executionDecisions);
   }
 
   private async insert(table: string, rows: readonly object[]): Promise<void> {

@@ -1,7 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { ToolUsageQuery, ToolUsageReader, ToolUsageRow } from '../../application/ports/analytics.js';
+import type { ExecutionActivity, ExecutionActivityQuery, ToolUsageQuery, ToolUsageReader, ToolUsageRow } from '../../application/ports/analytics.js';
 import type { Clock } from '../../application/ports/clock.js';
 import { AnalyticsError, describeFailure } from './clickhouse-errors.js';
+import { ClickHouseExecutionReader } from './clickhouse-execution-reader.js';
 import { CLICKHOUSE_TABLES } from './clickhouse-migrations.js';
 import { integerLiteral, tableRef, toNumber } from './clickhouse-sql.js';
 
@@ -20,9 +21,11 @@ interface UsageRecord {
  * relay sent twice counts once. `quantiles` keeps a bounded sample (exact up to 8192 executions per
  * tool, an estimate beyond), interpolating linearly; it exists under the same name in 18.16 and today.
  * The window is cut on the application's clock, spliced as a validated integer (18.16 cannot bind).
+ * Execution decisions, the port's other read model, are read by ClickHouseExecutionReader.
  */
 export class ClickHouseToolUsageReader implements ToolUsageReader {
   private readonly table: string;
+  private readonly executions: ClickHouseExecutionReader;
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -30,6 +33,11 @@ export class ClickHouseToolUsageReader implements ToolUsageReader {
     private readonly clock: Clock,
   ) {
     this.table = tableRef(database, CLICKHOUSE_TABLES.toolExecutions);
+    this.executions = new ClickHouseExecutionReader(client, database, clock);
+  }
+
+  executionActivity(query: ExecutionActivityQuery): Promise<ExecutionActivity> {
+    return this.executions.executionActivity(query);
   }
 
   async toolUsage(query: ToolUsageQuery = {}): Promise<ToolUsageRow[]> {
