@@ -1,3 +1,4 @@
+import { ToolFailure } from '../../../application/application.errors.js';
 /**
  * Errors of the docker execution backend. Messages name the engine as the configured address and the
  * image by name only; the engine's own text is kept as `cause` for the log, never in the message.
@@ -15,7 +16,17 @@ export type DockerErrorCode =
   /** The executor was shut down. */
   | 'docker.stopped';
 
-export class DockerExecutorError extends Error {
+/** What the model is told for each code (the message adds the detail). */
+const ENVELOPES: Readonly<Record<DockerErrorCode, { error: string; suggested_actions: string[] }>> = {
+  'docker.unavailable': { error: 'container engine unavailable', suggested_actions: ['retry shortly', 'ask the operator to check execution.docker.host'] },
+  'docker.image_missing': { error: 'container image missing', suggested_actions: ['ask the operator to load execution.docker.image into the engine (it is never pulled)'] },
+  'docker.engine_error': { error: 'container engine error', suggested_actions: ['retry once', 'report the problem to the server operator if it persists'] },
+  'docker.invalid_config': { error: 'docker backend misconfigured', suggested_actions: ['ask the operator to fix execution.docker.host'] },
+  'docker.stopped': { error: 'server shutting down', suggested_actions: ['retry against another replica'] },
+};
+
+/** A docker backend failure: a ToolFailure, so execute_command answers with an envelope naming it. */
+export class DockerExecutorError extends ToolFailure {
   readonly retryable: boolean;
 
   constructor(
@@ -23,9 +34,11 @@ export class DockerExecutorError extends Error {
     message: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    const retryable = code === 'docker.unavailable';
+    super({ ...ENVELOPES[code], reason: message, retryable, context: { code } }, options);
     this.name = 'DockerExecutorError';
-    this.retryable = code === 'docker.unavailable';
+    this.message = message;
+    this.retryable = retryable;
   }
 }
 
