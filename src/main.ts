@@ -18,6 +18,7 @@ import { StdioServerTransport } from './presentation/transports/stdio.js';
 import { McpHttpServer } from './presentation/transports/http/mcp-http-server.js';
 import { isLoopbackHost } from './infrastructure/config/config-loader.js';
 import { httpServerOptions } from './composition/http-options.js';
+import { PidFile, PidFileError, signalReload, type ReloadSignal } from './infrastructure/system/pid-file.js';
 
 /** The package's version: dist/main.js (the bundle) sits one level below package.json, dist/modules/main.js two. */
 function ownVersion(): string {
@@ -33,6 +34,8 @@ function ownVersion(): string {
 }
 
 const VERSION = ownVersion();
+/** This entry file: a pid file names a tfo-mcp process only if that process runs it too (see PidFile). */
+const SCRIPT = fileURLToPath(import.meta.url);
 
 function fail(message: string, code: number): never {
   process.stderr.write(`tfo-mcp: ${message}\n`);
@@ -121,6 +124,8 @@ async function serveHttp(config: ResolvedConfig, reload: () => ResolvedConfig): 
     process.exit(0);
   };
   onProcessEvents(logger, shutdown, reloads);
+  // Written once SIGHUP reloads (Node's default would end the server), so `config reload` can never kill it.
+  await claimPidFile(config, logger, () => app.stop(config.mcp.timeouts.shutdown_ms));
   let port: number;
   try {
     port = await server.listen();
@@ -137,6 +142,46 @@ async function serveHttp(config: ResolvedConfig, reload: () => ResolvedConfig): 
     version: config.server.version,
     ...rootsOf(config),
   });
+}
+
+/** server.pid_file: refused (exit 1) while another live tfo-mcp holds it; removed on any exit of ours. */
+async function claimPidFile(config: ResolvedConfig, logger: Logger, stopApp: () => Promise<void>): Promise<void> {
+  const file = config.server.pid_file;
+  if (file === undefined) return;
+  try {
+    const pidFile = PidFile.claim(file, SCRIPT, (pid) => logger.warn('replacing a stale pid file', { pidFile: file, pid: pid ?? null }));
+    process.once('exit', () => pidFile.release());
+    logger.info('pid file written', { pidFile: file, pid: process.pid });
+  } catch (error) {
+    if (!(error instanceof PidFileError)) throw error;
+    await stopApp();
+    fail(error.message, 1);
+  }
+}
+
+/** `tfo-mcp config reload`: SIGHUP to the HTTP server named by the pid file; exit 1 when there is none to signal. */
+function reloadRunningServer(command: Extract<CliCommand, { kind: 'config-reload' }>, output: Writable): void {
+  const file = command.pidFile ?? configFor(command).server.pid_file;
+  if (file === undefined) fail('config reload: no pid file to read; pass --pid-file PATH or set server.pid_file (the HTTP server writes it)', 2);
+  let outcome: ReloadSignal;
+  try {
+    outcome = signalReload(file, SCRIPT);
+  } catch (error) {
+    fail(`config reload: ${error instanceof Error ? error.message : String(error)}`, 1);
+  }
+  switch (outcome.kind) {
+    case 'sent':
+      output.write(`sent SIGHUP to tfo-mcp process ${outcome.pid} (pid file ${file}); its log says what was reloaded\n`);
+      return;
+    case 'no_file':
+      return fail(`config reload: ${file} does not exist; is the HTTP server running with server.pid_file set to it?`, 1);
+    case 'invalid':
+      return fail(`config reload: ${file} does not hold a pid (starts with ${JSON.stringify(outcome.content)})`, 1);
+    case 'dead':
+      return fail(`config reload: process ${outcome.pid} named by ${file} is not running (a stale pid file); nothing was signalled`, 1);
+    case 'not_tfo_mcp':
+      return fail(`config reload: process ${outcome.pid} named by ${file} is not tfo-mcp (a stale pid file, its pid reused); nothing was signalled`, 1);
+  }
 }
 
 /** Listen failures a user fixes by choosing another port or host: say which flag and key choose it. */
@@ -185,6 +230,9 @@ async function main(argv: readonly string[], output: Writable): Promise<void> {
       return;
     case 'config-print':
       output.write(`${JSON.stringify(redactConfig(configFor(command)), null, 2)}\n`);
+      return;
+    case 'config-reload':
+      reloadRunningServer(command, output);
       return;
     case 'migrate': {
       const config = configFor(command);

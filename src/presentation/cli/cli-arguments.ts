@@ -16,6 +16,7 @@ export type CliCommand =
   | ({ kind: 'serve' } & ConfigOptions)
   | ({ kind: 'config-validate' } & ConfigOptions)
   | ({ kind: 'config-print' } & ConfigOptions)
+  | ({ kind: 'config-reload'; pidFile?: string } & ConfigOptions)
   | ({ kind: 'migrate' } & ConfigOptions)
   | ({ kind: 'events-tail'; subject?: string; all: boolean } & ConfigOptions)
   | ({ kind: 'host-agent'; listen?: string; secretFile?: string } & ConfigOptions)
@@ -27,6 +28,7 @@ const SETTING_FLAGS = { transport: 'server.transport', host: 'server.http.host',
 export const USAGE = `Usage: tfo-mcp [--transport stdio|http] [--host HOST] [--port N] [--config PATH]
        tfo-mcp config validate [--config PATH]
        tfo-mcp config print [--config PATH]
+       tfo-mcp config reload [--pid-file PATH] [--config PATH]
        tfo-mcp migrate [--config PATH]
        tfo-mcp events tail [--subject SUBJECT] [--all] [--config PATH]
        tfo-mcp host-agent --secret-file PATH [--listen URL] [--config PATH]
@@ -43,12 +45,14 @@ Options:
   -a, --all              events tail: from the start of the stream instead of new events only
       --secret-file PATH host-agent: the shared secret (>= 32 bytes) requests are signed with (host_agent.secret_file)
       --listen URL       host-agent: unix:///path.sock or http://127.0.0.1:PORT (host_agent.listen); see docs/host-agent.md
+      --pid-file PATH    config reload: the running HTTP server's pid file (default: server.pid_file); it is sent SIGHUP
   -v, --version          print the version and exit
   -h, --help             print this help and exit
 
 Settings, highest first: these flags, environment variables TELEMETRYFLOW_MCP_<SECTION>__<KEY>
 (e.g. TELEMETRYFLOW_MCP_LOGGING__LEVEL=debug), the YAML file, the defaults.
-Exit codes: 0 ok, 1 could not start (e.g. the port is in use), 2 bad arguments or configuration.
+Exit codes: 0 ok, 1 could not start (e.g. the port is in use; config reload: no pid file or no such
+process), 2 bad arguments or configuration.
 `;
 
 /** Shown on stderr when a person starts the stdio server in a terminal: nothing will prompt them. */
@@ -77,6 +81,7 @@ export function parseCli(argv: readonly string[]): CliCommand {
         all: { type: 'boolean', short: 'a' },
         'secret-file': { type: 'string' },
         listen: { type: 'string' },
+        'pid-file': { type: 'string' },
         version: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -95,6 +100,12 @@ export function parseCli(argv: readonly string[]): CliCommand {
   }
   // The agent's flags mean nothing to the server; silently ignoring them would hide a mistyped command.
   if (values.listen !== undefined || values['secret-file'] !== undefined) throw new UsageError('--listen and --secret-file belong to "tfo-mcp host-agent"');
+  if (words === 'config reload') {
+    if (options.settings.length > 0) throw new UsageError('--transport, --host and --port are server flags; config reload takes --pid-file PATH');
+    return { kind: 'config-reload', ...options, pidFile: values['pid-file'] };
+  }
+  // Read only by config reload: the server writes the file named by server.pid_file.
+  if (values['pid-file'] !== undefined) throw new UsageError('--pid-file belongs to "tfo-mcp config reload"; the server takes server.pid_file');
   if (words === '') return { kind: 'serve', ...options };
   if (words === 'config validate') return { kind: 'config-validate', ...options };
   if (words === 'config print') return { kind: 'config-print', ...options };
