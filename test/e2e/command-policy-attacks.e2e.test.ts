@@ -6,7 +6,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { connectHttpClient } from '../support/http-client.js';
 import { startHttpServer } from '../support/http-server.js';
 import { createTempWorkspace, startClient, type TempWorkspace } from '../support/spawn-server.js';
-import { OUTSIDE_SECRET } from '../support/temp-workspace.js';
+import { addAttackFixtures, addServerEnvironLink, NEEDLE, policyAttacks, SENTINEL_TEXT as SENTINEL, type Attack } from '../support/hostile-commands.js';
 
 /**
  * Hostile execute_command calls against the built server with its default allowlist (issue 16): each
@@ -14,24 +14,8 @@ import { OUTSIDE_SECRET } from '../support/temp-workspace.js';
  * outside the root, the server's API key, or create a file outside the root.
  */
 const CANARY = `sk-canary-${randomBytes(12).toString('hex')}`;
-const SENTINEL = OUTSIDE_SECRET.trim();
-/** Matches the sentinel's line without being the sentinel, so echoed arguments cannot look like a leak. */
-const NEEDLE = SENTINEL.slice(4, -4);
-
-interface Attack {
-  readonly name: string;
-  readonly command: string;
-  readonly args: readonly string[];
-  readonly stdin?: string;
-  /** What the envelope's `error` and `reason` must say. */
-  readonly error: string;
-  readonly reason: RegExp;
-}
 
 type Envelope = { error: string; reason: string; context?: Record<string, unknown> };
-
-const DENIED = 'command denied by policy';
-const OUTSIDE = 'path outside allowed roots';
 
 /** The built server and one client on it, whichever the transport. */
 interface Connected {
@@ -78,14 +62,13 @@ describe.each(['stdio', 'http'] as const)('execute_command policy attacks (built
 
   beforeAll(async () => {
     ws = await createTempWorkspace('tfo-mcp-policy-');
-    await symlink(ws.files.outsideSecret, path.join(ws.root, 'secret-link'));
-    await writeFile(path.join(ws.root, 'sums.txt'), `0000000000000000000000000000000000000000000000000000000000000000  ${ws.files.outsideSecret}\n`);
+    await addAttackFixtures(ws);
     h = await connectOver(
       transport,
       { TELEMETRYFLOW_MCP_MCP__ROOTS: ws.root, TELEMETRYFLOW_MCP_CLAUDE__API_KEY: CANARY, TELEMETRYFLOW_MCP_LOGGING__LEVEL: 'debug' },
       ws.root,
     );
-    await symlink(`/proc/${h.pid}/environ`, path.join(ws.root, 'environ-link'));
+    await addServerEnvironLink(ws, h.pid);
     outsideBefore = await readdir(ws.outside);
     baseBefore = await readdir(path.dirname(ws.root));
   });
@@ -95,55 +78,7 @@ describe.each(['stdio', 'http'] as const)('execute_command policy attacks (built
     await ws?.cleanup();
   });
 
-  const attacks = (): Attack[] => {
-    const out = ws.outside;
-    const secret = ws.files.outsideSecret;
-    const pid = String(h.pid);
-    return [
-      { name: 'sort --compress-program=sh', command: 'sort', args: ['-S', '1', '--compress-program=sh', 'hello.txt'], error: DENIED, reason: /sort: option --compress-program runs another program/ },
-      { name: 'sort --compress-prog=sh (abbreviated)', command: 'sort', args: ['--compress-prog=sh', 'hello.txt'], error: DENIED, reason: /--compress-prog \(--compress-program\) runs another program/ },
-      { name: 'sort hello.txt --compress-program sh (permuted)', command: 'sort', args: ['hello.txt', '--compress-program', 'sh'], error: DENIED, reason: /runs another program/ },
-      { name: 'sort -T outside (glued)', command: 'sort', args: [`-T${out}`, 'hello.txt'], error: DENIED, reason: /sort: option -T \(--temporary-directory\)/ },
-      { name: 'sort -T /tmp', command: 'sort', args: ['-T', '/tmp', 'hello.txt'], error: DENIED, reason: /temporary files/ },
-      { name: 'sort --files0-from=- (file list on stdin)', command: 'sort', args: ['--files0-from=-'], stdin: `${secret}\0`, error: DENIED, reason: /--files0-from reads a list of file names/ },
-      { name: 'sort -o outside (glued)', command: 'sort', args: [`-o${out}/created.txt`, 'hello.txt'], error: DENIED, reason: /sort: option -o \(--output\) writes to a file/ },
-      { name: 'sort hello.txt --out outside (abbreviated, permuted)', command: 'sort', args: ['hello.txt', '--out', `${out}/created.txt`], error: DENIED, reason: /--output/ },
-      { name: 'wc --files0-from=-', command: 'wc', args: ['--files0-from=-'], stdin: `${secret}\0`, error: DENIED, reason: /wc: option --files0-from/ },
-      { name: 'du --files0-from=-', command: 'du', args: ['--files0-from=-'], stdin: `${secret}\0`, error: DENIED, reason: /du: option --files0-from/ },
-      { name: 'file -f - (file list on stdin)', command: 'file', args: ['-f', '-'], stdin: `${secret}\n`, error: DENIED, reason: /file: option -f \(--files-from\)/ },
-      { name: 'sha256sum -c (names read from a checksum file)', command: 'sha256sum', args: ['-c', 'sums.txt'], error: DENIED, reason: /sha256sum: option -c \(--check\)/ },
-      { name: 'file -z (runs decompressors)', command: 'file', args: ['-z', 'hello.txt'], error: DENIED, reason: /runs another program/ },
-      { name: 'diff -l (runs pr)', command: 'diff', args: ['-l', 'hello.txt', 'hello.txt'], error: DENIED, reason: /runs another program \(pr\)/ },
-      { name: 'uniq IN OUT (writes outside)', command: 'uniq', args: ['hello.txt', `${out}/created.txt`], error: DENIED, reason: /names an output file/ },
-      { name: 'cat a symlink to a file outside', command: 'cat', args: ['secret-link'], error: OUTSIDE, reason: /secret-link/ },
-      { name: 'cat through a symlinked directory', command: 'cat', args: ['link-out/secret.txt'], error: OUTSIDE, reason: /link-out/ },
-      { name: 'cat -- outside', command: 'cat', args: ['--', secret], error: DENIED, reason: /outside the allowed roots/ },
-      { name: 'grep -f<outside> (glued pattern file)', command: 'grep', args: [`-f${secret}`, 'hello.txt'], error: DENIED, reason: /outside the allowed roots/ },
-      { name: 'grep -f through a symlink (glued)', command: 'grep', args: ['-fsecret-link', 'hello.txt'], error: OUTSIDE, reason: /secret-link/ },
-      { name: 'head -5c <outside> (obsolete count)', command: 'head', args: ['-5c', secret], error: DENIED, reason: /outside the allowed roots/ },
-      { name: 'grep -R through a symlink', command: 'grep', args: ['-R', NEEDLE, '.'], error: DENIED, reason: /grep: option -R \(--dereference-recursive\) follows symbolic links/ },
-      { name: 'grep -rR (cluster)', command: 'grep', args: ['-rnR', NEEDLE], error: DENIED, reason: /follows symbolic links/ },
-      { name: 'ls -LR', command: 'ls', args: ['-LR'], error: DENIED, reason: /ls: option -L with -R/ },
-      { name: 'ls --dereference --recursive', command: 'ls', args: ['--dereference', '.', '--recursive'], error: DENIED, reason: /follows symbolic links/ },
-      { name: 'du -L', command: 'du', args: ['-aL', '.'], error: DENIED, reason: /du: option -L \(--dereference\)/ },
-      { name: 'diff -r into a symlinked directory operand', command: 'diff', args: ['-r', 'link-out', 'nested'], error: OUTSIDE, reason: /link-out/ },
-      { name: 'date -s', command: 'date', args: ['-s', '2001-01-01'], error: DENIED, reason: /date: option -s \(--set\) sets the system clock/ },
-      { name: 'date MMDDhhmm', command: 'date', args: ['010100002001'], error: DENIED, reason: /sets the system clock/ },
-      { name: 'hostname NAME', command: 'hostname', args: ['tfo-pwned'], error: DENIED, reason: /hostname: the operand "tfo-pwned" sets the host name/ },
-      { name: 'hostname -F file', command: 'hostname', args: ['-Fhello.txt'], error: DENIED, reason: /sets the host name from a file/ },
-      { name: 'ps e', command: 'ps', args: ['e'], error: DENIED, reason: /ps: BSD option e .* shows the environment/ },
-      { name: 'ps ewww', command: 'ps', args: ['ewww'], error: DENIED, reason: /environment/ },
-      { name: 'ps auxe', command: 'ps', args: ['auxe'], error: DENIED, reason: /environment/ },
-      { name: 'ps -E', command: 'ps', args: ['-E'], error: DENIED, reason: /ps: option -E is not one the policy has reviewed/ },
-      { name: 'cat /proc/<server pid>/environ', command: 'cat', args: [`/proc/${pid}/environ`], error: DENIED, reason: /process memory or environment/ },
-      { name: 'cat /proc/self/environ', command: 'cat', args: ['/proc/self/environ'], error: DENIED, reason: /process memory or environment/ },
-      { name: 'grep -a sk- /proc/<server pid>/environ', command: 'grep', args: ['-a', 'sk-', `/proc/${pid}/environ`], error: DENIED, reason: /process memory or environment/ },
-      { name: 'grep --file=/proc/<server pid>/environ', command: 'grep', args: [`--file=/proc/${pid}/environ`, 'hello.txt'], error: DENIED, reason: /process memory or environment/ },
-      { name: 'cat a symlink to /proc/<server pid>/environ', command: 'cat', args: ['environ-link'], error: OUTSIDE, reason: /environ-link/ },
-      { name: 'sh (blocked)', command: 'sh', args: ['-c', `cat ${secret}`], error: DENIED, reason: /blocked by security\.blocked_commands/ },
-      { name: 'python3 (not allowed)', command: 'python3', args: ['-c', 'print(1)'], error: DENIED, reason: /not in security\.allowed_commands/ },
-    ];
-  };
+  const attacks = (): Attack[] => policyAttacks(ws, h.pid);
 
   it('every hostile call - isError envelope naming the rule, nothing leaked, nothing created outside the root', async () => {
     const failures: string[] = [];
