@@ -1,5 +1,5 @@
 import type { CommandLimits } from '../application/tools/command.tools.js';
-import type { ExecutionIsolation, ExecutionRequest, ExecutionResult, Executor, ExecutorHealth } from '../application/ports/executor.js';
+import type { ExecutionIsolation, ExecutionRequest, ExecutionResult, Executor, ExecutorHealth, LookupContext, ProgramLookup } from '../application/ports/executor.js';
 import type { Logger } from '../application/ports/logger.js';
 import { CommandPolicy } from '../domain/security/command-policy.js';
 import type { ResolvedConfig } from '../infrastructure/config/config.schema.js';
@@ -91,6 +91,12 @@ class DeferredExecutor implements Executor {
     } catch (error) {
       return { backend: this.backend, status: 'down', details: { problem: `the backend did not load: ${String(error)}` } };
     }
+  }
+
+  async which(command: string, where: LookupContext): Promise<ProgramLookup> {
+    const executor = await this.loading.catch(() => undefined);
+    if (!executor) return { status: 'unknown', reason: `the ${this.backend} backend did not load` };
+    return executor.which ? executor.which(command, where) : { status: 'unknown', reason: `the ${this.backend} backend cannot look programs up` };
   }
 
   async shutdown(): Promise<void> {

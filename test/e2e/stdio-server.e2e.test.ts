@@ -25,7 +25,7 @@ import {
 import { NESTED_TEXT, OUTSIDE_SECRET } from '../support/temp-workspace.js';
 
 const SECRET = 'sk-secret-123';
-const TOOLS = ['echo', 'execute_command', 'list_directory', 'read_file', 'search_files', 'system_info', 'write_file'];
+const TOOLS = ['check_command_exists', 'echo', 'execute_command', 'get_system_status', 'list_directory', 'read_file', 'search_files', 'system_info', 'write_file'];
 const PROMPTS = ['code_review', 'debug_help', 'explain_code'];
 /** A V8 stack frame, an internal module, or a source position: none may reach a client. */
 const STACK_TRACE = /\n\s+at\s|\bat [\w.<>$]+ \(|node:internal|\.[cm]?[jt]s:\d+:\d+/;
