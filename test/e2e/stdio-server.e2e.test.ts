@@ -530,7 +530,7 @@ describe('pagination (mcp.page_size=2)', () => {
       sizes.push(page.tools.length);
       cursor = page.nextCursor;
     } while (cursor !== undefined && sizes.length < 20);
-    expect(sizes).toEqual([2, 2, 2, 1]);
+    expect(sizes).toEqual([2, 2, 2, 2, 1]);
     expect([...names].sort()).toEqual(TOOLS);
   });
 
