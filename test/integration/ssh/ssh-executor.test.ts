@@ -57,6 +57,15 @@ describe('SshExecutor – runs on a real sshd', () => {
     expect(existsSync(sentinel())).toBe(false);
   });
 
+  it('which – finds a program on the host by the request PATH, reports a missing one, never runs a hostile name', async () => {
+    const where = { cwd: work.dir, env: { PATH: '/usr/bin:/bin' } };
+
+    await expect(executor.which('printf', where)).resolves.toEqual({ status: 'found', path: expect.stringMatching(/\/printf$/) });
+    await expect(executor.which('no-such-program-tfo', where)).resolves.toEqual({ status: 'missing' });
+    await expect(executor.which('$(touch SENTINEL)', where)).resolves.toEqual({ status: 'missing' });
+    expect(existsSync(sentinel())).toBe(false);
+  });
+
   it('quoting – a hostile program name is one word too (not found, nothing ran)', async () => {
     const result = await executor.execute(request(work.dir, { command: '/bin/true; touch SENTINEL' }));
     expect(result.exitCode).toBe(127);

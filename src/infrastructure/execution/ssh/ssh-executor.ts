@@ -1,11 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { ExecutionIsolation, ExecutionRequest, ExecutionResult, Executor, ExecutorHealth } from '../../../application/ports/executor.js';
+import type { ExecutionIsolation, ExecutionRequest, ExecutionResult, Executor, ExecutorHealth, LookupContext, ProgramLookup } from '../../../application/ports/executor.js';
 import type { Logger } from '../../../application/ports/logger.js';
 import { remoteCommandLine, sweepCommandLine } from './remote-command.js';
 import { SshExecutorError } from './ssh-errors.js';
 import { SshHost, type SshHostConfig } from './ssh-host.js';
 import { pickOrder, type SshStrategy } from './ssh-selection.js';
 import { SshRun } from './ssh-run.js';
+
+/** A program lookup is one tiny remote exec. */
+const LOOKUP_TIMEOUT_MS = 5_000;
+/** $1 as a path, or the first executable non-directory `$dir/$1` on PATH; exit 1 when there is none. */
+const WHICH_SCRIPT = [
+  'case $1 in */*) [ -f "$1" ] && [ -x "$1" ] && { printf "%s\\n" "$1"; exit 0; }; exit 1;; esac',
+  'IFS=:; for d in $PATH; do [ -f "$d/$1" ] && [ -x "$d/$1" ] && { printf "%s\\n" "$d/$1"; exit 0; }; done; exit 1',
+].join('\n');
 
 export interface SshExecutorOptions {
   readonly hosts: readonly SshHostConfig[];
@@ -101,6 +109,33 @@ export class SshExecutor implements Executor {
     }
     if (request.signal?.aborted) return notStarted();
     throw failures.length > 0 ? combined(failures) : busy(this.hosts);
+  }
+
+  /**
+   * Where a program would be found on a host: a fixed `sh` script searches the request's PATH for an
+   * executable file (as a run's `env` would; shell builtins do not count), the name passed as a
+   * positional parameter, never parsed as shell text. Which host answers is the pool's choice, as
+   * for a run; hosts are expected to be alike.
+   */
+  async which(command: string, where: LookupContext): Promise<ProgramLookup> {
+    let result: ExecutionResult;
+    try {
+      result = await this.execute({
+        command: 'sh',
+        args: ['-c', WHICH_SCRIPT, 'sh', command],
+        cwd: where.cwd,
+        env: where.env,
+        timeoutMs: LOOKUP_TIMEOUT_MS,
+        maxOutputBytes: 4096,
+        ...(where.signal ? { signal: where.signal } : {}),
+      });
+    } catch (error) {
+      return { status: 'unknown', reason: error instanceof Error ? error.message : 'the ssh lookup failed' };
+    }
+    const path = result.stdout.trim().split('\n')[0] ?? '';
+    if (result.exitCode === 0 && path.startsWith('/')) return { status: 'found', path };
+    if (result.exitCode === 0 || result.exitCode === 1 || result.exitCode === 127) return { status: 'missing' };
+    return { status: 'unknown', reason: result.timedOut ? 'the ssh lookup timed out' : `the ssh lookup ended with ${result.exitCode ?? result.signal}` };
   }
 
   async health(signal?: AbortSignal): Promise<ExecutorHealth> {
