@@ -41,6 +41,7 @@ SERVICE_SUITES=(
   '<rootDir>/test/e2e/infra-'
   '<rootDir>/test/e2e/replicas\.'
   '<rootDir>/test/e2e/tasks-replicas\.'
+  '<rootDir>/test/e2e/execution-backends\.'
 )
 CONFORMANCE_SUITES=('<rootDir>/test/e2e/conformance(-2026)?\.')
 
