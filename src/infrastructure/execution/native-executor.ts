@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import type { ExecutionRequest, ExecutionResult, Executor, LookupContext, ProgramLookup } from '../../application/ports/executor.js';
+import type { ExecutionRequest, ExecutionResult, Executor, ExecutorHealth, LookupContext, ProgramLookup } from '../../application/ports/executor.js';
 import { EXECUTION_MARKER } from './marked-process-sweep.js';
 import { NativeRun } from './native-run.js';
 import { chooseIsolation, type ProcessIsolation } from './process-isolation.js';
+import { probeRlimits, rlimitFlags, type RlimitSupport } from './prlimit.js';
 import { resolveProgram } from './program-path.js';
 
 export interface NativeExecutorOptions {
@@ -18,6 +19,8 @@ export interface NativeExecutorOptions {
   readonly pipeGraceMs?: number;
   /** Defaults to the strongest isolation this machine offers (`chooseIsolation('auto')`). */
   readonly isolation?: ProcessIsolation;
+  /** What max_memory / max_processes can become here; defaults to `probeRlimits(isolation)`, run once now. */
+  readonly rlimits?: RlimitSupport;
 }
 
 /**
@@ -26,7 +29,9 @@ export interface NativeExecutorOptions {
  * dies with the run), otherwise as a process group plus a sweep of marked processes. Timeouts,
  * cancellation and shutdown signal the whole group; the answer comes at the deadline whatever the
  * pipes do. The child's environment is exactly `request.env` (plus the sweep marker when there is
- * no namespace): nothing is inherited.
+ * no namespace): nothing is inherited. A run with resource limits starts through `prlimit`, inside
+ * the sandbox and right before the program, so only the program and its children carry them; the
+ * limits this machine cannot enforce are left off and named in `health()`.
  *
  * A program that cannot be started (ENOENT, EACCES…) rejects with the errno error, so callers can
  * tell "not found" from "ran and failed". Everything after a successful spawn resolves.
@@ -34,6 +39,7 @@ export interface NativeExecutorOptions {
 export class NativeExecutor implements Executor {
   readonly backend = 'native';
   readonly isolation: ProcessIsolation;
+  readonly rlimits: RlimitSupport;
   private readonly running = new Set<NativeRun>();
   private readonly killGraceMs: number;
   private readonly shutdownWaitMs: number;
@@ -45,6 +51,16 @@ export class NativeExecutor implements Executor {
     this.shutdownWaitMs = options.shutdownWaitMs ?? 3000;
     this.pipeGraceMs = options.pipeGraceMs ?? 500;
     this.isolation = options.isolation ?? chooseIsolation('auto');
+    this.rlimits = options.rlimits ?? probeRlimits(this.isolation);
+  }
+
+  /** Measured at start, so /ready stays cheap: how runs are isolated and which limits hold. */
+  async health(): Promise<ExecutorHealth> {
+    return {
+      backend: this.backend,
+      status: this.isolation.contained ? 'up' : 'degraded',
+      details: { isolation: this.isolation.description, ...this.rlimits.report },
+    };
   }
 
   execute(request: ExecutionRequest): Promise<ExecutionResult> {
@@ -110,9 +126,7 @@ export class NativeExecutor implements Executor {
     const [program, argv] = request.shell
       ? ['/bin/sh', ['-c', request.command, 'sh', ...request.args]]
       : [request.command, [...request.args]];
-    const { file, args } = this.isolation.contained
-      ? this.isolation.wrap(resolveProgram(program, env, request.cwd), argv)
-      : { file: program, args: argv };
+    const { file, args } = this.command(program, argv, env, request);
     return spawn(file, args, {
       cwd: request.cwd,
       env,
@@ -121,6 +135,19 @@ export class NativeExecutor implements Executor {
       stdio: ['pipe', 'pipe', 'pipe'],
       windowsHide: true,
     });
+  }
+
+  /**
+   * isolation( [prlimit FLAGS --] PROGRAM ARGS ): every wrapper takes the next one's argv after `--`
+   * or as its operand, so the caller's arguments reach the program byte for byte. The program is
+   * resolved first so a missing one stays a spawn error, not a wrapper's exit code.
+   */
+  private command(program: string, argv: string[], env: Record<string, string>, request: ExecutionRequest): { file: string; args: string[] } {
+    const flags = rlimitFlags(this.rlimits, request.limits);
+    if (!this.isolation.contained && flags.length === 0) return { file: program, args: argv };
+    const resolved = resolveProgram(program, env, request.cwd);
+    if (flags.length === 0 || !this.rlimits.prlimit) return this.isolation.wrap(resolved, argv);
+    return this.isolation.wrap(this.rlimits.prlimit, [...flags, '--', resolved, ...argv]);
   }
 }
 

@@ -94,7 +94,8 @@ function sandboxProblem(platform: NodeJS.Platform, asRoot: boolean): ProcessIsol
   return `creating a ${asRoot ? 'pid' : 'user and pid'} namespace failed (${why})`;
 }
 
-function findSystemProgram(name: string): string | undefined {
+/** `name` in the system directories only: the sandbox and its probes never follow the server's PATH. */
+export function findSystemProgram(name: string): string | undefined {
   for (const dir of SYSTEM_DIRS) {
     const candidate = join(dir, name);
     try {

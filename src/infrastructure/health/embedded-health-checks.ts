@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
-import type { Executor } from '../../application/ports/executor.js';
+import type { Executor, ExecutorHealth } from '../../application/ports/executor.js';
 import type { ComponentHealth, HealthCheck } from '../../application/ports/health.js';
 import type { InMemoryOutbox } from '../persistence/memory/in-memory-outbox.js';
 
@@ -14,18 +14,55 @@ export class EmbeddedHealthCheck implements HealthCheck {
 }
 
 /**
- * Where commands run and how far they are kept from the server. Runs that could see the server's
- * environment, or outlive their call, make the server degraded (still ready): operators must see it.
+ * Where commands run, how far they are kept from the server, and what the backend enforces (its
+ * `health()` details, e.g. which resource limits hold). Runs that could see the server's
+ * environment or outlive their call, or a backend that reports trouble, make the server degraded,
+ * never down: every other tool still answers. The backend's answer is bounded by `deadlineMs`.
  */
 export class ExecutorHealthCheck implements HealthCheck {
   readonly name = 'executor';
 
-  constructor(private readonly executor: Pick<Executor, 'backend' | 'isolation'>) {}
+  constructor(
+    private readonly executor: Pick<Executor, 'backend' | 'isolation' | 'health'>,
+    private readonly deadlineMs = 2000,
+  ) {}
 
   async check(): Promise<ComponentHealth> {
     const { backend, isolation } = this.executor;
-    return { name: this.name, status: isolation.contained ? 'up' : 'degraded', detail: `${backend}; isolation: ${isolation.description}` };
+    const base = `${backend}; isolation: ${isolation.description}`;
+    const contained = isolation.contained ? 'up' : 'degraded';
+    const ask = this.executor.health?.bind(this.executor);
+    if (!ask) return { name: this.name, status: contained, detail: base };
+    let health: ExecutorHealth;
+    try {
+      health = await this.withinDeadline(ask);
+    } catch (error) {
+      return { name: this.name, status: 'degraded', detail: `${base}; health: ${(error as Error).message}` };
+    }
+    const extra = Object.entries(health.details).filter(([key]) => key !== 'isolation').map(([key, value]) => `${key}: ${shown(value)}`);
+    const status = contained === 'up' && health.status === 'up' ? 'up' : 'degraded';
+    return { name: this.name, status, detail: [base, ...(health.status === 'up' ? [] : [`backend ${health.status}`]), ...extra].join('; ') };
   }
+
+  private async withinDeadline(ask: (signal: AbortSignal) => Promise<ExecutorHealth>): Promise<ExecutorHealth> {
+    const controller = new AbortController();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        controller.abort();
+        reject(new Error(`no answer within ${this.deadlineMs} ms`));
+      }, this.deadlineMs);
+    });
+    try {
+      return await Promise.race([ask(controller.signal), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function shown(value: unknown): string {
+  return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
 /** Parked or dropped events mean subscribers missed facts: degraded, not down. */
