@@ -325,6 +325,24 @@ describe.each(BACKENDS)('hostile table and resource rows through the built serve
       await shell?.close();
     });
 
+    it('setsid and nohup children of a timed-out run - none outlives it', async () => {
+      const marker = `600.${randomInt(100_000, 999_999)}`;
+      // A background job is not a group leader, so setsid starts a new session in place: out of the run's process group.
+      let peak = 0;
+      const sampler = setInterval(() => (peak = Math.max(peak, processesWithArg(marker).length)), 50);
+      let result: CallToolResult;
+      try {
+        result = await call(shell, { command: `setsid sleep ${marker} & nohup sleep ${marker} >/dev/null 2>&1 & sleep ${marker}`, shell: true, timeout_ms: 1_500 });
+      } finally {
+        clearInterval(sampler);
+      }
+      // All started (so an empty process table afterwards means they were killed, not that they never ran);
+      // the busybox test image has no nohup, so that one is missing in the container.
+      expect(peak).toBe(backend === 'docker' ? 2 : 3);
+      expect({ isError: result.isError, body: result.structuredContent }).toMatchObject({ isError: true, body: { error: 'command timed out' } });
+      expect(await eventually(() => leftovers(backend, marker), (left) => left.processes === 0 && left.containers === 0, 10_000)).toEqual({ processes: 0, containers: 0 });
+    }, 30_000);
+
     /**
      * A bounded flood (300 background sleeps, then wait), not an unbounded bomb: native, ssh and the
      * agent have no process-count limit on this machine (no CAP_SYS_RESOURCE for prlimit, root is not
