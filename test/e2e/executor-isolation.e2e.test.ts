@@ -69,6 +69,8 @@ describe('executor isolation (built server over stdio)', () => {
         TELEMETRYFLOW_MCP_SECURITY__ALLOWED_COMMANDS: 'cat,ps,ls,sleep,setsid',
         TELEMETRYFLOW_MCP_SECURITY__BLOCKED_COMMANDS: 'env,printenv',
         TELEMETRYFLOW_MCP_SECURITY__UNREVIEWED_COMMANDS: 'setsid',
+        // setsid runs another program: allowed here on purpose, to prove escapees are still killed.
+        TELEMETRYFLOW_MCP_EXECUTION__SECURITY__ALLOWED_ARGUMENT_RULES: 'program_indirection',
         // Shutdown first lets in-flight calls drain for this long, then kills what still runs.
         TELEMETRYFLOW_MCP_MCP__TIMEOUTS__SHUTDOWN_MS: String(SHUTDOWN_MS),
       },
@@ -120,7 +122,8 @@ describe('executor isolation (built server over stdio)', () => {
     const health = JSON.parse(contents[0].text) as { components: { name: string; status: string; detail: string }[] };
     // As root the namespace needs no user namespace; anyone else gets one mapped to their own uid.
     const expected = asRoot ? 'native; isolation: pid namespace, no capabilities' : 'native; isolation: pid and user namespace, no capabilities';
-    expect(health.components).toContainEqual({ name: 'executor', status: 'up', detail: expected });
+    const executor = health.components.find((component) => component.name === 'executor');
+    expect(executor).toMatchObject({ status: 'up', detail: expect.stringMatching(new RegExp(`^${expected}; max_memory: `)) });
   });
 
   it('setsid -f escapes, a double fork and a timed-out setsid leave no process behind', async () => {
@@ -182,6 +185,8 @@ describe('executor isolation of a server without root (built server as uid 65534
         TELEMETRYFLOW_MCP_SECURITY__ALLOWED_COMMANDS: 'cat,ps,setsid',
         TELEMETRYFLOW_MCP_SECURITY__BLOCKED_COMMANDS: 'env,printenv',
         TELEMETRYFLOW_MCP_SECURITY__UNREVIEWED_COMMANDS: 'setsid',
+        // setsid runs another program: allowed here on purpose, to prove escapees are still killed.
+        TELEMETRYFLOW_MCP_EXECUTION__SECURITY__ALLOWED_ARGUMENT_RULES: 'program_indirection',
       }),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
