@@ -19,7 +19,7 @@ export interface NativeExecutorOptions {
   readonly pipeGraceMs?: number;
   /** Defaults to the strongest isolation this machine offers (`chooseIsolation('auto')`). */
   readonly isolation?: ProcessIsolation;
-  /** What max_memory / max_processes can become here; defaults to `probeRlimits(isolation)`, run once now. */
+  /** What max_memory / max_processes can become here; defaults to `probeRlimits(isolation)`, run once when first needed. */
   readonly rlimits?: RlimitSupport;
 }
 
@@ -39,7 +39,7 @@ export interface NativeExecutorOptions {
 export class NativeExecutor implements Executor {
   readonly backend = 'native';
   readonly isolation: ProcessIsolation;
-  readonly rlimits: RlimitSupport;
+  private probed: RlimitSupport | undefined;
   private readonly running = new Set<NativeRun>();
   private readonly killGraceMs: number;
   private readonly shutdownWaitMs: number;
@@ -51,7 +51,7 @@ export class NativeExecutor implements Executor {
     this.shutdownWaitMs = options.shutdownWaitMs ?? 3000;
     this.pipeGraceMs = options.pipeGraceMs ?? 500;
     this.isolation = options.isolation ?? chooseIsolation('auto');
-    this.rlimits = options.rlimits ?? probeRlimits(this.isolation);
+    this.probed = options.rlimits;
   }
 
   /** Measured at start, so /ready stays cheap: how runs are isolated and which limits hold. */
@@ -61,6 +61,15 @@ export class NativeExecutor implements Executor {
       status: this.isolation.contained ? 'up' : 'degraded',
       details: { isolation: this.isolation.description, ...this.rlimits.report },
     };
+  }
+
+  /**
+   * What this machine lets a run's limits become. Probed on first need (a run with limits, or
+   * health), not at construction: the probe spawns two short processes, which the server's cold
+   * start (and every run without limits) should not wait for.
+   */
+  get rlimits(): RlimitSupport {
+    return (this.probed ??= probeRlimits(this.isolation));
   }
 
   execute(request: ExecutionRequest): Promise<ExecutionResult> {
@@ -143,7 +152,9 @@ export class NativeExecutor implements Executor {
    * resolved first so a missing one stays a spawn error, not a wrapper's exit code.
    */
   private command(program: string, argv: string[], env: Record<string, string>, request: ExecutionRequest): { file: string; args: string[] } {
-    const flags = rlimitFlags(this.rlimits, request.limits);
+    const { limits } = request;
+    const wanted = limits !== undefined && (limits.maxMemoryBytes !== undefined || limits.maxProcesses !== undefined);
+    const flags = wanted ? rlimitFlags(this.rlimits, limits) : [];
     if (!this.isolation.contained && flags.length === 0) return { file: program, args: argv };
     const resolved = resolveProgram(program, env, request.cwd);
     if (flags.length === 0 || !this.rlimits.prlimit) return this.isolation.wrap(resolved, argv);
