@@ -6,6 +6,7 @@ import { NativeRun } from './native-run.js';
 import { chooseIsolation, type ProcessIsolation } from './process-isolation.js';
 import { probeRlimits, rlimitFlags, type RlimitSupport } from './prlimit.js';
 import { resolveProgram } from './program-path.js';
+import { cancelledRun } from './execution-results.js';
 
 export interface NativeExecutorOptions {
   /** Time between SIGTERM and SIGKILL when a run times out or is cancelled. */
@@ -73,7 +74,7 @@ export class NativeExecutor implements Executor {
   }
 
   execute(request: ExecutionRequest): Promise<ExecutionResult> {
-    if (this.stopped || request.signal?.aborted) return Promise.resolve(notStarted());
+    if (this.stopped || request.signal?.aborted) return Promise.resolve(cancelledRun());
     return new Promise((resolve, reject) => this.run(request, resolve, reject));
   }
 
@@ -160,18 +161,4 @@ export class NativeExecutor implements Executor {
     if (flags.length === 0 || !this.rlimits.prlimit) return this.isolation.wrap(resolved, argv);
     return this.isolation.wrap(this.rlimits.prlimit, [...flags, '--', resolved, ...argv]);
   }
-}
-
-function notStarted(): ExecutionResult {
-  return {
-    exitCode: null,
-    signal: null,
-    stdout: '',
-    stderr: '',
-    stdoutTruncated: false,
-    stderrTruncated: false,
-    timedOut: false,
-    cancelled: true,
-    durationMs: 0,
-  };
 }

@@ -6,6 +6,7 @@ import type { Logger } from '../../../application/ports/logger.js';
 import { DomainError } from '../../../domain/shared/domain-error.js';
 import { EXECUTE_PATH, HEALTH_PATH, parseAgentUrl, signedHeaders, wireResult, type AgentAddress, type ExecuteBody, type WireResult } from './host-agent-protocol.js';
 import { readSecret } from './secret-file.js';
+import { cancelledRun } from '../execution-results.js';
 
 export interface HostAgentExecutorOptions {
   /** `http://127.0.0.1:PORT` or `unix:///path.sock`. */
@@ -40,7 +41,7 @@ export class HostAgentExecutor implements Executor {
   }
 
   async execute(request: ExecutionRequest): Promise<ExecutionResult> {
-    if (request.signal?.aborted) return cancelled(0);
+    if (request.signal?.aborted) return cancelledRun(0);
     const body: ExecuteBody = {
       command: request.command,
       args: [...request.args],
@@ -53,16 +54,16 @@ export class HostAgentExecutor implements Executor {
     };
     const started = performance.now();
     const response = await this.send('POST', EXECUTE_PATH, Buffer.from(JSON.stringify(body)), request.signal, request.timeoutMs + this.graceMs);
-    if (response.kind === 'cancelled') return cancelled(performance.now() - started);
-    if (response.kind === 'deadline') return { ...cancelled(performance.now() - started), cancelled: false, timedOut: true, signal: 'SIGKILL' };
+    if (response.kind === 'cancelled') return cancelledRun(performance.now() - started);
+    if (response.kind === 'deadline') return { ...cancelledRun(performance.now() - started), cancelled: false, timedOut: true, signal: 'SIGKILL' };
     if (response.status !== 200) throw this.refusal(response.status, await readAll(response.message), request.command);
     try {
       return await this.readResult(response, request);
     } catch (error) {
       // Our cancel or deadline cut the stream: report that, not the broken connection it caused.
       const cut = response.cut();
-      if (cut === 'cancelled') return cancelled(performance.now() - started);
-      if (cut === 'deadline') return { ...cancelled(performance.now() - started), cancelled: false, timedOut: true, signal: 'SIGKILL' };
+      if (cut === 'cancelled') return cancelledRun(performance.now() - started);
+      if (cut === 'deadline') return { ...cancelledRun(performance.now() - started), cancelled: false, timedOut: true, signal: 'SIGKILL' };
       throw error;
     }
   }
@@ -210,18 +211,4 @@ function unavailable(url: string, cause: unknown): ToolFailure {
     },
     { cause },
   );
-}
-
-function cancelled(durationMs: number): ExecutionResult {
-  return {
-    exitCode: null,
-    signal: null,
-    stdout: '',
-    stderr: '',
-    stdoutTruncated: false,
-    stderrTruncated: false,
-    timedOut: false,
-    cancelled: true,
-    durationMs: Math.round(durationMs),
-  };
 }

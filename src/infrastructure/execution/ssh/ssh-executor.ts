@@ -6,6 +6,7 @@ import { SshExecutorError } from './ssh-errors.js';
 import { SshHost, type SshHostConfig } from './ssh-host.js';
 import { pickOrder, type SshStrategy } from './ssh-selection.js';
 import { SshRun } from './ssh-run.js';
+import { cancelledRun } from '../execution-results.js';
 
 /** A program lookup is one tiny remote exec. */
 const LOOKUP_TIMEOUT_MS = 5_000;
@@ -81,13 +82,13 @@ export class SshExecutor implements Executor {
 
   async execute(request: ExecutionRequest): Promise<ExecutionResult> {
     if (this.stopped) throw new SshExecutorError('ssh.stopped', 'the ssh executor is shut down');
-    if (request.signal?.aborted) return notStarted();
+    if (request.signal?.aborted) return cancelledRun();
     const marker = randomUUID();
     // Built before any host is touched: a request that cannot be quoted safely never reaches one.
     const line = remoteCommandLine(request, marker, request.timeoutMs + this.backstopGraceMs);
     const failures: SshExecutorError[] = [];
     for (const host of this.candidates()) {
-      if (request.signal?.aborted) return notStarted();
+      if (request.signal?.aborted) return cancelledRun();
       // Another run may have taken the last slot while this one waited for a connection.
       if (!host.hasRoom) continue;
       host.busy += 1;
@@ -107,7 +108,7 @@ export class SshExecutor implements Executor {
         host.busy -= 1;
       }
     }
-    if (request.signal?.aborted) return notStarted();
+    if (request.signal?.aborted) return cancelledRun();
     throw failures.length > 0 ? combined(failures) : busy(this.hosts);
   }
 
@@ -217,20 +218,6 @@ function busy(hosts: readonly SshHost[]): SshExecutorError {
   return new SshExecutorError('ssh.busy', `every reachable ssh host is at its max_concurrent (${load}); retry shortly`);
 }
 
-/** Cancelled before any host started it. */
-function notStarted(): ExecutionResult {
-  return {
-    exitCode: null,
-    signal: null,
-    stdout: '',
-    stderr: '',
-    stdoutTruncated: false,
-    stderrTruncated: false,
-    timedOut: false,
-    cancelled: true,
-    durationMs: 0,
-  };
-}
 
 /** One host's error as is; several: their common code if they share one, else `ssh.unavailable`. */
 function combined(failures: readonly SshExecutorError[]): SshExecutorError {
