@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../config/config-error.js';
 import { envLayer, yamlLayer } from '../../config/config-sources.js';
+import { bool, int, list } from '../../config/config-values.js';
 import { isLoopback, parseAgentUrl } from './host-agent-protocol.js';
 
 /**
@@ -11,21 +12,10 @@ import { isLoopback, parseAgentUrl } from './host-agent-protocol.js';
  * the server on purpose: the agent runs with other privileges, so it decides for itself.
  * Every other section of the file or environment is ignored, so one file may serve both.
  */
-const csv = (value: unknown): unknown => {
-  if (typeof value !== 'string') return value;
-  const trimmed = value.trim();
-  if (trimmed.startsWith('[')) {
-    try {
-      return JSON.parse(trimmed);
-    } catch {
-      return value;
-    }
-  }
-  return trimmed === '' ? [] : trimmed.split(',').map((item) => item.trim());
-};
-const names = z.preprocess(csv, z.array(z.string().min(1)));
-const flag = z.preprocess((value) => (typeof value === 'string' ? ['true', '1', 'yes', 'on'].includes(value.trim().toLowerCase()) : value), z.boolean());
-const whole = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** The same value parsers as the server's config (lists as JSON or comma-separated, booleans, ranged integers). */
+const names = list;
+const flag = bool;
+const whole = (min: number, max: number) => int(min, max);
 
 const securitySchema = z
   .object({
