@@ -183,7 +183,9 @@ graphroot = "$dir/storage"
 runroot = "$dir/run"
 EOF
     rm -f "$dir/podman.sock"
-    podman system service --time=0 "unix://$dir/podman.sock" >"$dir/service.log" 2>&1 &
+    # Started from its own directory: conmon inherits the cwd and drops an `oom` file there when a
+    # container hits its memory limit, which must not land in the repository.
+    (cd "$dir" && exec podman system service --time=0 "unix://$dir/podman.sock") >"$dir/service.log" 2>&1 &
     echo $! > "$dir/podman.pid"
     disown || true
     wait_for podman 100 podman_api /_ping
