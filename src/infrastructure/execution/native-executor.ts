@@ -4,6 +4,7 @@ import type { ExecutionRequest, ExecutionResult, Executor, ExecutorHealth, Looku
 import { EXECUTION_MARKER } from './marked-process-sweep.js';
 import { NativeRun } from './native-run.js';
 import { chooseIsolation, type ProcessIsolation } from './process-isolation.js';
+import { probePidsCgroups, type PidsCgroups, type RunCgroup } from './pids-cgroup.js';
 import { probeRlimits, rlimitFlags, type RlimitSupport } from './prlimit.js';
 import { resolveProgram } from './program-path.js';
 import { cancelledRun } from './execution-results.js';
@@ -22,6 +23,8 @@ export interface NativeExecutorOptions {
   readonly isolation?: ProcessIsolation;
   /** What max_memory / max_processes can become here; defaults to `probeRlimits(isolation)`, run once when first needed. */
   readonly rlimits?: RlimitSupport;
+  /** Per-run pids cgroups for max_processes; defaults to `probePidsCgroups()`, run once when first needed. */
+  readonly pidsCgroups?: PidsCgroups;
 }
 
 /**
@@ -41,6 +44,7 @@ export class NativeExecutor implements Executor {
   readonly backend = 'native';
   readonly isolation: ProcessIsolation;
   private probed: RlimitSupport | undefined;
+  private cgroups: PidsCgroups | undefined;
   private readonly running = new Set<NativeRun>();
   private readonly killGraceMs: number;
   private readonly shutdownWaitMs: number;
@@ -53,6 +57,7 @@ export class NativeExecutor implements Executor {
     this.pipeGraceMs = options.pipeGraceMs ?? 500;
     this.isolation = options.isolation ?? chooseIsolation('auto');
     this.probed = options.rlimits;
+    this.cgroups = options.pidsCgroups;
   }
 
   /** Measured at start, so /ready stays cheap: how runs are isolated and which limits hold. */
@@ -60,7 +65,11 @@ export class NativeExecutor implements Executor {
     return {
       backend: this.backend,
       status: this.isolation.contained ? 'up' : 'degraded',
-      details: { isolation: this.isolation.description, ...this.rlimits.report },
+      details: {
+        isolation: this.isolation.description,
+        ...this.rlimits.report,
+        ...(this.pidsCgroups.available ? { max_processes: this.pidsCgroups.report } : { max_processes_cgroup: this.pidsCgroups.report }),
+      },
     };
   }
 
@@ -71,6 +80,11 @@ export class NativeExecutor implements Executor {
    */
   get rlimits(): RlimitSupport {
     return (this.probed ??= probeRlimits(this.isolation));
+  }
+
+  /** Where max_processes is held by a pids cgroup per run (see pids-cgroup.ts); probed on first need like the rlimits. */
+  get pidsCgroups(): PidsCgroups {
+    return (this.cgroups ??= probePidsCgroups());
   }
 
   execute(request: ExecutionRequest): Promise<ExecutionResult> {
@@ -100,14 +114,17 @@ export class NativeExecutor implements Executor {
     });
     await Promise.race([Promise.all(all.map((run) => run.result)), deadline]);
     clearTimeout(timer);
+    this.cgroups?.close();
   }
 
   private run(request: ExecutionRequest, resolve: (result: ExecutionResult) => void, reject: (error: Error) => void): void {
     const marker = this.isolation.contained ? undefined : randomUUID();
+    const cgroup = request.limits?.maxProcesses !== undefined ? this.pidsCgroups.open(request.limits.maxProcesses) : undefined;
     let child: ChildProcess;
     try {
-      child = this.spawn(request, marker);
+      child = this.spawn(request, marker, cgroup);
     } catch (error) {
+      cgroup?.release();
       reject(error as Error);
       return;
     }
@@ -118,7 +135,10 @@ export class NativeExecutor implements Executor {
       marker,
     });
     this.running.add(run);
-    const done = (): boolean => this.running.delete(run);
+    const done = (): void => {
+      this.running.delete(run);
+      cgroup?.release();
+    };
     child.once('error', (error) => {
       if (child.pid !== undefined) return;
       run.abandon();
@@ -131,12 +151,13 @@ export class NativeExecutor implements Executor {
     });
   }
 
-  private spawn(request: ExecutionRequest, marker: string | undefined): ChildProcess {
+  private spawn(request: ExecutionRequest, marker: string | undefined, cgroup: RunCgroup | undefined): ChildProcess {
     const env: Record<string, string> = { ...(request.env ?? {}), ...(marker ? { [EXECUTION_MARKER]: marker } : {}) };
     const [program, argv] = request.shell
       ? ['/bin/sh', ['-c', request.command, 'sh', ...request.args]]
       : [request.command, [...request.args]];
-    const { file, args } = this.command(program, argv, env, request);
+    const isolated = this.command(program, argv, env, request, cgroup !== undefined);
+    const { file, args } = cgroup ? cgroup.wrap(isolated.file, isolated.args) : isolated;
     return spawn(file, args, {
       cwd: request.cwd,
       env,
@@ -148,15 +169,17 @@ export class NativeExecutor implements Executor {
   }
 
   /**
-   * isolation( [prlimit FLAGS --] PROGRAM ARGS ): every wrapper takes the next one's argv after `--`
-   * or as its operand, so the caller's arguments reach the program byte for byte. The program is
-   * resolved first so a missing one stays a spawn error, not a wrapper's exit code.
+   * [cgroup entry] isolation( [prlimit FLAGS --] PROGRAM ARGS ): every wrapper takes the next one's
+   * argv after `--` or as its operand, so the caller's arguments reach the program byte for byte.
+   * The program is resolved first so a missing one stays a spawn error, not a wrapper's exit code.
+   * Where a pids cgroup holds max_processes, RLIMIT_NPROC is left off (it would count the user's
+   * other processes too).
    */
-  private command(program: string, argv: string[], env: Record<string, string>, request: ExecutionRequest): { file: string; args: string[] } {
-    const { limits } = request;
+  private command(program: string, argv: string[], env: Record<string, string>, request: ExecutionRequest, inCgroup: boolean): { file: string; args: string[] } {
+    const limits = inCgroup && request.limits ? { ...request.limits, maxProcesses: undefined } : request.limits;
     const wanted = limits !== undefined && (limits.maxMemoryBytes !== undefined || limits.maxProcesses !== undefined);
     const flags = wanted ? rlimitFlags(this.rlimits, limits) : [];
-    if (!this.isolation.contained && flags.length === 0) return { file: program, args: argv };
+    if (!this.isolation.contained && flags.length === 0 && !inCgroup) return { file: program, args: argv };
     const resolved = resolveProgram(program, env, request.cwd);
     if (flags.length === 0 || !this.rlimits.prlimit) return this.isolation.wrap(resolved, argv);
     return this.isolation.wrap(this.rlimits.prlimit, [...flags, '--', resolved, ...argv]);

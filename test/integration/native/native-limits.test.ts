@@ -1,13 +1,14 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ExecutionLimits, ExecutionRequest } from '../../../src/application/ports/executor.js';
 import { EXECUTION_MARKER } from '../../../src/infrastructure/execution/marked-process-sweep.js';
 import { NativeExecutor } from '../../../src/infrastructure/execution/native-executor.js';
 import { chooseIsolation, processGroupOnly, type ProcessIsolation } from '../../../src/infrastructure/execution/process-isolation.js';
+import { probePidsCgroups, unavailablePidsCgroups } from '../../../src/infrastructure/execution/pids-cgroup.js';
 import { probeRlimits, type RlimitSupport } from '../../../src/infrastructure/execution/prlimit.js';
 import { ExecutorHealthCheck } from '../../../src/infrastructure/health/embedded-health-checks.js';
-import { survivorsAfter, uniqueSleep } from '../../unit/infrastructure/native-executor-processes.js';
+import { markedProcesses, survivorsAfter, uniqueSleep } from '../../unit/infrastructure/native-executor-processes.js';
 
 const PATH = '/usr/local/bin:/usr/bin:/bin';
 const MiB = 1024 * 1024;
@@ -98,8 +99,8 @@ describe.each(isolations)('NativeExecutor with resource limits (%s)', (_name, is
     expect(health.details).toMatchObject({ isolation: executor.isolation.description });
     expect(health.details['max_memory']).toMatch(/^enforced: RLIMIT_AS/);
     expect(health.details['max_cpu']).toMatch(/^not enforced on native: no rlimit caps a CPU share/);
-    if (asRoot) expect(health.details['max_processes']).toMatch(/^not enforced: RLIMIT_NPROC is ignored for root \(uid 0\)/);
-    else expect(health.details['max_processes']).toMatch(/^enforced: RLIMIT_NPROC/);
+    if (asRoot) expect(health.details['max_processes']).toMatch(/^enforced: a pids cgroup \(v[12]\) per run/);
+    else expect(health.details['max_processes']).toMatch(/^enforced: (RLIMIT_NPROC|a pids cgroup)/);
   });
 });
 
@@ -125,7 +126,10 @@ describe('NativeExecutor limits - max_processes', () => {
   it('execute - max_processes where enforced - is the RLIMIT_NPROC the program sees', async () => {
     const measured = probeRlimits(chooseIsolation('auto'));
     // Forced on, so the wrapper's argv is checked even where root ignores the limit itself.
-    const executor = new NativeExecutor({ rlimits: { ...measured, processes: true, hard: { ...measured.hard, processes: Number.POSITIVE_INFINITY } } });
+    const executor = new NativeExecutor({
+      rlimits: { ...measured, processes: true, hard: { ...measured.hard, processes: Number.POSITIVE_INFINITY } },
+      pidsCgroups: unavailablePidsCgroups('test: the rlimit path'),
+    });
     try {
       const result = await executor.execute(request('cat', ['/proc/self/limits'], { maxProcesses: 7 }));
       expect(hardLimit(result.stdout, 'Max processes')).toBe('7');
@@ -136,7 +140,7 @@ describe('NativeExecutor limits - max_processes', () => {
 
   it('execute - max_processes where not enforced - adds no wrapper (the limit is left off)', async () => {
     const measured = probeRlimits(chooseIsolation('auto'));
-    const executor = new NativeExecutor({ rlimits: { ...measured, processes: false } });
+    const executor = new NativeExecutor({ rlimits: { ...measured, processes: false }, pidsCgroups: unavailablePidsCgroups('test: the rlimit path') });
     try {
       const result = await executor.execute(request('cat', ['/proc/self/limits'], { maxProcesses: 7 }));
       expect(hardLimit(result.stdout, 'Max processes')).not.toBe('7');
@@ -155,7 +159,7 @@ describe.each([
   beforeEach(() => {
     const isolation = chooseIsolation('auto');
     support = probeRlimits(isolation, options);
-    executor = new NativeExecutor({ isolation, rlimits: support });
+    executor = new NativeExecutor({ isolation, rlimits: support, pidsCgroups: unavailablePidsCgroups('test: degraded') });
   });
   afterEach(async () => {
     await executor.shutdown();
@@ -176,3 +180,77 @@ describe.each([
     expect(ready.detail).toContain('max_cpu: not enforced on native');
   });
 });
+
+/** The flood every max_processes test runs: 100 background sleeps, then wait. */
+function flood(marker: string): readonly string[] {
+  return ['-c', `i=0; while [ $i -lt 100 ]; do sleep ${marker} & i=$((i+1)); done; wait`];
+}
+
+describe.each(isolations)('NativeExecutor limits - max_processes in a pids cgroup (%s)', (_name, isolation) => {
+  let executor: NativeExecutor;
+  beforeEach(() => {
+    executor = new NativeExecutor({ killGraceMs: 300, pipeGraceMs: 300, isolation: isolation() });
+  });
+  afterEach(async () => {
+    await executor.shutdown();
+  });
+
+  it('probe - as root on this machine - a pids cgroup holds max_processes', () => {
+    // CI runs as root with cgroup v1's pids hierarchy mounted read-write (see INFRA-FACTS); without root the rlimit applies.
+    expect(executor.pidsCgroups.available).toBe(asRoot);
+  });
+
+  it('execute - a fork flood under max_processes 16 - never more than 16 of its processes, the shell cannot fork, nothing left', async () => {
+    const marker = uniqueSleep();
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, markedProcesses(marker).length)), 5);
+    const result = await executor.execute(request('sh', flood(marker), { maxProcesses: 16 }, { timeoutMs: 5_000 }));
+    clearInterval(sampler);
+    expect(peak).toBeLessThanOrEqual(16);
+    expect(result).toMatchObject({ exitCode: 2, timedOut: false });
+    expect(result.stderr).toMatch(/Cannot fork/);
+    expect(await survivorsAfter(marker, 2000)).toEqual([]);
+  });
+
+  it('execute - the same flood with max_processes 200 - all 100 run (the limit, not the machine, stopped it above)', async () => {
+    const marker = uniqueSleep();
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, markedProcesses(marker).length)), 20);
+    const result = await executor.execute(request('sh', flood(marker), { maxProcesses: 200 }, { timeoutMs: 1_500 }));
+    clearInterval(sampler);
+    expect(peak).toBe(100);
+    expect(result.timedOut).toBe(true);
+    expect(await survivorsAfter(marker, 3000)).toEqual([]);
+  });
+
+  it('execute - hostile argv through the cgroup entry script - reaches the program unchanged', async () => {
+    const args = ['$(touch pwned)', '`id`', '"; echo x', "'", '$0', '$@', '-c', 'a\nb', ''];
+    const result = await executor.execute(request('printf', ['%s\\0', ...args], { maxProcesses: 16 }));
+    expect(result.stdout.split('\0').slice(0, -1)).toEqual(args);
+    expect(existsSync(join(dir, 'pwned'))).toBe(false);
+  });
+
+  it('execute - runs with max_processes - leave no cgroup behind once answered', async () => {
+    await Promise.all([1, 2, 3].map(() => executor.execute(request('true', [], { maxProcesses: 8 }))));
+    const base = `/sys/fs/cgroup/pids/tfo-mcp-${process.pid}`;
+    const deadline = Date.now() + 3000;
+    while (readdirQuietly(base).some((entry) => entry.startsWith('run-')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(readdirQuietly(base).filter((entry) => entry.startsWith('run-'))).toEqual([]);
+    await executor.shutdown();
+    expect(existsSync(base)).toBe(false);
+  });
+});
+
+describe('probePidsCgroups', () => {
+  it('probePidsCgroups - off Linux - unavailable, and says why', () => {
+    expect(probePidsCgroups({ platform: 'darwin' })).toMatchObject({ available: false, report: 'no pids cgroup: cgroups need Linux' });
+  });
+});
+
+function readdirQuietly(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
