@@ -30,3 +30,11 @@ export const bool = z.preprocess((value) => {
 export const int = (min: number, max: number, message = `expected an integer ${min}–${max}`) =>
   z.coerce.number({ error: message }).int({ error: message }).min(min, { error: message }).max(max, { error: message });
 
+/** Bytes, as a number or with a binary suffix: 536870912, "512m", "1g", "64k"; at least 1 MiB. */
+export const bytes = z.preprocess((value) => {
+  if (typeof value !== 'string') return value;
+  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt])?i?b?\s*$/i.exec(value);
+  if (!match) return value;
+  const scale = { k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[(match[2] ?? '').toLowerCase() as 'k'] ?? 1;
+  return Math.floor(Number(match[1]) * scale);
+}, z.number({ error: 'expected a size in bytes, e.g. 536870912 or "512m"' }).int().min(1024 * 1024, { error: 'expected at least 1 MiB' }));

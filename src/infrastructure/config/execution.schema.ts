@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bool, int, list } from './config-values.js';
+import { bool, bytes, int, list } from './config-values.js';
 
 export const DEFAULT_ALLOWED_COMMANDS = [
   'echo', 'ls', 'cat', 'head', 'tail', 'wc', 'grep', 'sort', 'uniq', 'cut', 'tr', 'diff', 'stat', 'file',
@@ -23,15 +23,6 @@ export const DEFAULT_REFUSED_ENV = [
   'RUBYOPT', 'RUBYLIB', 'GIT_*', 'JAVA_TOOL_OPTIONS', '_JAVA_OPTIONS', 'JDK_JAVA_OPTIONS', 'GCONV_PATH', 'LOCPATH',
   'MALLOC_*', 'GLIBC_TUNABLES', 'POSIXLY_CORRECT', '_POSIX2_VERSION', 'EDITOR', 'VISUAL', 'PAGER',
 ];
-
-/** Bytes, as a number or with a binary suffix: 536870912, "512m", "1g", "64k". */
-const bytes = z.preprocess((value) => {
-  if (typeof value !== 'string') return value;
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([kmgt])?i?b?\s*$/i.exec(value);
-  if (!match) return value;
-  const scale = { k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[(match[2] ?? '').toLowerCase() as 'k'] ?? 1;
-  return Math.floor(Number(match[1]) * scale);
-}, z.number({ error: 'expected a size in bytes, e.g. 536870912 or "512m"' }).int().min(1024 * 1024, { error: 'expected at least 1 MiB' }));
 
 const cpus = z.coerce.number({ error: 'expected a number of CPUs, e.g. 0.5' }).positive({ error: 'expected a number of CPUs above 0' }).max(1024);
 

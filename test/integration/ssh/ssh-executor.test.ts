@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { SshExecutor } from '../../../src/infrastructure/execution/ssh/ssh-executor.js';
@@ -142,4 +142,39 @@ describe('SshExecutor – runs on a real sshd', () => {
     expect(result).toMatchObject({ exitCode: 0, stdout: 'started\n' });
     expect(await eventuallyEmpty(() => remoteProcessesMatching(executor, work.dir, sleep.pattern), 3_000)).toEqual([]);
   });
+  it('limits – max_processes and max_memory are the RLIMIT_NPROC and RLIMIT_AS the remote program sees', async () => {
+    const result = await executor.execute(request(work.dir, { command: '/bin/cat', args: ['/proc/self/limits'], limits: { maxProcesses: 77, maxMemoryBytes: 512 * 1024 * 1024 } }));
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^Max processes\s+77\s+77\s/m);
+    expect(result.stdout).toMatch(new RegExp(`^Max address space\\s+${512 * 1024 * 1024}\\s+${512 * 1024 * 1024}\\s`, 'm'));
+  });
+
+  it('limits – a fork flood under max_processes 40 - held under the limit, the shell cannot fork, nothing left', async () => {
+    const sleep = uniqueSleep();
+    const flood = `i=0; while [ $i -lt 200 ]; do sleep ${sleep.seconds} & i=$((i+1)); done; wait`;
+    // The host is this machine: count the remote run's sleeps in our own /proc while it runs.
+    let peak = 0;
+    const sampler = setInterval(() => (peak = Math.max(peak, localSleeps(sleep.seconds))), 10);
+    const result = await executor.execute(request(work.dir, { command: '/bin/sh', args: ['-c', flood], timeoutMs: 5_000, limits: { maxProcesses: 40 } }));
+    clearInterval(sampler);
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThan(40);
+    expect(result).toMatchObject({ timedOut: false, exitCode: 2 });
+    expect(result.stderr).toMatch(/Cannot fork/);
+    expect(await eventuallyEmpty(() => remoteProcessesMatching(executor, work.dir, sleep.pattern), 3_000)).toEqual([]);
+  });
 });
+
+/** Processes on this machine whose argv is `sleep <seconds>`. */
+function localSleeps(seconds: string): number {
+  let count = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(seconds)) count += 1;
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return count;
+}

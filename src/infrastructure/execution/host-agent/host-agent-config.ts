@@ -3,7 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../../config/config-error.js';
 import { envLayer, yamlLayer } from '../../config/config-sources.js';
-import { bool, int, list } from '../../config/config-values.js';
+import { bool, bytes, int, list } from '../../config/config-values.js';
 import { isLoopback, parseAgentUrl } from './host-agent-protocol.js';
 
 /**
@@ -46,6 +46,9 @@ export const hostAgentSchema = z
     max_request_bytes: whole(1024, 64 * 1024 * 1024).default(10 * 1024 * 1024),
     max_concurrent: whole(1, 10_000).default(8),
     max_nonces: whole(100, 10_000_000).default(100_000),
+    /** Ceilings of every run (a request may only ask for less): processes and threads (a pids cgroup as root, else RLIMIT_NPROC), address space. */
+    max_processes: whole(1, 1_000_000).optional(),
+    max_memory: bytes.optional(),
     security: securitySchema.prefault({}),
   })
   .strict();

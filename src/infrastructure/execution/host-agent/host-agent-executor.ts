@@ -51,6 +51,7 @@ export class HostAgentExecutor implements Executor {
       timeoutMs: request.timeoutMs,
       maxOutputBytes: request.maxOutputBytes,
       shell: request.shell ?? false,
+      ...(limitsOf(request) ?? {}),
     };
     const started = performance.now();
     const response = await this.send('POST', EXECUTE_PATH, Buffer.from(JSON.stringify(body)), request.signal, request.timeoutMs + this.graceMs);
@@ -211,4 +212,12 @@ function unavailable(url: string, cause: unknown): ToolFailure {
     },
     { cause },
   );
+}
+
+/** The limits the agent can enforce (memory and processes; max_cpu has no native enforcement), when any is set. */
+function limitsOf(request: ExecutionRequest): Pick<ExecuteBody, 'limits'> | undefined {
+  const { maxMemoryBytes, maxProcesses } = request.limits ?? {};
+  const whole = (value: number | undefined): number | undefined => (value !== undefined && Number.isFinite(value) && value >= 1 ? Math.floor(value) : undefined);
+  const limits = { ...(whole(maxMemoryBytes) ? { maxMemoryBytes: whole(maxMemoryBytes) } : {}), ...(whole(maxProcesses) ? { maxProcesses: whole(maxProcesses) } : {}) };
+  return Object.keys(limits).length > 0 ? { limits } : undefined;
 }

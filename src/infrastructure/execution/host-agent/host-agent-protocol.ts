@@ -74,6 +74,11 @@ export const executeBody = z
     timeoutMs: z.number().int().positive(),
     maxOutputBytes: z.number().int().positive(),
     shell: z.boolean().default(false),
+    /** The server's limits for this run; the agent applies the lower of these and its own. */
+    limits: z
+      .object({ maxMemoryBytes: z.number().int().positive().optional(), maxProcesses: z.number().int().positive().optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 export type ExecuteBody = z.input<typeof executeBody>;

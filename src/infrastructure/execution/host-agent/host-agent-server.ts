@@ -1,7 +1,7 @@
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ExecutionResult, Executor } from '../../../application/ports/executor.js';
+import type { ExecutionRequest, ExecutionResult, Executor } from '../../../application/ports/executor.js';
 import type { Logger } from '../../../application/ports/logger.js';
 import type { HostAgentAudit, AuditRecord } from './host-agent-audit.js';
 import type { HostAgentConfig } from './host-agent-config.js';
@@ -148,6 +148,7 @@ export class HostAgentServer {
         shell: request.shell,
         timeoutMs: Math.min(request.timeoutMs, config.max_timeout_ms),
         maxOutputBytes: Math.min(request.maxOutputBytes, config.max_output_bytes),
+        ...limitsFor(request, config),
         signal: abort.signal,
         onOutput: (stream, count) => {
           bytes[stream] += count;
@@ -186,6 +187,16 @@ export class HostAgentServer {
     if (!res.headersSent) sendJson(res, 500, { error: { code: 'internal', message: 'internal error; see the agent log' } });
     else res.destroy();
   }
+}
+
+/** The lower of the agent's ceiling and the request's limit, for each resource either names. */
+function limitsFor(request: ExecuteBody, config: HostAgentConfig): Partial<Pick<ExecutionRequest, 'limits'>> {
+  const lower = (own: number | undefined, asked: number | undefined): number | undefined =>
+    own === undefined ? asked : asked === undefined ? own : Math.min(own, asked);
+  const maxProcesses = lower(config.max_processes, request.limits?.maxProcesses);
+  const maxMemoryBytes = lower(config.max_memory, request.limits?.maxMemoryBytes);
+  if (maxProcesses === undefined && maxMemoryBytes === undefined) return {};
+  return { limits: { ...(maxProcesses !== undefined ? { maxProcesses } : {}), ...(maxMemoryBytes !== undefined ? { maxMemoryBytes } : {}) } };
 }
 
 function outcomeOf(result: ExecutionResult, bytes: { stdout: number; stderr: number }): Partial<AuditRecord> {

@@ -17,7 +17,7 @@ export function shellQuote(word: string): string {
 /**
  * The remote command line of one run:
  *
- *   cd -- '<cwd>' && exec env '<MARK>' timeout -s KILL <backstop> env -i -- 'K=V'… '<MARK>' '<program>' '<arg>'…
+ *   cd -- '<cwd>' && exec env '<MARK>' timeout -s KILL <backstop> [prlimit --nproc=N --as=B --] env -i -- 'K=V'… '<MARK>' '<program>' '<arg>'…
  *
  * - `env -i`: the program's environment is exactly `request.env` plus the run marker, never the login
  *   environment (sshd's AcceptEnv would silently drop most variables, so the ssh `env` request is not used).
@@ -27,6 +27,9 @@ export function shellQuote(word: string): string {
  *   after its deadline. Within the connection's life the executor kills first, through `sweepCommandLine`.
  * - The marker is in `timeout`'s environment too, so the sweep always finds the group leader, even when
  *   the program clears its own environment.
+ * - `prlimit` (util-linux; the shell's `ulimit` differs between bash and dash) lowers max_processes
+ *   (RLIMIT_NPROC, which counts every process of the ssh user on that host, and which the kernel
+ *   ignores for root) and max_memory (RLIMIT_AS) for the program only, not for the backstop.
  */
 export function remoteCommandLine(request: ExecutionRequest, marker: string, backstopMs: number): string {
   const [program, argv] = request.shell ? ['/bin/sh', ['-c', request.command, 'sh', ...request.args]] : [request.command, request.args];
@@ -38,9 +41,11 @@ export function remoteCommandLine(request: ExecutionRequest, marker: string, bac
     return shellQuote(`${name}=${value}`);
   });
   const backstop = (Math.max(backstopMs, 1) / 1000).toFixed(3);
+  const limits = limitFlags(request);
   return [
     'cd -- ' + shellQuote(request.cwd) + ' &&',
     `exec env ${mark} timeout -s KILL ${backstop}`,
+    ...(limits.length > 0 ? ['prlimit', ...limits, '--'] : []),
     'env -i --',
     ...variables,
     mark,
@@ -66,6 +71,16 @@ export function sweepCommandLine(marker: string): string {
     'kill -s KILL "$p";',
     'done 2>/dev/null; true',
   ].join(' ');
+}
+
+/** Whole numbers only: they are written into the command line unquoted. */
+function limitFlags(request: ExecutionRequest): string[] {
+  const flags: string[] = [];
+  const processes = request.limits?.maxProcesses;
+  if (processes !== undefined && Number.isFinite(processes) && processes >= 1) flags.push(`--nproc=${Math.floor(processes)}`);
+  const memory = request.limits?.maxMemoryBytes;
+  if (memory !== undefined && Number.isFinite(memory) && memory >= 1) flags.push(`--as=${Math.floor(memory)}`);
+  return flags;
 }
 
 function invalid(message: string): SshExecutorError {

@@ -46,7 +46,8 @@ export interface SshExecutorOptions {
  *
  * The program's environment is exactly `request.env` (plus the run marker), set with `env -i` on the
  * remote side. `request.cwd` is used as is on the host, so the hosts must see the workspace at the same
- * paths; `roots` and `limits` are not enforced remotely (the host's own account limits apply).
+ * paths; `roots` are not enforced remotely. max_processes and max_memory become RLIMIT_NPROC and
+ * RLIMIT_AS through the host's `prlimit` (see remote-command.ts); max_cpu is not enforced.
  */
 export class SshExecutor implements Executor {
   readonly backend = 'ssh';
@@ -149,6 +150,9 @@ export class SshExecutor implements Executor {
       details: {
         strategy: this.options.strategy,
         hosts_up: up,
+        max_processes: "RLIMIT_NPROC via the host's prlimit: counts every process of the ssh user there, and the kernel ignores it for root",
+        max_memory: "RLIMIT_AS via the host's prlimit",
+        max_cpu: 'not enforced on ssh',
         hosts: this.hosts.map((host) => ({
           host: host.name,
           status: host.status,
