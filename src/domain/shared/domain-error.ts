@@ -9,6 +9,7 @@ export type DomainErrorCode =
   | 'tool.invalid_name'
   | 'tool.already_registered'
   | 'conversation.invalid_message'
+  | 'conversation.closed'
   | 'workspace.path_outside_roots'
   | 'workspace.invalid_path'
   | 'workspace.no_roots'

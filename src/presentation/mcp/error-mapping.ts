@@ -51,6 +51,7 @@ const DOMAIN: Record<DomainErrorCode, number> = {
   'tool.invalid_name': RPC.InvalidParams,
   'tool.already_registered': RPC.InvalidParams,
   'conversation.invalid_message': RPC.InvalidParams,
+  'conversation.closed': RPC.InvalidParams,
   'workspace.path_outside_roots': RPC.InvalidParams,
   'workspace.invalid_path': RPC.InvalidParams,
   'workspace.no_roots': RPC.InvalidParams,
