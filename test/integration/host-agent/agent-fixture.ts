@@ -26,7 +26,12 @@ export interface AgentFixture {
  * A real agent in this process (its HTTP server, gate, audit file and NativeExecutor), configured
  * through a YAML file as an operator would, and the server's HostAgentExecutor pointed at it.
  */
-export async function startAgent(listen: (dir: string) => string = () => 'http://127.0.0.1:0', security: Record<string, unknown> = {}): Promise<AgentFixture> {
+/** `extra`: more host_agent keys (e.g. max_processes). */
+export async function startAgent(
+  listen: (dir: string) => string = () => 'http://127.0.0.1:0',
+  security: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+): Promise<AgentFixture> {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), 'tfo-agent-')));
   const root = join(dir, 'root');
   mkdirSync(root);
@@ -43,6 +48,7 @@ export async function startAgent(listen: (dir: string) => string = () => 'http:/
         roots: [root],
         audit_log: auditFile,
         security: { allowed_commands: ['echo', 'true', 'false', 'cat', 'sleep'], ...security },
+        ...extra,
       },
     }),
   );

@@ -139,3 +139,25 @@ describe('host agent unix socket', () => {
     }
   });
 });
+
+describe('host agent - its own max_processes ceiling', () => {
+  it('execute - a fork flood with no limit in the request - held by the agent\'s host_agent.max_processes, nothing left', async () => {
+    const fx = await startAgent(undefined, { allowed_commands: ['sh', 'sleep'], allow_shell: true }, { max_processes: 12 });
+    try {
+      const marker = `30.${process.pid}${Math.floor(Math.random() * 1e6)}`;
+      let peak = 0;
+      const sampler = setInterval(() => (peak = Math.max(peak, processesWithArg(marker).length)), 5);
+      const result = await fx.executor.execute({
+        command: `i=0; while [ $i -lt 100 ]; do sleep ${marker} & i=$((i+1)); done; wait`, args: [], shell: true,
+        cwd: fx.root, env: {}, timeoutMs: 5000, maxOutputBytes: 64 * 1024,
+      });
+      clearInterval(sampler);
+      expect(peak).toBeLessThanOrEqual(12);
+      expect(result).toMatchObject({ exitCode: 2, timedOut: false });
+      expect(result.stderr).toMatch(/Cannot fork/);
+      expect(await until(() => processesWithArg(marker).length === 0, 3000)).toBe(true);
+    } finally {
+      await fx.stop();
+    }
+  });
+});
