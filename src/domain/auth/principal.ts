@@ -1,0 +1,35 @@
+import { Grants } from './grants.js';
+
+/**
+ * Who is calling: attached to every command and query, recorded as `actor` on domain events, carried
+ * to the executor, the audit trail and analytics. Sessions and tasks are bound to the principal that
+ * created them.
+ *
+ * - `api-key`: `id` is `key:<name>`;
+ * - `oauth`: `id` is `oauth:<sub>` (issuer-scoped by configuration: one issuer per server);
+ * - `local-stdio`: the OS user that started the process, `id` `local:<user>`;
+ * - `anonymous`: HTTP without authentication configured (loopback only), `id` `anonymous`.
+ */
+export type PrincipalKind = 'api-key' | 'oauth' | 'local-stdio' | 'anonymous';
+
+export interface Principal {
+  readonly id: string;
+  readonly kind: PrincipalKind;
+  readonly grants: Grants;
+  readonly tenant?: string;
+  /** The `rate_limits.classes.<name>` this principal is limited by; absent: the default class. */
+  readonly rateLimitClass?: string;
+  /** When the credential stops being valid (token `exp`, key `expires_at`). */
+  readonly expiresAt?: Date;
+}
+
+export const ANONYMOUS: Principal = Object.freeze({ id: 'anonymous', kind: 'anonymous', grants: Grants.everything() });
+
+export function localPrincipal(user: string, grants: Grants = Grants.everything()): Principal {
+  return Object.freeze({ id: `local:${user}`, kind: 'local-stdio', grants });
+}
+
+/** What events and audit lines record about a principal: never a credential. */
+export function actorOf(principal: Principal): { id: string; kind: PrincipalKind; tenant?: string } {
+  return principal.tenant ? { id: principal.id, kind: principal.kind, tenant: principal.tenant } : { id: principal.id, kind: principal.kind };
+}
