@@ -7,6 +7,14 @@ export type MessageContent =
   | { readonly type: 'tool_use'; readonly id: string; readonly name: string; readonly input: unknown }
   | { readonly type: 'tool_result'; readonly toolUseId: string; readonly content: string; readonly isError: boolean };
 
+/** A message as repositories store it: plain JSON, the creation time as ISO 8601. */
+export interface MessageSnapshot {
+  readonly id: string;
+  readonly role: MessageRole;
+  readonly content: readonly MessageContent[];
+  readonly createdAt: string;
+}
+
 /** One turn of a conversation. Immutable once added. */
 export class Message {
   private constructor(
@@ -27,7 +35,20 @@ export class Message {
     return new Message(id, role, Object.freeze([...content]), createdAt);
   }
 
-  toJSON() {
+  /**
+   * A stored message, as it was: no rule is checked again, so a message stored under older rules
+   * still loads (the aggregate checked it when it was added).
+   */
+  static restore(snapshot: MessageSnapshot): Message {
+    return new Message(snapshot.id, snapshot.role, Object.freeze([...snapshot.content]), new Date(snapshot.createdAt));
+  }
+
+  /** The same message with other content (a trimmed copy for a context budget); not stored. */
+  withContent(content: readonly MessageContent[]): Message {
+    return new Message(this.id, this.role, Object.freeze([...content]), this.createdAt);
+  }
+
+  toJSON(): MessageSnapshot {
     return { id: this.id, role: this.role, content: this.content, createdAt: this.createdAt.toISOString() };
   }
 }
