@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isAlive } from '../system/pid-file.js';
 import { findSystemProgram } from './process-isolation.js';
 
 /**
@@ -173,19 +174,10 @@ function relativeTo(root: string, path: string): string {
 function sweepStale(dir: string): void {
   for (const entry of listDir(dir)) {
     const match = /^tfo-mcp-(\d+)$/.exec(entry);
-    if (!match || Number(match[1]) === process.pid || alive(Number(match[1]))) continue;
+    if (!match || Number(match[1]) === process.pid || isAlive(Number(match[1]))) continue;
     const base = join(dir, entry);
     for (const run of listDir(base)) if (run.startsWith('run-')) killAndRemove(join(base, run));
     removeQuietly(base);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -96,12 +96,12 @@ function readPid(file: string): PidRead {
   return /^[1-9][0-9]{0,9}$/.test(content) ? { kind: 'pid', pid: Number(content) } : { kind: 'invalid', content: content.slice(0, 40) };
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (EPERM: it does, under another user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    // EPERM: it exists, under another user.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
