@@ -51,7 +51,7 @@ export async function wirePersistence(config: ResolvedConfig, logger: Logger, me
           outbox,
           sessions: new InMemorySessionRepository(outbox, config.persistence.closed_session_retention),
           executions: new InMemoryToolExecutionRepository(outbox),
-          conversations: new InMemoryConversationRepository(outbox),
+          conversations: new InMemoryConversationRepository(outbox, meta),
           tasks,
           taskSignals: tasks,
         },

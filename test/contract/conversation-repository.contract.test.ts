@@ -7,9 +7,9 @@ import { RecordingLogger } from '../support/builders.js';
 import { describeWithServices } from '../support/with-services.js';
 import { describeConversationRepositoryContract } from './conversation-repository.contract.js';
 
-describeConversationRepositoryContract('InMemoryConversationRepository', async () => {
+describeConversationRepositoryContract('InMemoryConversationRepository', async (meta) => {
   const outbox = new InMemoryOutbox(10_000, new RecordingLogger());
-  return { outbox, repository: new InMemoryConversationRepository(outbox) };
+  return { outbox, repository: new InMemoryConversationRepository(outbox, meta) };
 });
 
 describeWithServices('PostgresConversationRepository', () => {

@@ -6,7 +6,7 @@ import { createPostgresPool } from '../../../src/infrastructure/persistence/post
 import { RecordingLogger } from '../../support/builders.js';
 import { createTestSchema, PG_URL, type TestSchema } from './pg-test-schema.js';
 
-const ALL = ['001_outbox', '002_sessions', '003_tool_executions', '004_conversations', '005_tasks', '006_stateless_executions'];
+const ALL = ['001_outbox', '002_sessions', '003_tool_executions', '004_conversations', '005_tasks', '006_stateless_executions', '007_conversations_v2'];
 const LATEST = ALL.length;
 const NEXT = LATEST + 1;
 const extra = (version: number, sql: string, name = 'extra'): Migration => ({ version, name, sql });

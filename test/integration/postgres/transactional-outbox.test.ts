@@ -1,4 +1,5 @@
 import { Conversation } from '../../../src/domain/conversation/conversation.js';
+import { ConversationVersionConflict } from '../../../src/domain/conversation/conversation.repository.js';
 import type { EventMeta } from '../../../src/domain/shared/domain-event.js';
 import type { EventMetaSource } from '../../../src/domain/shared/event-meta-source.js';
 import { Session } from '../../../src/domain/session/session.js';
@@ -78,7 +79,7 @@ describe('transactional outbox (real Postgres)', () => {
     const { meta, force } = steerableMeta();
     const conversations = new PostgresConversationRepository(schema.pool, meta);
     await outbox.append([testEvent('taken')]);
-    const conversation = Conversation.start('c-1', 's-1', 'm', meta);
+    const conversation = Conversation.start({ id: 'c-1', ownerId: 'local', model: 'm', sessionId: 's-1' }, meta);
     conversation.addMessage('user', [{ type: 'text', text: 'hi' }]);
     force('taken');
     conversation.close();
@@ -92,7 +93,7 @@ describe('transactional outbox (real Postgres)', () => {
   it('conversation saved from a stale copy - refused, and the other writer\'s message is kept', async () => {
     const { meta } = steerableMeta();
     const conversations = new PostgresConversationRepository(schema.pool, meta);
-    const conversation = Conversation.start('c-1', 's-1', 'm', meta);
+    const conversation = Conversation.start({ id: 'c-1', ownerId: 'local', model: 'm' }, meta);
     conversation.addMessage('user', [{ type: 'text', text: 'hi' }]);
     await conversations.save(conversation);
     const first = await conversations.find('c-1');
@@ -101,7 +102,7 @@ describe('transactional outbox (real Postgres)', () => {
     second?.addMessage('assistant', [{ type: 'text', text: 'from B' }]);
     await conversations.save(first as Conversation);
 
-    await expect(conversations.save(second as Conversation)).rejects.toThrow(/changed since it was loaded/);
+    await expect(conversations.save(second as Conversation)).rejects.toBeInstanceOf(ConversationVersionConflict);
 
     const stored = await conversations.find('c-1');
     expect(stored?.history.map((m) => m.content[0])).toEqual([{ type: 'text', text: 'hi' }, { type: 'text', text: 'from A' }]);

@@ -5,6 +5,7 @@ import { toolExecutions } from './migrations/003_tool_executions.js';
 import { conversations } from './migrations/004_conversations.js';
 import { tasks } from './migrations/005_tasks.js';
 import { statelessExecutions } from './migrations/006_stateless_executions.js';
+import { conversationsV2 } from './migrations/007_conversations_v2.js';
 
 /** Every migration, oldest first. Append new ones; never edit or reorder an applied one. */
-export const MIGRATIONS: readonly Migration[] = [outbox, sessions, toolExecutions, conversations, tasks, statelessExecutions];
+export const MIGRATIONS: readonly Migration[] = [outbox, sessions, toolExecutions, conversations, tasks, statelessExecutions, conversationsV2];
