@@ -1,6 +1,6 @@
 import { readFile, writeFile, chmod, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { DockerExecutor } from '../../../src/infrastructure/execution/docker/docker-executor.js';
 import { RecordingLogger } from '../../support/builders.js';
 import { dockerEnv, dockerExecutor, leftoverContainers, readableRoot, runRequest } from './docker-test-support.js';
@@ -131,5 +131,19 @@ describe('DockerExecutor health', () => {
     const absent = new DockerExecutor({ host: 'unix:///nonexistent/tfo-docker.sock', image: dockerEnv().image }, logger);
     expect(await absent.health()).toMatchObject({ status: 'down' });
     await expect(absent.execute(runRequest('true'))).rejects.toMatchObject({ code: 'docker.unavailable' });
+  });
+
+  it('probes within 2 s share one answer (one pair of engine requests), a later probe asks again', async () => {
+    const logger = new RecordingLogger();
+    const probed = new DockerExecutor({ host: dockerEnv().host, image: dockerEnv().image }, logger);
+    const first = probed.health();
+    expect(probed.health()).toBe(first);
+    expect(await first).toMatchObject({ status: 'up' });
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'setTimeout', 'setInterval', 'queueMicrotask'], now: Date.now() + 2_500 });
+    try {
+      expect(probed.health()).not.toBe(first);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

@@ -42,6 +42,7 @@ export class DockerExecutor implements Executor {
   private readonly defaults: ContainerDefaults;
   private readonly running = new Set<DockerRun>();
   private stopped = false;
+  private lastHealth: { readonly at: number; readonly answer: Promise<ExecutorHealth> } | undefined;
 
   constructor(
     private readonly options: DockerExecutorOptions,
@@ -70,7 +71,19 @@ export class DockerExecutor implements Executor {
   }
 
   /** Up when the engine answers and holds the image; degraded when the image is missing (every run would fail). */
-  async health(signal?: AbortSignal): Promise<ExecutorHealth> {
+  /**
+   * Two engine requests (version, image inspect); probes within HEALTH_REUSE_MS of each other (a load
+   * balancer's /ready, get_system_status, several replicas' checks) share one answer.
+   */
+  health(signal?: AbortSignal): Promise<ExecutorHealth> {
+    const now = Date.now();
+    if (this.lastHealth && now - this.lastHealth.at < HEALTH_REUSE_MS) return this.lastHealth.answer;
+    const answer = this.checkHealth(signal);
+    this.lastHealth = { at: now, answer };
+    return answer;
+  }
+
+  private async checkHealth(signal?: AbortSignal): Promise<ExecutorHealth> {
     const details: Record<string, unknown> = { image: this.defaults.image, network: this.defaults.network, user: this.defaults.user };
     try {
       const version = await this.docker.version({ abortSignal: signal });
@@ -99,6 +112,8 @@ export class DockerExecutor implements Executor {
     clearTimeout(timer);
   }
 }
+
+const HEALTH_REUSE_MS = 2000;
 
 /** unix:///path.sock → socket; tcp:// and http:// → host and port. TLS engines are not supported yet. */
 export function engineAddress(host: string): Docker.DockerOptions {
