@@ -65,6 +65,23 @@ describe.each([
     expect(fx.audit()).toEqual([expect.objectContaining({ action: 'execute', outcome: 'refused', reason: 'policy.not_allowed', program: 'ls' })]);
   });
 
+  it('which - the agent resolves with its own PATH and its own policy, audits the lookup, runs nothing', async () => {
+    // The request's PATH is not sent: the agent's decides (cat lives in /usr/bin or /bin).
+    expect(await fx.executor.which('cat', { cwd: fx.root, env: { PATH: '/nonexistent' } })).toEqual({ status: 'found', path: expect.stringMatching(/\/bin\/cat$/) });
+    expect(await fx.executor.which('sleep', { cwd: fx.root, env: {} })).toMatchObject({ status: 'found' });
+    writeFileSync(join(fx.root, 'script.sh'), 'echo hi\n', { mode: 0o644 });
+    expect(await fx.executor.which('./script.sh', { cwd: fx.root, env: {} })).toEqual({ status: 'unknown', reason: expect.stringContaining("the host agent's own policy refuses it (host_agent.") });
+    expect(await fx.executor.which('ls', { cwd: fx.root, env: {} })).toEqual({ status: 'unknown', reason: expect.stringContaining('(host_agent.not_allowed)') });
+    expect(await fx.executor.which('cat', { cwd: fx.dir, env: {} })).toEqual({ status: 'unknown', reason: expect.stringContaining('(host_agent.cwd_outside_roots)') });
+    expect(fx.audit()).toEqual([
+      expect.objectContaining({ action: 'which', outcome: 'accepted', program: 'cat' }),
+      expect.objectContaining({ action: 'which', outcome: 'accepted', program: 'sleep' }),
+      expect.objectContaining({ action: 'which', outcome: 'refused', program: './script.sh' }),
+      expect.objectContaining({ action: 'which', outcome: 'refused', program: 'ls', reason: 'policy.not_allowed' }),
+      expect.objectContaining({ action: 'which', outcome: 'refused', program: 'cat', reason: 'policy.cwd_outside_roots' }),
+    ]);
+  });
+
   it('execute - a shell line - refused by the agent (allow_shell is false there)', async () => {
     await expect(run('echo hi; id', [], { shell: true })).rejects.toMatchObject({ details: { rule: 'host_agent.shell_disabled' } });
   });

@@ -3,7 +3,7 @@ import { redactText } from '../../config/redact.js';
 
 /** One line per request the agent answers (health checks only when refused). */
 export interface AuditRecord {
-  readonly action: 'execute' | 'health' | 'unknown';
+  readonly action: 'execute' | 'which' | 'health' | 'unknown';
   readonly outcome: 'accepted' | 'refused';
   /** Why it was refused: an authentication reason or `policy.<rule>`. */
   readonly reason?: string;

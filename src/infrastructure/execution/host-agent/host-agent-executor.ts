@@ -1,10 +1,10 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { ToolFailure } from '../../../application/application.errors.js';
-import type { ExecutionIsolation, ExecutionRequest, ExecutionResult, Executor, ExecutorHealth } from '../../../application/ports/executor.js';
+import type { ExecutionIsolation, ExecutionRequest, ExecutionResult, Executor, ExecutorHealth, LookupContext, ProgramLookup } from '../../../application/ports/executor.js';
 import type { Logger } from '../../../application/ports/logger.js';
 import { DomainError } from '../../../domain/shared/domain-error.js';
-import { EXECUTE_PATH, HEALTH_PATH, parseAgentUrl, signedHeaders, wireResult, type AgentAddress, type ExecuteBody, type WireResult } from './host-agent-protocol.js';
+import { EXECUTE_PATH, HEALTH_PATH, parseAgentUrl, signedHeaders, WHICH_PATH, whichAnswer, wireResult, type AgentAddress, type ExecuteBody, type WhichBody, type WireResult } from './host-agent-protocol.js';
 import { readSecret } from './secret-file.js';
 import { cancelledRun } from '../execution-results.js';
 
@@ -80,6 +80,19 @@ export class HostAgentExecutor implements Executor {
     } catch (error) {
       return { backend: this.backend, status: 'down', details: { ...details, problem: (error as NodeJS.ErrnoException).code ?? 'unreachable' } };
     }
+  }
+
+  /** Asks the agent (signed like every request): its PATH and its policy decide, nothing runs. */
+  async which(command: string, where: LookupContext): Promise<ProgramLookup> {
+    const body = Buffer.from(JSON.stringify({ command, cwd: where.cwd } satisfies WhichBody));
+    const response = await this.send('POST', WHICH_PATH, body, where.signal, 5000);
+    if (response.kind !== 'answer') return { status: 'unknown', reason: response.kind === 'cancelled' ? 'cancelled' : 'the host agent did not answer within 5 s' };
+    const text = await readAll(response.message);
+    if (response.status !== 200) return { status: 'unknown', reason: `the host agent answered ${response.status}` };
+    const answer = whichAnswer.safeParse(JSON.parse(text));
+    if (!answer.success) return { status: 'unknown', reason: 'the host agent sent an answer this server does not understand' };
+    if (answer.data.status === 'refused') return { status: 'unknown', reason: `the host agent's own policy refuses it (${answer.data.rule}): ${answer.data.message}` };
+    return answer.data;
   }
 
   async shutdown(): Promise<void> {

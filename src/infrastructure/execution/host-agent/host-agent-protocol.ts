@@ -8,6 +8,7 @@ import { z } from 'zod';
  */
 export const EXECUTE_PATH = '/v1/execute';
 export const HEALTH_PATH = '/v1/health';
+export const WHICH_PATH = '/v1/which';
 
 export const HEADER = {
   timestamp: 'x-tfo-timestamp',
@@ -82,6 +83,17 @@ export const executeBody = z
   })
   .strict();
 export type ExecuteBody = z.input<typeof executeBody>;
+
+/** Where the agent would find `command` for a run in `cwd` (its own PATH), and whether its policy would run it. */
+export const whichBody = z.object({ command: z.string().min(1).max(4096), cwd: z.string().min(1).max(4096) }).strict();
+export type WhichBody = z.infer<typeof whichBody>;
+
+export const whichAnswer = z.union([
+  z.object({ status: z.literal('found'), path: z.string() }).strict(),
+  z.object({ status: z.enum(['missing', 'not_executable']) }).strict(),
+  z.object({ status: z.literal('refused'), rule: z.string(), message: z.string() }).strict(),
+]);
+export type WhichAnswer = z.infer<typeof whichAnswer>;
 
 /** One NDJSON line of an execute answer: progress while the run streams, then exactly one final line. */
 export type ExecuteLine =

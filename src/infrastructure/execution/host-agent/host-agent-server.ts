@@ -6,7 +6,8 @@ import type { Logger } from '../../../application/ports/logger.js';
 import type { HostAgentAudit, AuditRecord } from './host-agent-audit.js';
 import type { HostAgentConfig } from './host-agent-config.js';
 import { GateRefusal, HostAgentGate } from './host-agent-gate.js';
-import { EXECUTE_PATH, executeBody, HEALTH_PATH, parseAgentUrl, type ExecuteBody, type ExecuteLine, type WireRefusal } from './host-agent-protocol.js';
+import { EXECUTE_PATH, executeBody, HEALTH_PATH, parseAgentUrl, WHICH_PATH, whichBody, type ExecuteBody, type ExecuteLine, type WhichAnswer, type WhichBody, type WireRefusal } from './host-agent-protocol.js';
+import { resolveProgram } from '../program-path.js';
 import { RequestAuthenticator } from './request-authenticator.js';
 
 /** ±30 s: wide enough for ordinary clock drift, short enough that a captured request soon goes stale. */
@@ -88,7 +89,7 @@ export class HostAgentServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = req.url ?? '/';
-    const action: Action = path === EXECUTE_PATH ? 'execute' : path === HEALTH_PATH ? 'health' : 'unknown';
+    const action: Action = path === EXECUTE_PATH ? 'execute' : path === WHICH_PATH ? 'which' : path === HEALTH_PATH ? 'health' : 'unknown';
     const remote = req.socket.remoteAddress ?? 'unix';
     const body = await readBody(req, this.options.config.max_request_bytes);
     if (body === undefined) return this.refuse(res, 413, { action, remote, reason: 'request_too_large' }, 'the request body is larger than host_agent.max_request_bytes');
@@ -98,10 +99,32 @@ export class HostAgentServer {
       return this.refuse(res, status, { action, remote, reason: refusal }, 'the request is not authenticated');
     }
     if (action === 'unknown') return this.refuse(res, 404, { action, remote, reason: 'not_found' }, `no such endpoint: ${path}`);
-    const expected = action === 'execute' ? 'POST' : 'GET';
+    const expected = action === 'health' ? 'GET' : 'POST';
     if (req.method !== expected) return this.refuse(res, 405, { action, remote, reason: 'method_not_allowed' }, `${path} takes ${expected}`);
     if (action === 'health') return sendJson(res, 200, { status: 'up', backend: this.options.executor.backend, isolation: this.options.executor.isolation, running: this.runs.size });
+    if (action === 'which') return this.which(body, remote, res);
     return this.execute(body, remote, res);
+  }
+
+  /** check_command_exists on this backend: resolved with the agent's PATH, after its own gate (nothing runs). */
+  private async which(body: Buffer, remote: string, res: ServerResponse): Promise<void> {
+    let request: WhichBody;
+    try {
+      request = whichBody.parse(JSON.parse(body.toString('utf8')));
+    } catch {
+      return this.refuse(res, 400, { action: 'which', remote, reason: 'invalid_request' }, 'the body is not a valid which request');
+    }
+    const record = { action: 'which' as const, remote, program: request.command, cwd: request.cwd };
+    let answer: WhichAnswer;
+    try {
+      await this.gate.admit({ command: request.command, args: [], cwd: request.cwd, env: {}, timeoutMs: 1, maxOutputBytes: 1, shell: false });
+      answer = lookUp(request.command, this.options.config.path, request.cwd);
+    } catch (error) {
+      if (!(error instanceof GateRefusal)) throw error;
+      answer = { status: 'refused', rule: `host_agent.${error.rule}`, message: error.message };
+    }
+    this.options.audit.record({ ...record, outcome: answer.status === 'refused' ? 'refused' : 'accepted', ...(answer.status === 'refused' ? { reason: `policy.${answer.rule.slice('host_agent.'.length)}` } : {}) });
+    sendJson(res, 200, answer);
   }
 
   private async execute(body: Buffer, remote: string, res: ServerResponse): Promise<void> {
@@ -186,6 +209,17 @@ export class HostAgentServer {
     this.options.logger.error('host agent request failed', { error: error instanceof Error ? error.message : String(error) });
     if (!res.headersSent) sendJson(res, 500, { error: { code: 'internal', message: 'internal error; see the agent log' } });
     else res.destroy();
+  }
+}
+
+function lookUp(command: string, path: string, cwd: string): WhichAnswer {
+  try {
+    return { status: 'found', path: resolveProgram(command, { PATH: path }, cwd) };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EACCES') return { status: 'not_executable' };
+    if (code === 'ENOENT') return { status: 'missing' };
+    throw error;
   }
 }
 
