@@ -22,7 +22,17 @@ export type AuthOutcome =
    * WWW-Authenticate (`invalid_token` or `invalid_request`); `reason` is for logs and the 401 body
    * and never contains the credential.
    */
-  | { readonly kind: 'rejected'; readonly error: 'invalid_token' | 'invalid_request'; readonly reason: string };
+  | { readonly kind: 'rejected'; readonly error: 'invalid_token' | 'invalid_request'; readonly reason: string }
+  /**
+   * The credential is valid but lacks a scope this server requires of every caller: HTTP 403 with
+   * RFC 6750 `insufficient_scope`, whose `scope=` lists `scope` (what a client should ask for).
+   */
+  | { readonly kind: 'forbidden'; readonly scope: readonly string[]; readonly reason: string }
+  /**
+   * The credential could not be checked now (the issuer's keys or its introspection endpoint did
+   * not answer): HTTP 503, not 401, so a client holding a good token does not re-authorize in a loop.
+   */
+  | { readonly kind: 'unavailable'; readonly reason: string };
 
 export interface Authenticator {
   authenticate(credentials: Credentials): Promise<AuthOutcome>;
