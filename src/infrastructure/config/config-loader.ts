@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { ConfigError } from './config-error.js';
 import { configProblems, plainMessages } from './config-problems.js';
-import { envLayer, flagLayer, SourceIndex, yamlLayer, type ConfigFlag, type ConfigLayer } from './config-sources.js';
-import { configSchema, type AppConfig, type ResolvedConfig } from './config.schema.js';
+import { aliasEnvLayer, envLayer, flagLayer, SourceIndex, yamlLayer, type ConfigFlag, type ConfigLayer } from './config-sources.js';
+import { CLAUDE_ENV_ALIASES, configSchema, type AppConfig, type ResolvedConfig } from './config.schema.js';
 import { resolveRoots, RootsProblem, type ResolvedRoots } from './roots.js';
 import { assertBackendConfigured, dockerHostOf, moveDeprecatedSecurity, type Moved } from './execution-config.js';
 
@@ -23,11 +23,12 @@ export interface LoadOptions {
 }
 
 /**
- * defaults < YAML file < TELEMETRYFLOW_MCP_* environment < command-line flags. Parsed once, frozen.
+ * defaults < other tools' variables (ANTHROPIC_API_KEY…) < YAML file < TELEMETRYFLOW_MCP_* environment
+ * < command-line flags. Parsed once, frozen.
  * Every problem is reported at once, each naming the key and where its value came from.
  */
 export function loadConfig(options: LoadOptions): ResolvedConfig {
-  const layers = [readYaml(options), envLayer(options.env), flagLayer(options.flags ?? [])];
+  const layers = [aliasEnvLayer(options.env, CLAUDE_ENV_ALIASES), readYaml(options), envLayer(options.env), flagLayer(options.flags ?? [])];
   const sources = new SourceIndex([...layers].reverse());
   const merged = layers.reduce<Record<string, unknown>>((config, layer) => deepMerge(config, layer.values), {});
   const parsed = configSchema.safeParse(merged, { error: plainMessages });

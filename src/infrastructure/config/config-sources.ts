@@ -49,6 +49,22 @@ export function envLayer(env: Readonly<Record<string, string | undefined>>): Con
   return { values, sources };
 }
 
+/**
+ * Variables of other tools that name one key each (ANTHROPIC_API_KEY → claude.api_key): a layer below
+ * the YAML file, so an operator's file or TELEMETRYFLOW_MCP_* setting still wins. Empty values are unset.
+ */
+export function aliasEnvLayer(env: Readonly<Record<string, string | undefined>>, aliases: Readonly<Record<string, string>>): ConfigLayer {
+  const values: Record<string, unknown> = {};
+  const sources = new Map<string, ConfigSource>();
+  for (const [name, key] of Object.entries(aliases)) {
+    const value = env[name];
+    if (value === undefined || value.trim() === '') continue;
+    setPath(values, key.split('.'), value);
+    sources.set(key, { kind: 'env', name, value });
+  }
+  return { values, sources };
+}
+
 /** The YAML text of `file` (as the user should see its name), each key located by its line. */
 export function yamlLayer(text: string, file: string, fullPath: string): ConfigLayer {
   const lineCounter = new LineCounter();

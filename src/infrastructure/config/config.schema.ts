@@ -40,13 +40,49 @@ const serverSchema = z
   })
   .strict();
 
+/**
+ * The model the `claude` tools use when neither the config nor the call names one: the newest Sonnet in
+ * @anthropic-ai/sdk 1.16's model list (the line of the old default, claude-sonnet-4-5, which the SDK
+ * dropped when it retired). Start-up checks it with models.retrieve and warns when it is deprecated.
+ */
+export const DEFAULT_CLAUDE_MODEL = 'claude-sonnet-5-5';
+
+/**
+ * The tools the model may call in the agentic loop unless the operator lists others: the read-only
+ * ones. execute_command, write_file and claude_conversation itself are left out on purpose.
+ */
+export const DEFAULT_CLAUDE_TOOLS = ['read_file', 'list_directory', 'search_files', 'system_info', 'get_system_status', 'check_command_exists'];
+
+/**
+ * Variables the Anthropic tooling itself reads, honoured as the lowest layer above the defaults:
+ * tfo-mcp.yaml and TELEMETRYFLOW_MCP_CLAUDE__* still win. An empty value counts as unset.
+ */
+export const CLAUDE_ENV_ALIASES: Readonly<Record<string, string>> = {
+  ANTHROPIC_API_KEY: 'claude.api_key',
+  ANTHROPIC_BASE_URL: 'claude.base_url',
+};
+
 const claudeSchema = z
   .object({
+    /** Secret: redacted in `config print`, config://server and logs by its name. Empty counts as unset. */
     api_key: z.string().optional(),
-    model: z.string().min(1).default('claude-sonnet-4-5'),
-    max_tokens: int(1, 200_000).default(4096),
     base_url: z.string().url().optional(),
+    /** `api`: the Messages API (needs api_key). `sampling`: the client's own model via sampling/createMessage. */
+    backend: z.enum(['api', 'sampling']).default('api'),
+    model: z.string().min(1).default(DEFAULT_CLAUDE_MODEL),
+    max_tokens: int(1, 200_000).default(4096),
+    /** The longest the API may stay silent: before the answer starts (per attempt) and between streamed events. */
     timeout_ms: int(1000, 600_000).default(60_000),
+    /** The SDK's own retries of 408/409/429/5xx/529 and connection errors, honouring retry-after. */
+    max_retries: int(0, 10).default(2),
+    /** Added to tfo-mcp's own system prompt (which says that tool results are data, not instructions). */
+    system_prompt: z.string().optional(),
+    max_iterations: int(1, 100).default(10),
+    allowed_tools: list.default(DEFAULT_CLAUDE_TOOLS),
+    /** Tokens of history sent per request; older tool results are trimmed first, then whole exchanges. */
+    context_budget_tokens: int(1_000, 2_000_000).default(150_000),
+    /** Marks the request for prompt caching, so each loop iteration re-reads the history from the cache. */
+    prompt_caching: bool.default(true),
   })
   .strict();
 
