@@ -19,12 +19,50 @@ export interface ToolUsageRow {
 }
 
 /**
- * The analytics store's read models: tool usage, most-called tool first, and execute_command
- * decisions. One port because one store (analytics.driver) answers both and a deployment has both
- * or neither; status://health reads only toolUsage.
+ * The analytics store's read models: tool usage, most-called tool first, conversation activity with
+ * tokens per model, and execute_command decisions. One port because one store (analytics.driver)
+ * answers them all and a deployment has all or none; status://health reads only toolUsage.
  */
 export interface ToolUsageReader extends ExecutionActivityReader {
   toolUsage(query?: ToolUsageQuery): Promise<ToolUsageRow[]>;
+  conversationUsage(query: ConversationUsageQuery): Promise<ConversationUsage>;
+}
+
+/** Which conversation facts a report covers. */
+export interface ConversationUsageQuery {
+  /** Only facts at most this many seconds old (a positive integer). */
+  readonly sinceSeconds: number;
+}
+
+/**
+ * Conversations over the window. A turn is one claude_conversation call: it ends completed (any
+ * stop reason, the iteration cap included) or failed. Redelivered events count once.
+ */
+export interface ConversationActivity {
+  readonly started: number;
+  readonly closed: number;
+  /** Distinct conversations with at least one turn that ended in the window. */
+  readonly active: number;
+  readonly turns: number;
+  readonly completedTurns: number;
+  readonly failedTurns: number;
+}
+
+/** Tokens one model spent over the window, summed over the turns that ended in it. */
+export interface ModelUsage {
+  readonly model: string;
+  readonly turns: number;
+  readonly failedTurns: number;
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly cacheReadInputTokens: number;
+  readonly cacheCreationInputTokens: number;
+}
+
+export interface ConversationUsage {
+  readonly conversations: ConversationActivity;
+  /** Most tokens (input + output) first. */
+  readonly models: readonly ModelUsage[];
 }
 
 /** Which execute_command decisions an execution report covers. */

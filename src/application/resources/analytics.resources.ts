@@ -35,7 +35,9 @@ export class AnalyticsResources implements ResourceProvider {
         uri: TOOL_USAGE_URI,
         name: 'tool-usage',
         title: 'Tool usage',
-        description: `Per tool over the last ${this.windowSeconds} s: calls, errors, cancellations, mean/p50/p95 duration (ms) and the last call.`,
+        description:
+          `Per tool over the last ${this.windowSeconds} s: calls, errors, cancellations, mean/p50/p95 duration (ms) and the last call; ` +
+          'conversations started, closed and with turns, turns completed and failed, and tokens per model (input, output, cache read and creation).',
         mimeType: 'application/json',
       },
       {
@@ -61,8 +63,11 @@ export class AnalyticsResources implements ResourceProvider {
   async read(uri: string): Promise<ResourceContents[] | undefined> {
     if (uri === TOOL_USAGE_URI) {
       const generatedAt = this.clock.now().toISOString();
-      const tools = await this.reader.toolUsage({ sinceSeconds: this.windowSeconds });
-      return json(uri, { generatedAt, windowSeconds: this.windowSeconds, tools });
+      const [tools, usage] = await Promise.all([
+        this.reader.toolUsage({ sinceSeconds: this.windowSeconds }),
+        this.reader.conversationUsage({ sinceSeconds: this.windowSeconds }),
+      ]);
+      return json(uri, { generatedAt, windowSeconds: this.windowSeconds, tools, ...usage });
     }
     if (uri === EXECUTIONS_URI) {
       const generatedAt = this.clock.now().toISOString();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DomainEvent } from '../../domain/shared/domain-event.js';
+import { conversationTurn, type ConversationTurnRow } from './clickhouse-conversation-rows.js';
 import { executionDecision, type ExecutionDecisionRow } from './clickhouse-execution-rows.js';
 
 /** A row of `events`: DateTime columns are sent as unix seconds, which needs no time-zone agreement. */
@@ -38,6 +39,7 @@ export interface ProjectedRows {
   readonly events: EventRow[];
   readonly toolExecutions: ToolExecutionRow[];
   readonly executionDecisions: ExecutionDecisionRow[];
+  readonly conversationTurns: ConversationTurnRow[];
   readonly skipped: SkippedEvent[];
 }
 
@@ -61,7 +63,7 @@ const toolFailedV1 = z.object({
  * ClickHouse 18.16 ignores column DEFAULTs for fields missing from JSONEachRow, so every column is sent.
  */
 export function projectEvents(events: readonly DomainEvent[], insertedAt: Date): ProjectedRows {
-  const rows: ProjectedRows = { events: [], toolExecutions: [], executionDecisions: [], skipped: [] };
+  const rows: ProjectedRows = { events: [], toolExecutions: [], executionDecisions: [], conversationTurns: [], skipped: [] };
   const inserted = Math.floor(insertedAt.getTime() / 1000);
   for (const event of events) {
     const ms = typeof event.occurredAt === 'string' ? Date.parse(event.occurredAt) : Number.NaN;
@@ -97,6 +99,9 @@ export function projectEvents(events: readonly DomainEvent[], insertedAt: Date):
     const decision = executionDecision(event, occurredAt, ms % 1000, sessionId);
     if (typeof decision === 'string') rows.skipped.push({ id: event.id, type: event.type, reason: decision });
     else if (decision) rows.executionDecisions.push(decision);
+    const turn = conversationTurn(event, occurredAt, ms % 1000, sessionId);
+    if (typeof turn === 'string') rows.skipped.push({ id: event.id, type: event.type, reason: turn });
+    else if (turn) rows.conversationTurns.push(turn);
   }
   return rows;
 }

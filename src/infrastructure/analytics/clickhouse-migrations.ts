@@ -4,6 +4,7 @@ export const CLICKHOUSE_TABLES = {
   events: 'events',
   toolExecutions: 'tool_executions',
   executions: 'executions',
+  conversationTurns: 'conversation_turns',
   migrations: 'schema_migrations',
 } as const;
 
@@ -87,6 +88,33 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
         timed_out UInt8,
         killed UInt8,
         error String,
+        occurred_at DateTime,
+        occurred_ms UInt16
+      ) ENGINE = ReplacingMergeTree()
+      PARTITION BY toYYYYMM(occurred_at)
+      ORDER BY (occurred_at, event_id)`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'conversation turns',
+    // One row per conversation.completed / conversation.failed event: the turn's outcome, model and
+    // tokens, never message text. Conversations started and closed are counted from `events`.
+    statements: (database) => [
+      `CREATE TABLE IF NOT EXISTS ${tableRef(database, CLICKHOUSE_TABLES.conversationTurns)} (
+        event_id String,
+        conversation_id String,
+        session_id String,
+        outcome String,
+        stop_reason String,
+        error_code String,
+        retryable UInt8,
+        model String,
+        iterations UInt32,
+        input_tokens UInt64,
+        output_tokens UInt64,
+        cache_read_input_tokens UInt64,
+        cache_creation_input_tokens UInt64,
         occurred_at DateTime,
         occurred_ms UInt16
       ) ENGINE = ReplacingMergeTree()

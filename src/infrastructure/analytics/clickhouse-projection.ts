@@ -29,6 +29,7 @@ export class ClickHouseProjection implements EventPublisher {
   private readonly events: string;
   private readonly toolExecutions: string;
   private readonly executions: string;
+  private readonly conversationTurns: string;
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -40,6 +41,7 @@ export class ClickHouseProjection implements EventPublisher {
     this.events = tableRef(options.database, CLICKHOUSE_TABLES.events);
     this.toolExecutions = tableRef(options.database, CLICKHOUSE_TABLES.toolExecutions);
     this.executions = tableRef(options.database, CLICKHOUSE_TABLES.executions);
+    this.conversationTurns = tableRef(options.database, CLICKHOUSE_TABLES.conversationTurns);
   }
 
   async publish(events: readonly DomainEvent[]): Promise<void> {
@@ -68,6 +70,7 @@ export class ClickHouseProjection implements EventPublisher {
     await this.insert(this.events, rows.events);
     await this.insert(this.toolExecutions, rows.toolExecutions);
     await this.insert(this.executions, rows.executionDecisions);
+    await this.insert(this.conversationTurns, rows.conversationTurns);
   }
 
   private async insert(table: string, rows: readonly object[]): Promise<void> {

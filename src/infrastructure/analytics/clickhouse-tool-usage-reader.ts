@@ -1,6 +1,15 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { ExecutionActivity, ExecutionActivityQuery, ToolUsageQuery, ToolUsageReader, ToolUsageRow } from '../../application/ports/analytics.js';
+import type {
+  ConversationUsage,
+  ConversationUsageQuery,
+  ExecutionActivity,
+  ExecutionActivityQuery,
+  ToolUsageQuery,
+  ToolUsageReader,
+  ToolUsageRow,
+} from '../../application/ports/analytics.js';
 import type { Clock } from '../../application/ports/clock.js';
+import { ClickHouseConversationReader } from './clickhouse-conversation-reader.js';
 import { AnalyticsError, describeFailure } from './clickhouse-errors.js';
 import { ClickHouseExecutionReader } from './clickhouse-execution-reader.js';
 import { CLICKHOUSE_TABLES } from './clickhouse-migrations.js';
@@ -21,11 +30,13 @@ interface UsageRecord {
  * relay sent twice counts once. `quantiles` keeps a bounded sample (exact up to 8192 executions per
  * tool, an estimate beyond), interpolating linearly; it exists under the same name in 18.16 and today.
  * The window is cut on the application's clock, spliced as a validated integer (18.16 cannot bind).
- * Execution decisions, the port's other read model, are read by ClickHouseExecutionReader.
+ * Execution decisions and conversation activity, the port's other read models, are read by
+ * ClickHouseExecutionReader and ClickHouseConversationReader.
  */
 export class ClickHouseToolUsageReader implements ToolUsageReader {
   private readonly table: string;
   private readonly executions: ClickHouseExecutionReader;
+  private readonly conversations: ClickHouseConversationReader;
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -34,6 +45,11 @@ export class ClickHouseToolUsageReader implements ToolUsageReader {
   ) {
     this.table = tableRef(database, CLICKHOUSE_TABLES.toolExecutions);
     this.executions = new ClickHouseExecutionReader(client, database, clock);
+    this.conversations = new ClickHouseConversationReader(client, database, clock);
+  }
+
+  conversationUsage(query: ConversationUsageQuery): Promise<ConversationUsage> {
+    return this.conversations.conversationUsage(query);
   }
 
   executionActivity(query: ExecutionActivityQuery): Promise<ExecutionActivity> {

@@ -1,4 +1,12 @@
-import type { ExecutionActivity, ExecutionActivityQuery, ToolUsageQuery, ToolUsageReader, ToolUsageRow } from '../../../src/application/ports/analytics.js';
+import type {
+  ConversationUsage,
+  ConversationUsageQuery,
+  ExecutionActivity,
+  ExecutionActivityQuery,
+  ToolUsageQuery,
+  ToolUsageReader,
+  ToolUsageRow,
+} from '../../../src/application/ports/analytics.js';
 import { AnalyticsResources } from '../../../src/application/resources/analytics.resources.js';
 import { FixedClock, T0 } from '../../support/fixed-clock.js';
 
@@ -21,13 +29,29 @@ const ACTIVITY: ExecutionActivity = {
   ],
 };
 
+const CONVERSATIONS: ConversationUsage = {
+  conversations: { started: 3, closed: 1, active: 2, turns: 5, completedTurns: 4, failedTurns: 1 },
+  models: [
+    { model: 'claude-sonnet-4-6', turns: 4, failedTurns: 1, inputTokens: 12_000, outputTokens: 900, cacheReadInputTokens: 8_000, cacheCreationInputTokens: 1_500 },
+    { model: 'claude-haiku-4-5', turns: 1, failedTurns: 0, inputTokens: 300, outputTokens: 40, cacheReadInputTokens: 0, cacheCreationInputTokens: 0 },
+  ],
+};
+
+type RecordingReader = ToolUsageReader & {
+  queries: (ToolUsageQuery | undefined)[];
+  activityQueries: ExecutionActivityQuery[];
+  conversationQueries: ConversationUsageQuery[];
+};
+
 /** The port has no embedded adapter, so a plain object stands in; it records what it was asked. */
-function recordingReader(rows: ToolUsageRow[] = ROWS): ToolUsageReader & { queries: (ToolUsageQuery | undefined)[]; activityQueries: ExecutionActivityQuery[] } {
+function recordingReader(rows: ToolUsageRow[] = ROWS): RecordingReader {
   const queries: (ToolUsageQuery | undefined)[] = [];
   const activityQueries: ExecutionActivityQuery[] = [];
+  const conversationQueries: ConversationUsageQuery[] = [];
   return {
     queries,
     activityQueries,
+    conversationQueries,
     async toolUsage(query?: ToolUsageQuery) {
       queries.push(query);
       return rows;
@@ -35,6 +59,10 @@ function recordingReader(rows: ToolUsageRow[] = ROWS): ToolUsageReader & { queri
     async executionActivity(query: ExecutionActivityQuery) {
       activityQueries.push(query);
       return ACTIVITY;
+    },
+    async conversationUsage(query: ConversationUsageQuery) {
+      conversationQueries.push(query);
+      return CONVERSATIONS;
     },
   };
 }
@@ -57,7 +85,7 @@ describe('AnalyticsResources', () => {
     expect(resources.templates()).toEqual([]);
   });
 
-  it('read analytics://tool-usage - the reader rows, the generation time and the window, as JSON', async () => {
+  it('read analytics://tool-usage - the tool rows, conversation counts and tokens per model, the generation time and the window, as JSON', async () => {
     const clock = new FixedClock();
     clock.advance(90_000);
     const reader = recordingReader();
@@ -70,9 +98,13 @@ describe('AnalyticsResources', () => {
       generatedAt: new Date(T0.getTime() + 90_000).toISOString(),
       windowSeconds: 86_400,
       tools: ROWS,
+      conversations: CONVERSATIONS.conversations,
+      models: CONVERSATIONS.models,
     });
     expect(reader.queries).toEqual([{ sinceSeconds: 86_400 }]);
+    expect(reader.conversationQueries).toEqual([{ sinceSeconds: 86_400 }]);
     expect(reader.activityQueries).toEqual([]);
+    expect(resources.resources()[0].description).toContain('tokens per model');
   });
 
   it('read analytics://executions - the activity over the window with the latest 50 decisions, as JSON', async () => {
@@ -108,16 +140,28 @@ describe('AnalyticsResources', () => {
     const body = JSON.parse(textOf(await resources.read('analytics://tool-usage'))) as { windowSeconds: number; tools: unknown[] };
 
     expect(reader.queries).toEqual([{ sinceSeconds: 3600 }]);
+    expect(reader.conversationQueries).toEqual([{ sinceSeconds: 3600 }]);
     expect(body).toMatchObject({ windowSeconds: 3600, tools: [] });
     expect(resources.resources()[0].description).toContain('3600 s');
   });
 
   it('read when the reader fails - the read rejects with the reader error (mapped at the MCP edge)', async () => {
     const failure = new Error('store unavailable');
-    const resources = new AnalyticsResources({ toolUsage: () => Promise.reject(failure), executionActivity: () => Promise.reject(failure) }, new FixedClock());
+    const resources = new AnalyticsResources(
+      { toolUsage: () => Promise.reject(failure), executionActivity: () => Promise.reject(failure), conversationUsage: () => Promise.reject(failure) },
+      new FixedClock(),
+    );
 
     await expect(resources.read('analytics://tool-usage')).rejects.toBe(failure);
     await expect(resources.read('analytics://executions')).rejects.toBe(failure);
+  });
+
+  it('read analytics://tool-usage when only the conversation read fails - the read rejects with that error', async () => {
+    const failure = new Error('conversation_turns missing');
+    const reader = recordingReader();
+    const resources = new AnalyticsResources({ ...reader, conversationUsage: () => Promise.reject(failure) }, new FixedClock());
+
+    await expect(resources.read('analytics://tool-usage')).rejects.toBe(failure);
   });
 
   it.each(['analytics://tool-usage/x', 'analytics://executions/', 'analytics://executions?x=1', 'analytics://other', 'ANALYTICS://TOOL-USAGE', 'status://health', ''])(
@@ -129,6 +173,7 @@ describe('AnalyticsResources', () => {
       await expect(resources.read(uri)).resolves.toBeUndefined();
       expect(reader.queries).toEqual([]);
       expect(reader.activityQueries).toEqual([]);
+      expect(reader.conversationQueries).toEqual([]);
     },
   );
 
