@@ -28,6 +28,13 @@ import { ListToolsHandler } from '../application/tools/list-tools.query.js';
 import { RegisterToolHandler } from '../application/tools/register-tool.command.js';
 import type { ToolRegistry } from '../application/tools/tool-registry.js';
 import type { ToolResultCache } from '../application/tools/tool-result-cache.js';
+import { CloseConversationHandler } from '../application/conversations/close-conversation.command.js';
+import type { ConversationSettings } from '../application/conversations/conversation-settings.js';
+import { GetConversationHandler } from '../application/conversations/get-conversation.query.js';
+import { ListConversationsHandler } from '../application/conversations/list-conversations.query.js';
+import type { LlmBackends } from '../application/conversations/llm-backends.js';
+import { SendMessageHandler } from '../application/conversations/send-message.command.js';
+import type { ConversationRepository } from '../domain/conversation/conversation.repository.js';
 
 /** Every port and catalog the use cases need; the composition root (or a test) supplies them. */
 export interface UseCaseDependencies {
@@ -47,6 +54,14 @@ export interface UseCaseDependencies {
   readonly toolResults?: ToolResultCache;
   /** Tasks (2026-07-28 extension, mcp.tasks.enabled); absent = every tool call inline. */
   readonly tasks?: TaskService;
+  /** Conversations with Claude (the `claude` section); absent = no conversation use cases. */
+  readonly conversations?: ConversationDependencies;
+}
+
+export interface ConversationDependencies {
+  readonly repository: ConversationRepository;
+  readonly backends: LlmBackends;
+  readonly settings: ConversationSettings;
 }
 
 /** The health report as a function (status://health reads it): no query goes back onto the bus. */
@@ -80,5 +95,17 @@ export function createBuses(d: UseCaseDependencies, resources: ResourceCatalog):
   queries.register(new ReadResourceHandler(d.sessions, resources));
   queries.register(new CompleteArgumentHandler(d.sessions, d.prompts, resources));
   commands.register(new WatchResourceHandler(d.sessions, resources));
+  if (d.conversations) registerConversations(d, d.conversations, commands, queries);
   return { commands, queries };
+}
+
+/** The loop's tool calls go through `commands` itself: the same ExecuteTool a client's call takes. */
+function registerConversations(d: UseCaseDependencies, c: ConversationDependencies, commands: CommandBus, queries: QueryBus): void {
+  const { repository: conversations } = c;
+  commands.register(
+    new SendMessageHandler({ conversations, registry: d.registry, commands, backends: c.backends, settings: c.settings, ids: d.ids, meta: d.meta, logger: d.logger }),
+  );
+  commands.register(new CloseConversationHandler(conversations));
+  queries.register(new GetConversationHandler(conversations));
+  queries.register(new ListConversationsHandler(conversations));
 }

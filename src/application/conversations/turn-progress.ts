@@ -15,7 +15,7 @@ const MAX_MESSAGE_CHARS = 2_000;
 export class TurnProgress {
   private count = 0;
   private pending = '';
-  private lastSent = 0;
+  private lastSent = -Infinity;
 
   constructor(
     private readonly context: Pick<ToolContext, 'progress'>,
