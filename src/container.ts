@@ -56,6 +56,14 @@ import { SystemTools } from './application/tools/system.tools.js';
 import { CommandCheckTools } from './application/tools/command-check.tools.js';
 import { SystemStatusTools } from './application/tools/system-status.tools.js';
 import { GetHealthHandler, type HealthReport } from './application/health/get-health.query.js';
+import { ConversationOwners } from './application/conversations/conversation-owner.js';
+import type { ConversationSettings } from './application/conversations/conversation-settings.js';
+import { LlmBackends } from './application/conversations/llm-backends.js';
+import { ConversationResources } from './application/resources/conversation.resources.js';
+import { ConversationTools } from './application/tools/conversation.tools.js';
+import type { LlmClient } from './application/ports/llm-client.js';
+import { checkConfiguredModel, llmClientFor } from './composition/llm.wiring.js';
+import type { ConversationRepository } from './domain/conversation/conversation.repository.js';
 
 type ConformanceProfile = typeof CONFORMANCE_PROFILE;
 
@@ -131,9 +139,10 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
     disabledTools: new Set(config.cache.disabled_tools),
   });
   const tasks = config.mcp.tasks.enabled ? bindTasks(c, config, persistence.adapters) : undefined;
-  const { commands, queries } = bindUseCases(c, config, toolResults, analytics.adapters.reader, tasks, conformance);
+  const claude = claudeSetup(c, config, persistence.adapters.conversations);
+  const { commands, queries } = bindUseCases(c, config, toolResults, analytics.adapters.reader, tasks, conformance, claude);
   const relay = c.get(TOKENS.OutboxRelay);
-  const families = toolFamilies(c, config, execution, conformance);
+  const families = [...toolFamilies(c, config, execution, conformance), new ConversationTools({ commands, queries, owners: claude.owners, settings: claude.settings })];
 
   return {
     mcp: {
@@ -158,6 +167,8 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
       for (const family of families) {
         for (const definition of family.tools()) await commands.execute(new RegisterToolCommand(definition));
       }
+      // In the background: a slow or dead API never holds start-up; a retiring model is a warning.
+      void checkConfiguredModel(claude.llm, config.claude.model, logger);
     },
     async stop(timeoutMs: number) {
       // Tasks first: their work is aborted and their rows failed while persistence is still open.
@@ -237,6 +248,29 @@ function bindTasks(c: Container, config: ResolvedConfig, adapters: { tasks: Task
   return service;
 }
 
+/** Conversations with Claude: the model client (its SDK loads on the first message), settings, owners. */
+interface ClaudeSetup {
+  readonly llm: LlmClient | undefined;
+  readonly settings: ConversationSettings;
+  readonly owners: ConversationOwners;
+  readonly repository: ConversationRepository;
+}
+
+function claudeSetup(c: Container, config: ResolvedConfig, repository: ConversationRepository): ClaudeSetup {
+  const k = config.claude;
+  const settings: ConversationSettings = {
+    model: k.model,
+    maxTokens: k.max_tokens,
+    ...(k.system_prompt !== undefined ? { systemPrompt: k.system_prompt } : {}),
+    maxIterations: k.max_iterations,
+    allowedTools: k.allowed_tools,
+    backend: k.backend,
+    contextBudgetTokens: k.context_budget_tokens,
+  };
+  const llm = llmClientFor(k, c.get(TOKENS.Logger));
+  return { llm, settings, owners: new ConversationOwners(c.get(TOKENS.SessionRepository)), repository };
+}
+
 function bindUseCases(
   c: Container,
   config: ResolvedConfig,
@@ -244,6 +278,7 @@ function bindUseCases(
   usage: ToolUsageReader | undefined,
   tasks: TaskService | undefined,
   conformance: ConformanceProfile | undefined,
+  claude: ClaudeSetup,
 ): { commands: CommandBus; queries: QueryBus } {
   const T = TOKENS;
   const workspaces = c.get(T.Workspaces);
@@ -261,11 +296,13 @@ function bindUseCases(
     logger: c.get(T.Logger),
     toolResults,
     ...(tasks ? { tasks } : {}),
+    conversations: { repository: claude.repository, backends: new LlmBackends(claude.settings.backend, claude.llm), settings: claude.settings },
   };
   const resources = new ResourceCatalog([
     new ServerResources(redactConfig(config) as Record<string, unknown>, healthReporter(deps), undefined, usage, workspaces),
     new FileResources(workspaces, Math.min(config.execution.security.max_read_bytes, config.execution.security.max_file_bytes), c.get(T.ReadBudget)),
     ...(usage ? [new AnalyticsResources(usage, c.get(T.Clock))] : []),
+    new ConversationResources(claude.repository, claude.owners),
     ...(conformance ? [conformance.resources()] : []),
   ]);
   const { commands, queries } = createBuses(deps, resources);
