@@ -42,6 +42,7 @@ SERVICE_SUITES=(
   '<rootDir>/test/e2e/replicas\.'
   '<rootDir>/test/e2e/tasks-replicas\.'
   '<rootDir>/test/e2e/execution-backends\.'
+  '<rootDir>/test/e2e/claude-conversation-services\.'
 )
 CONFORMANCE_SUITES=('<rootDir>/test/e2e/conformance(-2026)?\.')
 
