@@ -89,7 +89,10 @@ export class OAuthAuthenticator implements Authenticator {
     const verifier = bearer.format === 'jwt' ? this.jwt : this.introspection;
     if (!verifier) return ABSENT;
     const now = this.clock.now();
-    const outcome = await this.verdicts.resolve(VerdictCache.keyOf(bearer.token), now.getTime(), () => this.decide(verifier, bearer.token, now));
+    const key = VerdictCache.keyOf(bearer.token);
+    const known = this.verdicts.cached(key, now.getTime());
+    if (known) return known;
+    const outcome = await this.verdicts.resolve(key, now.getTime(), () => this.decide(verifier, bearer.token, now));
     if (outcome.kind === 'unavailable') this.warn(outcome.reason, now.getTime());
     return outcome;
   }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuthOutcome } from '../../../application/ports/authenticator.js';
 
 /** An outcome and how long it holds; without `untilMs` it is not kept (a transient failure). */
@@ -20,20 +20,26 @@ export class VerdictCache {
   constructor(private readonly maxEntries: number) {}
 
   static keyOf(token: string): string {
-    return createHash('sha256').update(token).digest('base64url');
+    return hash('sha256', token, 'base64url');
   }
 
   get size(): number {
     return this.decided.size;
   }
 
+  /** The outcome still held for `key` (synchronous: the hot path of a known token awaits nothing). */
+  cached(key: string, nowMs: number): AuthOutcome | undefined {
+    const hit = this.decided.get(key);
+    if (hit === undefined) return undefined;
+    if (nowMs < hit.untilMs) return hit.outcome;
+    this.decided.delete(key);
+    return undefined;
+  }
+
   /** The cached outcome, or the one `decide` produces (shared with concurrent callers, then cached). */
   async resolve(key: string, nowMs: number, decide: () => Promise<Verdict>): Promise<AuthOutcome> {
-    const hit = this.decided.get(key);
-    if (hit) {
-      if (nowMs < hit.untilMs) return hit.outcome;
-      this.decided.delete(key);
-    }
+    const hit = this.cached(key, nowMs);
+    if (hit) return hit;
     const inFlight = this.pending.get(key);
     if (inFlight) return inFlight;
     const settled = decide().then((verdict) => {
