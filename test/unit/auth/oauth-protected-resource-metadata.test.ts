@@ -3,6 +3,7 @@ import {
   protectedResourceMetadata,
   resourceMetadataPaths,
   resourceMetadataUrl,
+  scopesSupported,
 } from '../../../src/infrastructure/auth/oauth/protected-resource-metadata.js';
 
 const BASE = { issuer: 'https://login.example.com/realms/acme', audience: 'https://mcp.example.com/mcp', requiredScopes: ['mcp:use'] };
@@ -56,5 +57,13 @@ describe('resourceMetadataUrl / resourceMetadataPaths (RFC 9728 §3.1)', () => {
 
   it('a port and a deeper path – kept', () => {
     expect(resourceMetadataUrl('https://mcp.example.com:8443/team/a/mcp')).toBe('https://mcp.example.com:8443/.well-known/oauth-protected-resource/team/a/mcp');
+  });
+});
+
+describe('scopesSupported (what a 401 challenge and the document tell clients to request)', () => {
+  it('default – the required scopes, then the wildcard grants; the configured list replaces it', () => {
+    expect(scopesSupported({ requiredScopes: ['mcp:use'] })).toEqual(['mcp:use', 'tools:*', 'resources:*', 'prompts:*']);
+    expect(scopesSupported({ requiredScopes: ['tools:*'] })).toEqual(['tools:*', 'resources:*', 'prompts:*']);
+    expect(scopesSupported({ requiredScopes: ['mcp:use'], scopesSupported: ['tools:read_file'] })).toEqual(['tools:read_file']);
   });
 });

@@ -28,14 +28,22 @@ export type ProtectedResourceMetadataOptions = Pick<OAuthOptions, 'issuer' | 'au
  */
 export function protectedResourceMetadata(options: ProtectedResourceMetadataOptions): ProtectedResourceMetadata {
   checkedResourceUri('auth.oauth.audience', options.audience);
-  const scopes = options.scopesSupported ?? [...options.requiredScopes, ...WILDCARD_SCOPES];
   return {
     resource: options.audience,
     authorization_servers: [options.issuer],
-    scopes_supported: [...new Set(scopes)],
+    scopes_supported: scopesSupported(options),
     bearer_methods_supported: ['header'],
     ...(options.resourceName ? { resource_name: options.resourceName } : {}),
   };
+}
+
+/**
+ * What a client should ask the issuer for: `scopes_supported`, and the `scope=` of a 401 challenge.
+ * Clients (the MCP SDK's among them) request exactly the challenge's scopes, so a 401 naming only
+ * the required scopes would get them a token with no tool grants at all.
+ */
+export function scopesSupported(options: Pick<OAuthOptions, 'requiredScopes' | 'scopesSupported'>): string[] {
+  return [...new Set(options.scopesSupported ?? [...options.requiredScopes, ...WILDCARD_SCOPES])];
 }
 
 /**

@@ -5,7 +5,7 @@ export interface BearerChallenge {
   readonly resourceMetadataUrl: string;
   /** Absent when no token was presented (RFC 6750 §3.1: then no error code). */
   readonly error?: BearerError;
-  /** The scopes to ask for: required scopes on a 401, the `forbidden` outcome's `scope` on a 403. */
+  /** The scopes to ask for: `scopesSupported(options)` on a 401, the `forbidden` outcome's `scope` on a 403. */
   readonly scope?: string | readonly string[];
   /** Human-readable; characters RFC 6750 does not allow there are replaced, and it is capped. */
   readonly description?: string;
