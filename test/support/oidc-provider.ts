@@ -149,8 +149,9 @@ export async function startOidcProvider(options: OidcProviderOptions = {}): Prom
       features: {
         devInteractions: { enabled: false },
         clientCredentials: { enabled: true },
-        introspection: { enabled: true },
-        revocation: { enabled: true },
+        // Only the MCP server's own client may introspect; a client may revoke only its own tokens.
+        introspection: { enabled: true, allowedPolicy: (_ctx: unknown, caller: { clientId: string }) => caller.clientId === resourceServer.id },
+        revocation: { enabled: true, allowedPolicy: (_ctx: unknown, caller: { clientId: string }, token: { clientId: string }) => caller.clientId === token.clientId },
         resourceIndicators: {
           enabled: true,
           defaultResource: (_ctx: unknown, _client: unknown, oneOf?: string) => oneOf ?? resource,
