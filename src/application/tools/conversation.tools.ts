@@ -9,70 +9,81 @@ import { SendMessageCommand, type SendMessageResult } from '../conversations/sen
 import type { Origin } from '../origin.js';
 import { GetPromptQuery } from '../prompts/get-prompt.query.js';
 import type { PromptResult } from '../prompts/prompt-catalog.js';
-import { defineTool, outputSchemaOf, structured } from './define-tool.js';
+import { CLAUDE_CONVERSATION_INPUT, CLAUDE_CONVERSATION_OUTPUT, LIST_CONVERSATIONS_INPUT, LIST_CONVERSATIONS_OUTPUT, STOP_REASONS } from './conversation-tool-schemas.js';
+import { defineTool, structured } from './define-tool.js';
 import type { ToolContext, ToolDefinition, ToolFamily, ToolOutput } from './tool-definition.js';
 import { toToolFailure } from './tool-failures.js';
 
 const MAX_MESSAGE_CHARS = 200_000;
 const DEFAULT_LIST_LIMIT = 20;
 
-const usage = z.object({
-  input_tokens: z.number().int(),
-  output_tokens: z.number().int(),
-  cache_read_input_tokens: z.number().int(),
-  cache_creation_input_tokens: z.number().int(),
-});
-
-const conversationInput = z
-  .object({
-    message: z.string().max(MAX_MESSAGE_CHARS).describe('Your message to Claude. With `prompt`, added after the rendered prompt (may then be empty).'),
-    conversation_id: z.string().min(1).max(256).optional().describe('Continue this conversation (from an earlier answer or list_conversations); omit to start a new one.'),
-    system: z.string().max(MAX_MESSAGE_CHARS).optional().describe('System prompt for a new conversation (a conversation keeps the one it started with).'),
-    model: z.string().min(1).max(256).optional().describe('Model id for this turn (default: the conversation\'s, or the server\'s claude.model).'),
-    max_tokens: z.number().int().positive().optional().describe('Most tokens in each model answer (capped at the server\'s claude.max_tokens).'),
-    tools: z.array(z.string().min(1).max(128)).max(64).optional().describe('tfo-mcp tools Claude may call in this turn; each must be allowed by the server (claude.allowed_tools). Default: none.'),
-    max_iterations: z.number().int().min(1).max(100).optional().describe('Most model calls in this turn (capped at the server\'s claude.max_iterations).'),
-    prompt: z.string().min(1).max(128).optional().describe('Answer one of this server\'s prompts through Claude: code_review, explain_code or debug_help.'),
-    prompt_arguments: z.record(z.string().max(64), z.string().max(MAX_MESSAGE_CHARS)).optional().describe('The prompt\'s arguments (see prompts/list), e.g. {"code": "…", "language": "python"}.'),
-  })
-  .superRefine((value, ctx) => {
-    if (value.prompt === undefined && value.message.trim().length === 0) ctx.addIssue({ code: 'custom', path: ['message'], message: 'give a message (or a prompt)' });
-    if (value.prompt === undefined && value.prompt_arguments !== undefined) ctx.addIssue({ code: 'custom', path: ['prompt_arguments'], message: 'prompt_arguments needs prompt' });
+/** The zod schemas behind both tools: validators built on the first call (z.lazy), and the source the written-out JSON Schemas are checked against. */
+export function claudeConversationSchemas() {
+  const input = z
+    .object({
+      message: z.string().max(MAX_MESSAGE_CHARS).describe('Your message to Claude. With `prompt`, added after the rendered prompt (may then be empty).'),
+      conversation_id: z.string().min(1).max(256).optional().describe('Continue this conversation (from an earlier answer or list_conversations); omit to start a new one.'),
+      system: z.string().max(MAX_MESSAGE_CHARS).optional().describe('System prompt for a new conversation (a conversation keeps the one it started with).'),
+      model: z.string().min(1).max(256).optional().describe('Model id for this turn (default: the conversation\'s, or the server\'s claude.model).'),
+      max_tokens: z.number().int().positive().optional().describe('Most tokens in each model answer (capped at the server\'s claude.max_tokens).'),
+      tools: z.array(z.string().min(1).max(128)).max(64).optional().describe('tfo-mcp tools Claude may call in this turn; each must be allowed by the server (claude.allowed_tools). Default: none.'),
+      max_iterations: z.number().int().min(1).max(100).optional().describe('Most model calls in this turn (capped at the server\'s claude.max_iterations).'),
+      prompt: z.string().min(1).max(128).optional().describe('Answer one of this server\'s prompts through Claude: code_review, explain_code or debug_help.'),
+      prompt_arguments: z.record(z.string().max(64), z.string().max(MAX_MESSAGE_CHARS)).optional().describe('The prompt\'s arguments (see prompts/list), e.g. {"code": "…", "language": "python"}.'),
+    })
+    .superRefine((value, ctx) => {
+      if (value.prompt === undefined && value.message.trim().length === 0) ctx.addIssue({ code: 'custom', path: ['message'], message: 'give a message (or a prompt)' });
+      if (value.prompt === undefined && value.prompt_arguments !== undefined) ctx.addIssue({ code: 'custom', path: ['prompt_arguments'], message: 'prompt_arguments needs prompt' });
+    });
+  const output = z.object({
+    conversation_id: z.string(),
+    stop_reason: z.enum(STOP_REASONS),
+    iterations: z.number().int().nonnegative().describe('model calls made in this turn'),
+    model: z.string(),
+    usage: usageSchema().describe('tokens of this turn'),
+    unrun_tools: z.array(z.string()).optional().describe('tools the model asked for that the iteration cap left unrun'),
+    context_trimmed: z.object({ tool_results: z.number().int().nonnegative(), messages: z.number().int().nonnegative() }).optional()
+      .describe('what was left out of the requests to fit claude.context_budget_tokens'),
   });
+  return { input, output };
+}
+
+export function listConversationsSchemas() {
+  const input = z.object({
+    limit: z.number().int().min(1).max(100).default(DEFAULT_LIST_LIMIT).describe('Conversations per page (1-100).'),
+    cursor: z.string().min(1).max(1024).optional().describe('next_cursor from the previous page.'),
+  });
+  const output = z.object({
+    conversations: z.array(
+      z.object({
+        id: z.string(),
+        title: z.string(),
+        model: z.string(),
+        status: z.string(),
+        messages: z.number().int().nonnegative(),
+        usage: usageSchema(),
+        created_at: z.string(),
+        updated_at: z.string(),
+      }),
+    ),
+    next_cursor: z.string().optional(),
+  });
+  return { input, output };
+}
+
+function usageSchema() {
+  return z.object({
+    input_tokens: z.number().int().nonnegative(),
+    output_tokens: z.number().int().nonnegative(),
+    cache_read_input_tokens: z.number().int().nonnegative(),
+    cache_creation_input_tokens: z.number().int().nonnegative(),
+  });
+}
+
+const conversationInput = z.lazy(() => claudeConversationSchemas().input);
 type ConversationInput = z.infer<typeof conversationInput>;
-
-const conversationOutput = z.object({
-  conversation_id: z.string(),
-  stop_reason: z.enum(['end_turn', 'tool_use', 'max_tokens', 'stop_sequence', 'refusal', 'pause_turn', 'max_iterations', 'cancelled', 'budget', 'other']),
-  iterations: z.number().int().describe('model calls made in this turn'),
-  model: z.string(),
-  usage: usage.describe('tokens of this turn'),
-  unrun_tools: z.array(z.string()).optional().describe('tools the model asked for that the iteration cap left unrun'),
-  context_trimmed: z.object({ tool_results: z.number().int(), messages: z.number().int() }).optional()
-    .describe('what was left out of the requests to fit claude.context_budget_tokens'),
-});
-
-const listInput = z.object({
-  limit: z.number().int().min(1).max(100).default(DEFAULT_LIST_LIMIT).describe('Conversations per page (1-100).'),
-  cursor: z.string().min(1).max(1024).optional().describe('next_cursor from the previous page.'),
-});
+const listInput = z.lazy(() => listConversationsSchemas().input);
 type ListInput = z.infer<typeof listInput>;
-
-const listOutput = z.object({
-  conversations: z.array(
-    z.object({
-      id: z.string(),
-      title: z.string(),
-      model: z.string(),
-      status: z.string(),
-      messages: z.number().int(),
-      usage,
-      created_at: z.string(),
-      updated_at: z.string(),
-    }),
-  ),
-  next_cursor: z.string().optional(),
-});
 
 export interface ConversationToolsDependencies {
   readonly commands: CommandBus;
@@ -83,7 +94,8 @@ export interface ConversationToolsDependencies {
 
 /**
  * `claude_conversation` (category ai, "Chat with Claude") and `list_conversations`. Building the
- * family costs two schema conversions: nothing of the model client loads until a message is sent.
+ * family costs nothing measurable: its JSON Schemas are written out (conversation-tool-schemas.ts),
+ * its validators are built on the first call, and nothing of the model client loads before a message.
  */
 export class ConversationTools implements ToolFamily {
   private readonly definitions: readonly ToolDefinition<unknown>[];
@@ -112,7 +124,8 @@ export class ConversationTools implements ToolFamily {
           `the same policy and limits as your own calls: ${allowedTools.join(', ') || 'none (the server allows none)'}; at most ` +
           `${maxIterations} model calls per turn (stop_reason "max_iterations" says when that cap ended it). ` +
           'With `prompt` (code_review, explain_code, debug_help) and prompt_arguments, Claude answers that prompt.',
-        outputSchema: outputSchemaOf(conversationOutput),
+        inputSchema: CLAUDE_CONVERSATION_INPUT,
+        outputSchema: CLAUDE_CONVERSATION_OUTPUT,
         annotations: { title: 'Chat with Claude', readOnlyHint: false, destructiveHint: acts, idempotentHint: false, openWorldHint: true },
       },
       input: conversationInput,
@@ -128,7 +141,8 @@ export class ConversationTools implements ToolFamily {
         description:
           'Lists your claude_conversation conversations, the most recently active first: id, title (the first message), ' +
           'model, status, message count and token usage. Pass next_cursor back as cursor for the next page.',
-        outputSchema: outputSchemaOf(listOutput),
+        inputSchema: LIST_CONVERSATIONS_INPUT,
+        outputSchema: LIST_CONVERSATIONS_OUTPUT,
         annotations: { title: 'List Claude conversations', readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
       },
       input: listInput,

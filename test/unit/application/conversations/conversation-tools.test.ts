@@ -1,6 +1,8 @@
 import { ToolFailure } from '../../../../src/application/application.errors.js';
 import { PROGRESS_INTERVAL_MS, TurnProgress } from '../../../../src/application/conversations/turn-progress.js';
-import { ConversationTools } from '../../../../src/application/tools/conversation.tools.js';
+import { claudeConversationSchemas, ConversationTools, listConversationsSchemas } from '../../../../src/application/tools/conversation.tools.js';
+import { outputSchemaOf } from '../../../../src/application/tools/define-tool.js';
+import { jsonSchemaOf } from '../../../../src/application/tools/json-schema.js';
 import type { ToolContext, ToolDefinition } from '../../../../src/application/tools/tool-definition.js';
 import { textOutput, toolDefinition } from '../../../support/builders.js';
 import { answer, conversationHarness, ScriptedLlm, toolCall, type ConversationHarness } from './conversation-harness.js';
@@ -26,11 +28,21 @@ describe('claude_conversation and list_conversations', () => {
     expect(chat.props).toMatchObject({ title: 'Chat with Claude', annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true } });
     expect(chat.taskSupport).toBe('optional');
     expect(chat.props.description).toMatch(/probe, broken, slow/);
-    const shape = Object.keys((chat.input as unknown as { shape: Record<string, unknown> }).shape);
-    expect(shape).toEqual(['message', 'conversation_id', 'system', 'model', 'max_tokens', 'tools', 'max_iterations', 'prompt', 'prompt_arguments']);
+    expect(Object.keys(chat.props.inputSchema!['properties'] as object)).toEqual(['message', 'conversation_id', 'system', 'model', 'max_tokens', 'tools', 'max_iterations', 'prompt', 'prompt_arguments']);
     expect(tools.get('list_conversations')?.props.annotations).toMatchObject({ readOnlyHint: true });
     expect(chat.input.safeParse({ message: '  ' }).success).toBe(false);
     expect(chat.input.safeParse({ message: '', prompt: 'code_review' }).success).toBe(true);
+  });
+
+  it('the written-out JSON Schemas are exactly what the zod validators convert to', async () => {
+    const tools = toolsOf(await conversationHarness());
+    const chat = claudeConversationSchemas();
+    const list = listConversationsSchemas();
+
+    expect(tools.get('claude_conversation')?.props.inputSchema).toEqual(jsonSchemaOf(chat.input));
+    expect(tools.get('claude_conversation')?.props.outputSchema).toEqual(outputSchemaOf(chat.output));
+    expect(tools.get('list_conversations')?.props.inputSchema).toEqual(jsonSchemaOf(list.input));
+    expect(tools.get('list_conversations')?.props.outputSchema).toEqual(outputSchemaOf(list.output));
   });
 
   it('answers with the text and structuredContent {conversation_id, stop_reason, iterations, usage}', async () => {
