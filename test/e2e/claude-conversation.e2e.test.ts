@@ -11,9 +11,10 @@ import { writeFile } from 'node:fs/promises';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, type CallToolResult, type Progress } from '@modelcontextprotocol/sdk/types.js';
 import { reply, startFakeAnthropic, type FakeAnthropic } from '../support/fake-anthropic.js';
-import { connectHttpClient, type HttpClientHandle } from '../support/http-client.js';
+import { connectHttpClient, readResponse, type HttpClientHandle } from '../support/http-client.js';
 import { startHttpServer, type HttpServer } from '../support/http-server.js';
 import { delay, within } from '../support/raw-server.js';
+import { statelessHeaders, statelessMeta } from '../support/stateless-http.js';
 import { createTempWorkspace, serverEnv, startClient, stdoutProblems, type ClientHandle, type TempWorkspace } from '../support/spawn-server.js';
 
 /** Distinctive, so any leak is found by a plain substring search. */
@@ -253,6 +254,33 @@ describe('claude_conversation over HTTP (built server, real SDK, fake Messages A
     const streamed = progress.filter((p) => p.progress > 0);
     expect(streamed.length).toBeGreaterThanOrEqual(2);
     expect(streamed.map((p) => p.message).join('')).toBe('streaming '.repeat(30));
+  });
+
+  it('a 2026-07-28 stateless request runs the loop too (read_file under the request\'s principal) and continues a conversation a 2025 session started', async () => {
+    await writeFile(path.join(ws.root, 'stateless.txt'), `${MARKER}\n`);
+    fake.push(reply.text('Started over a session.'), reply.toolUse('read_file', { path: path.join(ws.root, 'stateless.txt') }, { id: 'toolu_sl' }), reply.text('Read it.'));
+    const session = await connect();
+    const started = turnOf(await chat(session, { message: 'Remember this conversation.' }));
+
+    const answer = await readResponse(
+      await fetch(server.url, {
+        method: 'POST',
+        headers: statelessHeaders('tools/call', 'claude_conversation'),
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 7,
+          method: 'tools/call',
+          params: { name: 'claude_conversation', arguments: { message: 'Read stateless.txt', conversation_id: started.conversation_id, tools: ['read_file'] }, _meta: statelessMeta('claude-stateless') },
+        }),
+      }),
+    );
+
+    const result = (answer.messages.find((m) => (m as { id?: unknown }).id === 7) as { result?: CallToolResult } | undefined)?.result;
+    expect(result?.isError).toBeFalsy();
+    expect(result?.structuredContent).toMatchObject({ conversation_id: started.conversation_id, stop_reason: 'end_turn', iterations: 2 });
+    const sent = toolResults(fake.messages().at(-1)).at(-1)!;
+    expect(sent).toMatchObject({ tool_use_id: 'toolu_sl' });
+    expect(JSON.stringify(sent.content)).toContain(MARKER);
   });
 
   it('an unknown or foreign conversation id is "not found"; the key is in no answer and no log line', async () => {

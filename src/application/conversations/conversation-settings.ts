@@ -18,5 +18,3 @@ export interface ConversationSettings {
   readonly contextBudgetTokens: number;
 }
 
-/** Tools that act on the host or recurse: never offered unless the operator lists them in claude.allowed_tools. */
-export const GUARDED_TOOLS: readonly string[] = ['execute_command', 'write_file', 'claude_conversation'];
