@@ -128,6 +128,14 @@ const oauthSchema = z
       .pipe(z.array(z.string()).min(1))
       .default(['RS256', 'ES256', 'PS256', 'EdDSA']),
     clock_skew_s: int(0, 600).default(60),
+    /** A claim whose string value becomes the principal's tenant (e.g. `org_id`). */
+    tenant_claim: z.string().min(1).optional(),
+    /** Scopes advertised in the protected-resource metadata and the 401 challenge (clients ask for exactly these). */
+    scopes_supported: list.optional(),
+    /** The metadata document's human-readable name. */
+    resource_name: z.string().min(1).optional(),
+    /** How long an introspection verdict is reused (default 60 s): a revoked opaque token stops working within this. */
+    introspection_cache_s: int(0, 3600).optional(),
   })
   .strict()
   .superRefine((oauth, ctx) => {

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
+import { assertApiKeyStore, type AuthConfig } from './auth.schema.js';
 import { ConfigError } from './config-error.js';
 import { configProblems, plainMessages } from './config-problems.js';
 import { aliasEnvLayer, envLayer, flagLayer, SourceIndex, yamlLayer, type ConfigFlag, type ConfigLayer } from './config-sources.js';
@@ -42,7 +43,8 @@ export function loadConfig(options: LoadOptions): ResolvedConfig {
 }
 
 function resolved({ config, deprecations }: Moved, options: LoadOptions): ResolvedConfig {
-  assertSafeBind(config.server.http.host, config.server.http.allow_insecure_remote);
+  assertSafeBind(config.server.http.host, config.server.http.allow_insecure_remote || authConfigured(config.auth));
+  assertApiKeyStore(config.auth, config.persistence.driver);
   assertBackendConfigured(config.execution);
   const roots = rootsOf(config.mcp.roots, options);
   const { security: _moved, ...rest } = config;
@@ -70,13 +72,18 @@ function rootsOf(configured: readonly string[] | undefined, options: LoadOptions
 
 const LOOPBACK = /^(127(\.\d{1,3}){3}|::1|\[::1\]|localhost)$/i;
 
-/** Auth arrives with a later release; until then a remote bind must be asked for explicitly. */
-function assertSafeBind(host: string, allowInsecureRemote: boolean): void {
-  if (LOOPBACK.test(host) || allowInsecureRemote) return;
+/** Without authentication (auth.oauth or API keys) a remote bind must be asked for explicitly. */
+function assertSafeBind(host: string, allowed: boolean): void {
+  if (LOOPBACK.test(host) || allowed) return;
   throw new ConfigError(
     'server.http.host',
-    `refusing to listen on non-loopback address "${host}" without authentication; set server.http.allow_insecure_remote: true to accept the risk`,
+    `refusing to listen on non-loopback address "${host}" without authentication; configure auth.oauth or auth.api_keys (or set server.http.allow_insecure_remote: true to accept the risk)`,
   );
+}
+
+/** Whether HTTP callers must authenticate: an OAuth issuer, API keys in config, or the Postgres key store. */
+export function authConfigured(auth: AuthConfig | undefined): boolean {
+  return auth !== undefined && (auth.oauth !== undefined || auth.api_keys.length > 0 || auth.api_key_store === 'postgres');
 }
 
 export function isLoopbackHost(host: string): boolean {

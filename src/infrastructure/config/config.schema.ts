@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { authSchema } from './auth.schema.js';
 import { bool, int, list, listOf } from './config-values.js';
 import { executionSchema, securitySchema } from './execution.schema.js';
 
@@ -237,6 +238,8 @@ export const configSchema = z
   .object({
     server: serverSchema.prefault({}),
     claude: claudeSchema.prefault({}),
+    /** Absent: HTTP callers are anonymous (loopback only) and stdio may use everything. */
+    auth: authSchema.optional(),
     mcp: mcpSchema.prefault({}),
     /** Deprecated (one release): the keys moved to execution.security; the loader moves them and warns. */
     security: securitySchema.optional(),

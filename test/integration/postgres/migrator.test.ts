@@ -6,7 +6,7 @@ import { createPostgresPool } from '../../../src/infrastructure/persistence/post
 import { RecordingLogger } from '../../support/builders.js';
 import { createTestSchema, PG_URL, type TestSchema } from './pg-test-schema.js';
 
-const ALL = ['001_outbox', '002_sessions', '003_tool_executions', '004_conversations', '005_tasks', '006_stateless_executions', '007_conversations_v2'];
+const ALL = ['001_outbox', '002_sessions', '003_tool_executions', '004_conversations', '005_tasks', '006_stateless_executions', '007_conversations_v2', '008_api_keys'];
 const LATEST = ALL.length;
 const NEXT = LATEST + 1;
 const extra = (version: number, sql: string, name = 'extra'): Migration => ({ version, name, sql });
@@ -41,7 +41,7 @@ describe('migrate (real Postgres, a fresh schema per test)', () => {
     expect((await recorded(schema.pool)).map((row) => [row.version, row.name, row.checksum])).toEqual(
       MIGRATIONS.map((m) => [m.version, m.name, checksumOf(m)]),
     );
-    expect(await tables(schema.pool)).toEqual(['conversation_messages', 'conversations', 'outbox', 'schema_migrations', 'sessions', 'tasks', 'tool_executions']);
+    expect(await tables(schema.pool)).toEqual(['api_keys', 'conversation_messages', 'conversations', 'outbox', 'schema_migrations', 'sessions', 'tasks', 'tool_executions']);
     expect(schema.logger.at('info').map((line) => line.fields.migration)).toEqual(ALL);
   });
 
