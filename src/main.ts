@@ -209,7 +209,19 @@ function readmePath(): string {
   return 'README.md in the tfo-mcp package';
 }
 
+/** `tfo-mcp keys …`: loaded only for this command. */
+async function runKeys(argv: readonly string[], output: Writable): Promise<void> {
+  const [{ runKeysCommand }, { apiKeyCliTools }] = await Promise.all([
+    import('./presentation/cli/keys-command.js'),
+    import('./infrastructure/auth/api-keys/api-key-cli-tools.js'),
+  ]);
+  const keys = apiKeyCliTools({ load: (configPath) => loadConfig({ configPath, env: process.env, cwd: process.cwd(), home: homedir(), version: VERSION }) });
+  process.exitCode = await runKeysCommand(argv, { stdin: process.stdin, stdout: output, stderr: process.stderr, keys });
+}
+
 async function main(argv: readonly string[], output: Writable): Promise<void> {
+  // Before parseCli: the keys subcommands take their own options (--name, --grants…).
+  if (argv[0] === 'keys') return runKeys(argv.slice(1), output);
   let command: CliCommand;
   try {
     command = parseCli(argv);

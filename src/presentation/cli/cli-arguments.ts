@@ -32,6 +32,7 @@ export const USAGE = `Usage: tfo-mcp [--transport stdio|http] [--host HOST] [--p
        tfo-mcp migrate [--config PATH]
        tfo-mcp events tail [--subject SUBJECT] [--all] [--config PATH]
        tfo-mcp host-agent --secret-file PATH [--listen URL] [--config PATH]
+       tfo-mcp keys hash|create|list|revoke …   API keys for HTTP callers (tfo-mcp keys --help)
 
 TelemetryFlow MCP server. Speaks MCP over stdio (newline-delimited JSON-RPC on stdin/stdout)
 or over HTTP (--transport http); logs go to stderr.
