@@ -37,6 +37,7 @@ fi
 # Whole test files that need the real services (jest testPathIgnorePatterns; <rootDir> is the repository).
 SERVICE_SUITES=(
   '<rootDir>/test/integration/(postgres|redis|clickhouse|docker|ssh)/'
+  '<rootDir>/test/integration/rate-limit/'
   '<rootDir>/test/integration/nats/(?!event-envelope\.)'
   '<rootDir>/test/e2e/infra-'
   '<rootDir>/test/e2e/replicas\.'
