@@ -45,6 +45,7 @@ export function loadConfig(options: LoadOptions): ResolvedConfig {
 function resolved({ config, deprecations }: Moved, options: LoadOptions): ResolvedConfig {
   assertSafeBind(config.server.http.host, config.server.http.allow_insecure_remote || authConfigured(config.auth));
   assertApiKeyStore(config.auth, config.persistence.driver);
+  assertRateLimitClasses(config.auth, config.rate_limits);
   assertBackendConfigured(config.execution);
   const roots = rootsOf(config.mcp.roots, options);
   const { security: _moved, ...rest } = config;
@@ -79,6 +80,21 @@ function assertSafeBind(host: string, allowed: boolean): void {
     'server.http.host',
     `refusing to listen on non-loopback address "${host}" without authentication; configure auth.oauth or auth.api_keys (or set server.http.allow_insecure_remote: true to accept the risk)`,
   );
+}
+
+/**
+ * With rate limits on, an API key's `rate_limit_class` must name a `rate_limits.classes` entry: a
+ * typo would otherwise put the key under the default limits with only a warning at its first call.
+ */
+function assertRateLimitClasses(auth: AuthConfig | undefined, limits: AppConfig['rate_limits']): void {
+  if (!limits.enabled || auth === undefined) return;
+  const known = Object.keys(limits.classes);
+  auth.api_keys.forEach((key, index) => {
+    const wanted = key.rate_limit_class;
+    if (wanted === undefined || Object.hasOwn(limits.classes, wanted)) return;
+    const configured = known.length > 0 ? `configured: ${known.join(', ')}` : 'none are configured';
+    throw new ConfigError(`auth.api_keys.${index}.rate_limit_class`, `"${wanted}" is not a rate_limits.classes entry (${configured})`);
+  });
 }
 
 /** Whether HTTP callers must authenticate: an OAuth issuer, API keys in config, or the Postgres key store. */

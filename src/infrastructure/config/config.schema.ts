@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { authSchema } from './auth.schema.js';
 import { bool, int, list, listOf } from './config-values.js';
 import { executionSchema, securitySchema } from './execution.schema.js';
+import { rateLimitsSchema } from './rate-limits.schema.js';
 
 export { DEFAULT_ALLOWED_COMMANDS, DEFAULT_BLOCKED_COMMANDS, DEFAULT_REFUSED_ENV } from './execution.schema.js';
 
@@ -240,6 +241,8 @@ export const configSchema = z
     claude: claudeSchema.prefault({}),
     /** Absent: HTTP callers are anonymous (loopback only) and stdio may use everything. */
     auth: authSchema.optional(),
+    /** Off unless `enabled`: per-principal request, tool-call and concurrency limits (memory or Redis). */
+    rate_limits: rateLimitsSchema.prefault({}),
     mcp: mcpSchema.prefault({}),
     /** Deprecated (one release): the keys moved to execution.security; the loader moves them and warns. */
     security: securitySchema.optional(),

@@ -2,9 +2,17 @@
  * Names that hold secrets: `api_key`, `token`, `access_token`, `db_password`… but not `max_tokens`.
  * Plural `keys` too (`mcp.request_state.keys`, the requestState HMAC keys): config-sources judges a
  * value by its last name alone, so a list's name must say it. The cost is that other fields called
- * `keys` (a task's input keys) are hidden in operator logs as well.
+ * `keys` (a task's input keys) are hidden in operator logs as well. `hash`: an API key's scrypt hash is
+ * not the key, but it is what an offline guess is checked against, so it is never shown either.
  */
-const SECRET_KEY = /(^|[_-])(api[_-]?keys?|keys?|token|secret|password|passwd|credentials?|private[_-]?keys?|authorization|cookie)$/i;
+const SECRET_KEY = /(^|[_-])(api[_-]?keys?|keys?|token|secret|password|passwd|credentials?|private[_-]?keys?|authorization|cookie|hash)$/i;
+
+/**
+ * Secret-named lists whose entries are records, not secrets: `auth.api_keys` holds a name, grants,
+ * an expiry and a rate-limit class per key, which operators need to see, beside the key's `hash`
+ * (secret by its own name above). Each field of such a record is judged by its own name.
+ */
+const RECORD_LISTS = new Set(['api_keys']);
 
 /**
  * Query or fragment parameters that carry credentials: the secret names above plus the short and
@@ -77,6 +85,7 @@ export function redactText(text: string): string {
  * replaced, and credentials embedded in URLs (user info, secret query parameters) are masked.
  */
 export function redactConfig(value: unknown, key = ''): unknown {
+  if (RECORD_LISTS.has(key) && Array.isArray(value)) return value.map((item) => (isRecord(item) ? redactConfig(item) : redactedSecret(item)));
   if (isSecretKey(key)) return redactedSecret(value);
   if (Array.isArray(value)) return value.map((item) => redactConfig(item));
   if (value instanceof Error) return redactText(value.stack ?? `${value.name}: ${value.message}`);
@@ -91,4 +100,8 @@ export function redactConfig(value: unknown, key = ''): unknown {
 function redactedSecret(value: unknown): unknown {
   if (value === undefined || value === null || value === '') return value;
   return Array.isArray(value) ? value.map(() => REDACTED) : REDACTED;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Error);
 }
