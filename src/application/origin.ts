@@ -1,3 +1,4 @@
+import { ANONYMOUS, type Principal } from '../domain/auth/principal.js';
 import type { SessionRepository } from '../domain/session/session.repository.js';
 
 /** W3C trace context as a client sent it in `_meta` (traceparent / tracestate). */
@@ -12,8 +13,10 @@ export interface TraceContext {
  * handle (a task id) bound to `principal`.
  */
 export interface RequestOrigin {
-  /** The authenticated subject; `anonymous` while the listener has no authentication. */
+  /** The authenticated subject's id (`caller.id` when `caller` is set); `anonymous` while the listener has no authentication. */
   readonly principal: string;
+  /** Who sent the request, with its grants; absent: the anonymous caller (a listener without auth). */
+  readonly caller?: Principal;
   /** Unique per request on this server (not the client's JSON-RPC id, which clients reuse). */
   readonly requestId: string;
   readonly protocolVersion: string;
@@ -42,6 +45,17 @@ export function scopeKeyOf(origin: Origin): string {
 /** A session must be operational (initialized, not closed); a stateless request has nothing to check. */
 export async function assertOperational(sessions: SessionRepository, origin: Origin, method: string): Promise<void> {
   if (typeof origin === 'string') (await sessions.get(origin)).assertOperational(method);
+}
+
+/**
+ * Who is calling, once the session is known to be operational: the session's principal (read with
+ * the session, which the check reads anyway), or the stateless request's caller.
+ */
+export async function callerOf(sessions: SessionRepository, origin: Origin, method: string): Promise<Principal> {
+  if (typeof origin !== 'string') return origin.caller ?? ANONYMOUS;
+  const session = await sessions.get(origin);
+  session.assertOperational(method);
+  return session.principal;
 }
 
 /** Who a log line is about: the session, or the request with its W3C trace (so operators can join logs to traces). */

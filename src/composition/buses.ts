@@ -8,6 +8,7 @@ import type { Clock, IdGenerator } from '../application/ports/clock.js';
 import type { HealthCheck } from '../application/ports/health.js';
 import type { Logger } from '../application/ports/logger.js';
 import type { Outbox } from '../application/ports/outbox.js';
+import type { RateLimiter } from '../application/ports/rate-limiter.js';
 import { GetPromptHandler } from '../application/prompts/get-prompt.query.js';
 import { ListPromptsHandler } from '../application/prompts/list-prompts.query.js';
 import type { PromptCatalog } from '../application/prompts/prompt-catalog.js';
@@ -56,6 +57,11 @@ export interface UseCaseDependencies {
   readonly tasks?: TaskService;
   /** Conversations with Claude (the `claude` section); absent = no conversation use cases. */
   readonly conversations?: ConversationDependencies;
+  /**
+   * Tool-level limits (rate_limits: per-tool buckets and the per-principal concurrency cap, checked
+   * in ExecuteTool); absent = no tool-level limits. Request buckets are the transport's.
+   */
+  readonly rateLimiter?: RateLimiter;
 }
 
 export interface ConversationDependencies {

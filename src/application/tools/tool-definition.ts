@@ -1,5 +1,7 @@
 import type { ZodType } from 'zod';
+import type { Principal } from '../../domain/auth/principal.js';
 import type { LogLevelName } from '../../domain/session/log-level.js';
+import type { Origin } from '../origin.js';
 import type { ClientRequests } from '../ports/client-requests.js';
 import type { ToolProps } from '../../domain/tool/tool.js';
 
@@ -16,7 +18,16 @@ export interface ToolOutput {
 
 /** What a running tool may use besides its arguments: cancellation, progress and client logging. */
 export interface ToolContext {
+  /** The caller's scope key: its session id, or `request:<id>` for a stateless request (see scopeKeyOf). */
   readonly sessionId: string;
+  /**
+   * Who is calling and how: the request's Origin (its session id, or the stateless request with
+   * its trace) and the caller's Principal. Set by ExecuteTool on the context a tool runs with, so
+   * work a tool starts on the caller's behalf (the conversation loop's own tool calls) runs as the
+   * caller, with the caller's grants, limits and trace. Absent on contexts ExecuteTool did not build.
+   */
+  readonly origin?: Origin;
+  readonly caller?: Principal;
   readonly signal: AbortSignal;
   /**
    * Whether the run was cancelled (or timed out), answered without creating `signal`: contexts

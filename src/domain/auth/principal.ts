@@ -1,3 +1,4 @@
+import type { EventActor } from '../shared/domain-event.js';
 import { Grants } from './grants.js';
 
 /**
@@ -32,4 +33,50 @@ export function localPrincipal(user: string, grants: Grants = Grants.everything(
 /** What events and audit lines record about a principal: never a credential. */
 export function actorOf(principal: Principal): { id: string; kind: PrincipalKind; tenant?: string } {
   return principal.tenant ? { id: principal.id, kind: principal.kind, tenant: principal.tenant } : { id: principal.id, kind: principal.kind };
+}
+
+const actors = new WeakMap<Principal, EventActor>();
+
+/**
+ * The `actor` events record for `principal`, made once per principal object (authenticators hand
+ * out the same object for a cached credential, so a busy caller's events share one), and
+ * undefined for the anonymous caller: a server without auth writes no actor (see DomainEvent.actor).
+ */
+export function eventActorOf(principal: Principal): EventActor | undefined {
+  if (principal.kind === 'anonymous') return undefined;
+  let actor = actors.get(principal);
+  if (actor === undefined) {
+    actor = Object.freeze(actorOf(principal));
+    actors.set(principal, actor);
+  }
+  return actor;
+}
+
+/** A principal as a stored aggregate keeps it (a session restored on another replica knows its caller). */
+export interface PrincipalSnapshot {
+  readonly id: string;
+  readonly kind: PrincipalKind;
+  readonly grants: readonly string[];
+  readonly tenant?: string;
+  readonly rateLimitClass?: string;
+}
+
+export function principalSnapshot(principal: Principal): PrincipalSnapshot {
+  const base = { id: principal.id, kind: principal.kind, grants: principal.grants.toJSON() };
+  return {
+    ...base,
+    ...(principal.tenant !== undefined ? { tenant: principal.tenant } : {}),
+    ...(principal.rateLimitClass !== undefined ? { rateLimitClass: principal.rateLimitClass } : {}),
+  };
+}
+
+/** Back from a snapshot; the grants were written by `toJSON`, so they parse. */
+export function principalFromSnapshot(snapshot: PrincipalSnapshot): Principal {
+  return Object.freeze({
+    id: snapshot.id,
+    kind: snapshot.kind,
+    grants: Grants.parse(snapshot.grants),
+    ...(snapshot.tenant !== undefined ? { tenant: snapshot.tenant } : {}),
+    ...(snapshot.rateLimitClass !== undefined ? { rateLimitClass: snapshot.rateLimitClass } : {}),
+  });
 }

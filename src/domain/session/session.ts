@@ -1,5 +1,6 @@
+import { ANONYMOUS, eventActorOf, principalFromSnapshot, principalSnapshot, type Principal, type PrincipalSnapshot } from '../auth/principal.js';
 import { AggregateRoot } from '../shared/aggregate-root.js';
-import { domainEvent } from '../shared/domain-event.js';
+import { domainEvent, type EventActor } from '../shared/domain-event.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { EventMetaSource } from '../shared/event-meta-source.js';
 import { ClientCapabilities, ClientInfo } from './client-info.js';
@@ -19,6 +20,8 @@ export interface SessionSnapshot {
   readonly logLevel: string;
   readonly closeReason?: string;
   readonly closedAt?: string;
+  /** Who opened the session; absent: the anonymous caller (a listener without auth). */
+  readonly principal?: PrincipalSnapshot;
 }
 
 const AGGREGATE = 'session';
@@ -26,9 +29,14 @@ const AGGREGATE = 'session';
 /**
  * One MCP connection's lifecycle:
  * CREATED → INITIALIZING (initialize) → READY (notifications/initialized) → CLOSING → CLOSED.
- * A session may close from any state (a client can vanish before it initializes).
+ * A session may close from any state (a client can vanish before it initializes). It belongs to
+ * the principal that opened it: its requests run with that principal's grants, and another
+ * principal presenting its id is told it does not exist (the transport compares `principal.id`).
  */
 export class Session extends AggregateRoot<SessionEvent> {
+  /** The actor of this session's events (undefined for the anonymous caller). */
+  private readonly actor: EventActor | undefined;
+
   private constructor(
     readonly id: string,
     readonly transport: TransportKind,
@@ -36,6 +44,8 @@ export class Session extends AggregateRoot<SessionEvent> {
     private readonly meta: EventMetaSource,
     private state: SessionState,
     private logLevel: LogLevel,
+    /** Who opened the session. */
+    readonly principal: Principal,
     private protocolVersion?: ProtocolVersion,
     private clientInfo?: ClientInfo,
     private clientCapabilities?: ClientCapabilities,
@@ -43,12 +53,13 @@ export class Session extends AggregateRoot<SessionEvent> {
     private closedAt?: Date,
   ) {
     super();
+    this.actor = eventActorOf(principal);
   }
 
-  static create(id: string, transport: TransportKind, meta: EventMetaSource, defaultLogLevel = 'info'): Session {
+  static create(id: string, transport: TransportKind, meta: EventMetaSource, defaultLogLevel = 'info', principal: Principal = ANONYMOUS): Session {
     const m = meta();
-    const session = new Session(id, transport, m.occurredAt, meta, 'CREATED', LogLevel.of(defaultLogLevel));
-    session.record(domainEvent(AGGREGATE, id, 'session.created', { transport }, m, id));
+    const session = new Session(id, transport, m.occurredAt, meta, 'CREATED', LogLevel.of(defaultLogLevel), principal);
+    session.record(domainEvent(AGGREGATE, id, 'session.created', { transport }, m, id, undefined, session.actor));
     return session;
   }
 
@@ -60,6 +71,7 @@ export class Session extends AggregateRoot<SessionEvent> {
       meta,
       snapshot.state,
       LogLevel.of(snapshot.logLevel),
+      snapshot.principal !== undefined ? principalFromSnapshot(snapshot.principal) : ANONYMOUS,
       snapshot.protocolVersion !== undefined ? ProtocolVersion.of(snapshot.protocolVersion) : undefined,
       snapshot.clientInfo !== undefined ? ClientInfo.of(snapshot.clientInfo) : undefined,
       snapshot.clientCapabilities !== undefined ? ClientCapabilities.of(snapshot.clientCapabilities) : undefined,
@@ -103,6 +115,8 @@ export class Session extends AggregateRoot<SessionEvent> {
         },
         this.meta(),
         this.id,
+        undefined,
+        this.actor,
       ),
     );
     return this.protocolVersion;
@@ -110,7 +124,7 @@ export class Session extends AggregateRoot<SessionEvent> {
 
   markReady(): void {
     this.transition('INITIALIZING', 'READY', 'notifications/initialized');
-    this.record(domainEvent(AGGREGATE, this.id, 'session.ready', {}, this.meta(), this.id));
+    this.record(domainEvent(AGGREGATE, this.id, 'session.ready', {}, this.meta(), this.id, undefined, this.actor));
   }
 
   /** Requests other than initialize and ping need a session whose initialize has been answered. */
@@ -125,7 +139,7 @@ export class Session extends AggregateRoot<SessionEvent> {
   setLogLevel(level: LogLevel): void {
     this.assertOperational('logging/setLevel');
     this.logLevel = level;
-    this.record(domainEvent(AGGREGATE, this.id, 'session.log_level_changed', { level: level.name }, this.meta(), this.id));
+    this.record(domainEvent(AGGREGATE, this.id, 'session.log_level_changed', { level: level.name }, this.meta(), this.id, undefined, this.actor));
   }
 
   /** Closing is idempotent: a transport close that follows a shutdown is not an error. */
@@ -133,14 +147,14 @@ export class Session extends AggregateRoot<SessionEvent> {
     if (this.state === 'CLOSED') return false;
     if (this.state !== 'CLOSING') {
       this.state = 'CLOSING';
-      this.record(domainEvent(AGGREGATE, this.id, 'session.closing', { reason }, this.meta(), this.id));
+      this.record(domainEvent(AGGREGATE, this.id, 'session.closing', { reason }, this.meta(), this.id, undefined, this.actor));
     }
     const m = this.meta();
     this.state = 'CLOSED';
     this.closeReason = reason;
     this.closedAt = m.occurredAt;
     const durationMs = Math.max(0, m.occurredAt.getTime() - this.createdAt.getTime());
-    this.record(domainEvent(AGGREGATE, this.id, 'session.closed', { reason, durationMs }, m, this.id));
+    this.record(domainEvent(AGGREGATE, this.id, 'session.closed', { reason, durationMs }, m, this.id, undefined, this.actor));
     return true;
   }
 
@@ -156,6 +170,7 @@ export class Session extends AggregateRoot<SessionEvent> {
       ...(this.clientCapabilities ? { clientCapabilities: { ...this.clientCapabilities.value } } : {}),
       ...(this.closeReason !== undefined ? { closeReason: this.closeReason } : {}),
       ...(this.closedAt ? { closedAt: this.closedAt.toISOString() } : {}),
+      ...(this.principal.kind !== 'anonymous' ? { principal: principalSnapshot(this.principal) } : {}),
     };
   }
 

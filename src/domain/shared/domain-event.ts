@@ -12,6 +12,12 @@ export interface DomainEvent<TType extends string = string, TData = unknown> {
   readonly sessionId?: string;
   /** W3C trace context of the request that caused the event, when its client sent one. */
   readonly trace?: EventTrace;
+  /**
+   * Who caused the event. Absent when nobody authenticated (a listener without auth): the
+   * anonymous caller is not written on every event, so a server without auth stores and
+   * publishes exactly what it did before principals existed.
+   */
+  readonly actor?: EventActor;
   readonly occurredAt: string;
   readonly data: TData;
 }
@@ -19,6 +25,13 @@ export interface DomainEvent<TType extends string = string, TData = unknown> {
 export interface EventTrace {
   readonly traceparent: string;
   readonly tracestate?: string;
+}
+
+/** What an event records about its principal (see `actorOf`): never a credential or a grant. */
+export interface EventActor {
+  readonly id: string;
+  readonly kind: string;
+  readonly tenant?: string;
 }
 
 export interface EventMeta {
@@ -34,10 +47,12 @@ export function domainEvent<TType extends string, TData>(
   meta: EventMeta,
   sessionId?: string,
   trace?: EventTrace,
+  actor?: EventActor,
 ): DomainEvent<TType, TData> {
-  // Two literals rather than a conditional spread: every tool call records an event, and the
+  // Literals rather than a conditional spread: every tool call records an event, and the
   // spread built and copied a throwaway object each time.
   const occurredAt = isoTimestamp(meta.occurredAt);
+  if (actor !== undefined) return withActor(aggregateType, aggregateId, type, data, meta.id, occurredAt, actor, sessionId, trace);
   if (trace !== undefined) {
     return sessionId === undefined
       ? { id: meta.id, type, version: 1, aggregateType, aggregateId, trace, occurredAt, data }
@@ -46,6 +61,27 @@ export function domainEvent<TType extends string, TData>(
   return sessionId === undefined
     ? { id: meta.id, type, version: 1, aggregateType, aggregateId, occurredAt, data }
     : { id: meta.id, type, version: 1, aggregateType, aggregateId, sessionId, occurredAt, data };
+}
+
+function withActor<TType extends string, TData>(
+  aggregateType: string,
+  aggregateId: string,
+  type: TType,
+  data: TData,
+  id: string,
+  occurredAt: string,
+  actor: EventActor,
+  sessionId?: string,
+  trace?: EventTrace,
+): DomainEvent<TType, TData> {
+  if (trace !== undefined) {
+    return sessionId === undefined
+      ? { id, type, version: 1, aggregateType, aggregateId, trace, actor, occurredAt, data }
+      : { id, type, version: 1, aggregateType, aggregateId, sessionId, trace, actor, occurredAt, data };
+  }
+  return sessionId === undefined
+    ? { id, type, version: 1, aggregateType, aggregateId, actor, occurredAt, data }
+    : { id, type, version: 1, aggregateType, aggregateId, sessionId, actor, occurredAt, data };
 }
 
 let lastMs = Number.NaN;
