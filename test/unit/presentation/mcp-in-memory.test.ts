@@ -116,12 +116,12 @@ describe('MCP over InMemoryTransport (in-process twin)', () => {
     expect(error.message).toContain('no_such_tool');
   });
 
-  it('resources/list and resources/templates/list - server resources and the file template', async () => {
+  it('resources/list and resources/templates/list - server resources, the file and conversation templates', async () => {
     const { resources } = await client.listResources();
     const { resourceTemplates } = await client.listResourceTemplates();
 
     expect(resources.map((r) => r.uri)).toEqual(expect.arrayContaining(['config://server', 'status://health']));
-    expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual(['file:///{path}']);
+    expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual(['file:///{path}', 'conversation://{id}']);
   });
 
   it('resources/read config://server - the effective config, with roots and no secrets', async () => {
