@@ -55,6 +55,9 @@ missing_packages() {
   command -v catatonit >/dev/null || missing+=(catatonit)
   dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || missing+=(busybox-static)
   [ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+  # Not services of their own: promtool checks the metrics and alert rules, prometheus scrapes replicas, haproxy fronts them.
+  command -v promtool >/dev/null || missing+=(prometheus)
+  command -v haproxy >/dev/null || missing+=(haproxy)
   echo "${missing[*]}"
 }
 
