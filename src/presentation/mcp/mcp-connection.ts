@@ -1,6 +1,7 @@
 import type { ClientCapabilities, JSONRPCMessage, ServerCapabilities } from '@modelcontextprotocol/server';
 import { CloseSessionCommand } from '../../application/session/close-session.command.js';
 import { OpenSessionCommand } from '../../application/session/open-session.command.js';
+import type { Principal } from '../../domain/auth/principal.js';
 import { LogLevel } from '../../domain/session/log-level.js';
 import type { SessionSnapshot } from '../../domain/session/session.js';
 import type { TransportKind } from '../../domain/session/session-state.js';
@@ -54,8 +55,9 @@ export class McpConnection implements SessionChannel {
     registerCatalogRoutes(this);
   }
 
-  async connect(transport: Transport): Promise<void> {
-    ({ sessionId: this.sessionId } = await this.deps.commands.execute(new OpenSessionCommand(this.transportKind, transport.sessionId)));
+  /** Opens the Session, owned by `principal` (absent: the anonymous caller of a listener without auth). */
+  async connect(transport: Transport, principal?: Principal): Promise<void> {
+    ({ sessionId: this.sessionId } = await this.deps.commands.execute(new OpenSessionCommand(this.transportKind, transport.sessionId, principal)));
     await this.dispatcher.attach(transport, this.observe, this.transportClosed);
     this.watchToolList();
   }

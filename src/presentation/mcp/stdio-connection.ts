@@ -1,4 +1,5 @@
 import { PROTOCOL_VERSION_META_KEY, ProtocolErrorCode, type JSONRPCMessage, type JSONRPCRequest } from '@modelcontextprotocol/server';
+import { ANONYMOUS, type Principal } from '../../domain/auth/principal.js';
 import type { MessageInfo, Transport } from '../transports/transport.js';
 import { McpConnection, type McpDependencies } from './mcp-connection.js';
 import { classifyBody, hasRevisionClaim, MODERN_REVISIONS, type ClaimRejection, type ModernRequest } from './stateless/revision-claim.js';
@@ -62,6 +63,8 @@ export class StdioConnection {
     private readonly deps: McpDependencies,
     private readonly transport: HoldingTransport,
     private readonly onEnded: (reason: string) => void,
+    /** Who is on the other end: the local user that started the process (stdio has no credentials). */
+    private readonly principal: Principal = ANONYMOUS,
   ) {}
 
   async start(): Promise<void> {
@@ -107,7 +110,7 @@ export class StdioConnection {
     this.transport.hold();
     this.transport.onmessage = undefined;
     const session = (this.session = new McpConnection(this.deps, 'stdio', (reason) => this.end(reason)));
-    this.opened = session.connect(this.transport).then(
+    this.opened = session.connect(this.transport, this.principal).then(
       () => {
         this.screenClaims();
         this.deps.logger.info('stdio connection pinned', { sessionId: session.sessionId, session: true });
@@ -152,7 +155,7 @@ export class StdioConnection {
   }
 
   private statelessConnection(): StatelessConnection {
-    return (this.stateless ??= new StatelessConnection(statelessEndpoint(this.deps), this.transport, this.deps.logger, MODERN_REVISIONS, () => subscriptionHub(this.deps)));
+    return (this.stateless ??= new StatelessConnection(statelessEndpoint(this.deps), this.transport, this.deps.logger, MODERN_REVISIONS, () => subscriptionHub(this.deps), this.principal));
   }
 
   private refuse(id: JSONRPCRequest['id'], code: number, message: string, data?: unknown): void {

@@ -7,6 +7,7 @@ import {
   type RequestId,
 } from '@modelcontextprotocol/server';
 import type { Logger } from '../../../application/ports/logger.js';
+import { ANONYMOUS, type Principal } from '../../../domain/auth/principal.js';
 import type { Transport } from '../../transports/transport.js';
 import { classifyBody, type ModernRequest } from './revision-claim.js';
 import type { StatelessEndpoint, StatelessReply, StatelessRequest } from './stateless-endpoint.js';
@@ -19,7 +20,7 @@ export type StatelessService = Pick<StatelessEndpoint, 'serve' | 'has'>;
 
 /**
  * A stdio connection pinned to the 2026-07-28 revision by its first request (ADR 009): no Session,
- * each request served by the one StatelessEndpoint as a request of principal `anonymous`, its
+ * each request served by the one StatelessEndpoint as a request of the connection's principal (the local user), its
  * answer and the notifications it sends while it runs written as frames on the one output. It also
  * answers the `server/discover` probes that come before any connection is pinned.
  *
@@ -44,6 +45,8 @@ export class StatelessConnection {
     private readonly supported: readonly string[],
     /** Built on the first listen request (most connections never send one). */
     private readonly hubOf?: () => SubscriptionHub,
+    /** Who sends every request of this connection (stdio: the local user). */
+    private readonly principal: Principal = ANONYMOUS,
   ) {}
 
   private hub?: SubscriptionHub;
@@ -69,7 +72,7 @@ export class StatelessConnection {
     this.running.set(id, reply);
     this.inFlight += 1;
     void this.endpoint
-      .serve(requestOf(verdict, message), reply)
+      .serve(requestOf(verdict, message, this.principal), reply)
       .then(
         (answer) => {
           if (reply.gone) return answer.settle();
@@ -111,7 +114,7 @@ export class StatelessConnection {
       },
       end: () => this.listens.delete(id),
     };
-    const outcome = (this.hub ??= this.hubOf()).open({ id, params: message.params, principal: 'anonymous', clientCapabilities: verdict.clientCapabilities }, sink);
+    const outcome = (this.hub ??= this.hubOf()).open({ id, params: message.params, principal: this.principal.id, clientCapabilities: verdict.clientCapabilities }, sink);
     if (outcome.refused) return this.answerError(id, outcome.error.code, outcome.error.message, outcome.error.data);
     this.listens.set(id, outcome);
   }
@@ -175,13 +178,14 @@ export class StatelessConnection {
 }
 
 /** No spreads of optional members: built once per request on the serving path. */
-function requestOf(verdict: ModernRequest, message: JSONRPCRequest): StatelessRequest {
+function requestOf(verdict: ModernRequest, message: JSONRPCRequest, principal: Principal): StatelessRequest {
   const request: { -readonly [K in keyof StatelessRequest]: StatelessRequest[K] } = {
     message,
     protocolVersion: verdict.protocolVersion,
     clientCapabilities: verdict.clientCapabilities,
-    principal: 'anonymous',
+    principal: principal.id,
   };
+  if (principal !== ANONYMOUS) request.caller = principal;
   if (verdict.logLevel !== undefined) request.logLevel = verdict.logLevel;
   if (verdict.trace) request.trace = verdict.trace;
   return request;

@@ -15,6 +15,7 @@ import type { RequestOrigin, TraceContext } from '../../../application/origin.js
 import { ClientAnswerPending } from '../../../application/ports/client-requests.js';
 import { requestStateBinding, type RequestStateSealer } from '../../../application/ports/request-state.js';
 import type { TaskHandles } from '../../../application/tools/execute-tool.command.js';
+import type { Principal } from '../../../domain/auth/principal.js';
 import type { ToolContext } from '../../../application/tools/tool-definition.js';
 import { LogLevel } from '../../../domain/session/log-level.js';
 import { catalogHandlers, type CallSite, type CatalogHandler } from '../catalog.handlers.js';
@@ -32,8 +33,10 @@ export interface StatelessRequest {
   readonly clientCapabilities: ClientCapabilities;
   readonly logLevel?: LoggingLevel;
   readonly trace?: TraceContext;
-  /** The authenticated subject; `anonymous` without authentication. */
+  /** The authenticated subject's id; `anonymous` without authentication. */
   readonly principal: string;
+  /** The authenticated caller (id = `principal`) with its grants; absent: the anonymous caller. */
+  readonly caller?: Principal;
 }
 
 /** Where a stateless request's notifications (progress, logs) go while it runs: its own response stream. */
@@ -192,6 +195,7 @@ export class StatelessCall implements CallSite, RequestIo {
       requestId: `${boot}-${sequence}`,
       protocolVersion: request.protocolVersion,
       ...(request.trace ? { trace: request.trace } : {}),
+      ...(request.caller ? { caller: request.caller } : {}),
     };
   }
 

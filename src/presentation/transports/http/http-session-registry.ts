@@ -5,6 +5,8 @@ import type { Logger } from '../../../application/ports/logger.js';
 import { McpConnection } from '../../mcp/mcp-connection.js';
 import type { McpDependencies } from '../../mcp/session-channel.js';
 import { GetSessionQuery } from '../../../application/session/get-session.query.js';
+import { ANONYMOUS, type Principal } from '../../../domain/auth/principal.js';
+import type { PrincipalSnapshot } from '../../../domain/auth/principal.js';
 import type { SessionSnapshot } from '../../../domain/session/session.js';
 import { DomainError } from '../../../domain/shared/domain-error.js';
 import { LegacySseSession } from './legacy-sse-session.js';
@@ -24,6 +26,8 @@ interface Entry {
   readonly connection: McpConnection;
   /** The remote address, when it tells clients apart (not loopback). */
   readonly client?: string;
+  /** Who opened the session (ownerOf): only that principal is served by it. */
+  readonly owner: string;
 }
 
 export class TooManySessions extends Error {}
@@ -39,6 +43,15 @@ export function clientOf(remoteAddress: string | undefined): string | undefined 
 }
 
 const SESSION_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * What a session's owner is compared by: the principal's id, and its tenant when it has one (one
+ * issuer's subject in two tenants is two callers).
+ */
+function ownerOf(principal: Principal | PrincipalSnapshot | undefined): string {
+  if (principal === undefined) return ANONYMOUS.id;
+  return principal.tenant === undefined ? principal.id : `${principal.id}\u0000${principal.tenant}`;
+}
 
 /**
  * Every live HTTP session: one connection and one transport each, never shared between clients.
@@ -66,10 +79,12 @@ export class HttpSessionRegistry {
   /**
    * The session's transport here; or, when another replica (or this process before a restart)
    * opened it and the shared repository still holds it open, a new transport that adopts it.
+   * A session `caller` did not open is undefined, exactly like one that does not exist: its id
+   * tells another principal nothing.
    */
-  async streamable(id: string): Promise<StreamableHttpSession | undefined> {
-    const local = this.sessions.get(id)?.transport;
-    if (local) return local instanceof StreamableHttpSession ? local : undefined;
+  async streamable(id: string, caller: Principal = ANONYMOUS): Promise<StreamableHttpSession | undefined> {
+    const entry = this.sessions.get(id);
+    if (entry) return entry.transport instanceof StreamableHttpSession && entry.owner === ownerOf(caller) ? entry.transport : undefined;
     if (!SESSION_ID.test(id)) return undefined;
     let snapshot: SessionSnapshot;
     try {
@@ -79,38 +94,40 @@ export class HttpSessionRegistry {
       this.logger.error('looking up a session in the repository failed', { sessionId: id, error: error instanceof Error ? error.message : String(error) });
       throw new SessionStoreUnavailable('the session store did not answer', { cause: error });
     }
+    if (ownerOf(snapshot.principal) !== ownerOf(caller)) return undefined;
     if ((snapshot.transport !== 'http' || (snapshot.state !== 'INITIALIZING' && snapshot.state !== 'READY')) || this.sessions.has(id)) {
-      return this.streamableLocal(id);
+      return this.streamableLocal(id, caller);
     }
     if (!this.makeRoom(undefined)) return undefined;
     const transport = new StreamableHttpSession(id, { ...this.options, replayStore: this.replayStore });
-    await this.track(transport, 'http').adopt(transport, snapshot);
+    await this.track(transport, 'http', ownerOf(snapshot.principal)).adopt(transport, snapshot);
     this.logger.info('adopted a session opened elsewhere', { sessionId: id, state: snapshot.state });
     return transport;
   }
 
-  private streamableLocal(id: string): StreamableHttpSession | undefined {
-    const transport = this.sessions.get(id)?.transport;
-    return transport instanceof StreamableHttpSession ? transport : undefined;
+  private streamableLocal(id: string, caller: Principal): StreamableHttpSession | undefined {
+    const entry = this.sessions.get(id);
+    return entry?.transport instanceof StreamableHttpSession && entry.owner === ownerOf(caller) ? entry.transport : undefined;
   }
 
-  legacy(id: string): LegacySseSession | undefined {
-    const transport = this.sessions.get(id)?.transport;
-    return transport instanceof LegacySseSession ? transport : undefined;
+  /** The legacy session `caller` opened under this id (another principal's is undefined, as for an unknown id). */
+  legacy(id: string, caller: Principal = ANONYMOUS): LegacySseSession | undefined {
+    const entry = this.sessions.get(id);
+    return entry?.transport instanceof LegacySseSession && entry.owner === ownerOf(caller) ? entry.transport : undefined;
   }
 
-  /** A new session for `client` (see clientOf); makes room first, or throws TooManySessions. */
-  async openStreamable(client?: string): Promise<StreamableHttpSession> {
+  /** A new session for `client` (see clientOf) owned by `principal`; makes room first, or throws TooManySessions. */
+  async openStreamable(client?: string, principal: Principal = ANONYMOUS): Promise<StreamableHttpSession> {
     if (!this.makeRoom(client)) throw new TooManySessions();
     const transport = new StreamableHttpSession(randomUUID(), { ...this.options, replayStore: this.replayStore });
-    await this.track(transport, 'http', client).connect(transport);
+    await this.track(transport, 'http', ownerOf(principal), client).connect(transport, principal);
     return transport;
   }
 
-  async openLegacy(res: ServerResponse, endpoint: string, client?: string): Promise<LegacySseSession> {
+  async openLegacy(res: ServerResponse, endpoint: string, client?: string, principal: Principal = ANONYMOUS): Promise<LegacySseSession> {
     if (!this.makeRoom(client)) throw new TooManySessions();
     const transport = new LegacySseSession(randomUUID(), res, endpoint, this.options);
-    await this.track(transport, 'sse', client).connect(transport);
+    await this.track(transport, 'sse', ownerOf(principal), client).connect(transport, principal);
     return transport;
   }
 
@@ -172,11 +189,11 @@ export class HttpSessionRegistry {
   }
 
   /** A connection for `transport`, held until its transport closes — a dropped legacy stream, or a close from inside, ends the session too. */
-  private track(transport: StreamableHttpSession | LegacySseSession, kind: 'http' | 'sse', client?: string): McpConnection {
+  private track(transport: StreamableHttpSession | LegacySseSession, kind: 'http' | 'sse', owner: string, client?: string): McpConnection {
     const connection = new McpConnection(this.deps, kind, () => {
       if (this.sessions.get(transport.sessionId)?.connection === connection) this.sessions.delete(transport.sessionId);
     });
-    this.sessions.set(transport.sessionId, client === undefined ? { transport, connection } : { transport, connection, client });
+    this.sessions.set(transport.sessionId, client === undefined ? { transport, connection, owner } : { transport, connection, client, owner });
     return connection;
   }
 
