@@ -22,6 +22,10 @@ import { wireSharedState } from './composition/cache.wiring.js';
 import { wireAnalytics, wireEvents } from './composition/events.wiring.js';
 import { wirePersistence } from './composition/persistence.wiring.js';
 import type { Wired } from './composition/wiring.js';
+import type { WiredHttpAuth } from './composition/auth.wiring.js';
+import type { RateLimiter } from './application/ports/rate-limiter.js';
+import type { HttpAuth } from './presentation/transports/http/http-auth.js';
+import { authConfigured } from './infrastructure/config/config-loader.js';
 import type { EventMetaSource } from './domain/shared/event-meta-source.js';
 import { createBuses, healthReporter, type UseCaseDependencies } from './composition/buses.js';
 import { TOKENS } from './tokens.js';
@@ -72,6 +76,8 @@ export interface Application {
   readonly mcp: McpDependencies;
   readonly replayStore: SseReplayStore;
   readonly events: InMemoryEventPublisher | undefined;
+  /** Who may use the HTTP endpoints (set by start() when `auth` or `rate_limits` is configured on HTTP). */
+  httpAuth(): HttpAuth | undefined;
   start(): Promise<void>;
   stop(timeoutMs: number): Promise<void>;
 }
@@ -111,7 +117,10 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
     wireAnalytics(config, logger, clock),
     wireSharedState(config, logger, clock),
   ]);
-  const wired: Wired<unknown>[] = [persistence, shared, analytics, events];
+  // Loaded only when enabled; its own Redis connection closes before the other adapters.
+  const limits = config.rate_limits.enabled ? await (await import('./composition/rate-limit.wiring.js')).wireRateLimiter(config, logger) : undefined;
+  const wired: Wired<unknown>[] = [persistence, shared, analytics, events, ...(limits ? [limits] : [])];
+  let httpAuth: WiredHttpAuth | undefined;
 
   c.bind(TOKENS.Outbox).toConstantValue(persistence.adapters.outbox);
   c.bind(TOKENS.SessionRepository).toConstantValue(persistence.adapters.sessions);
@@ -140,7 +149,7 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
   });
   const tasks = config.mcp.tasks.enabled ? bindTasks(c, config, persistence.adapters) : undefined;
   const claude = claudeSetup(c, config, persistence.adapters.conversations);
-  const { commands, queries } = bindUseCases(c, config, toolResults, analytics.adapters.reader, tasks, conformance, claude);
+  const { commands, queries } = bindUseCases(c, config, toolResults, analytics.adapters.reader, tasks, conformance, claude, limits?.adapters);
   const relay = c.get(TOKENS.OutboxRelay);
   const families = [...toolFamilies(c, config, execution, conformance), new ConversationTools({ commands, queries, owners: claude.owners, settings: claude.settings })];
 
@@ -159,9 +168,15 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
     },
     replayStore: shared.adapters.replayStore,
     events: events.adapters.memory,
+    httpAuth: () => httpAuth?.auth,
     async start() {
       await requestStates.selfCheck();
       for (const w of wired) await w.start?.();
+      // After persistence started: the Postgres key store reads its (migrated) table before serving.
+      if (needsHttpAuth(config)) {
+        const { wireHttpAuth } = await import('./composition/auth.wiring.js');
+        httpAuth = await wireHttpAuth(config.auth, { logger, clock, ...(persistence.adapters.pool ? { pool: persistence.adapters.pool } : {}), ...(limits ? { limiter: limits.adapters } : {}) });
+      }
       relay.start();
       tasks?.start();
       for (const family of families) {
@@ -176,12 +191,18 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
       await c.get(TOKENS.Executor).shutdown();
       // The audit file gets every line written so far (decisions of the runs just stopped included).
       await execution.auditLine.close().catch((error: unknown) => logger.warn('closing the audit log failed', { error: String(error) }));
+      await httpAuth?.close().catch((error: unknown) => logger.warn('closing the authenticators failed', { error: String(error) }));
       await relay.stop(timeoutMs);
       for (const w of [...wired].reverse()) {
         await w.close?.().catch((error: unknown) => logger.warn('closing an adapter failed', { error: String(error) }));
       }
     },
   };
+}
+
+/** HTTP callers authenticate, or are counted against request buckets: the admission is built at start. */
+function needsHttpAuth(config: ResolvedConfig): boolean {
+  return config.server.transport === 'http' && (authConfigured(config.auth) || config.rate_limits.enabled);
 }
 
 /** What execute_command reads per call (policy and limits, replaced on reload) and where decisions are audited. */
@@ -279,6 +300,7 @@ function bindUseCases(
   tasks: TaskService | undefined,
   conformance: ConformanceProfile | undefined,
   claude: ClaudeSetup,
+  rateLimiter: RateLimiter | undefined,
 ): { commands: CommandBus; queries: QueryBus } {
   const T = TOKENS;
   const workspaces = c.get(T.Workspaces);
@@ -296,6 +318,7 @@ function bindUseCases(
     logger: c.get(T.Logger),
     toolResults,
     ...(tasks ? { tasks } : {}),
+    ...(rateLimiter ? { rateLimiter } : {}),
     conversations: { repository: claude.repository, backends: new LlmBackends(claude.settings.backend, claude.llm), settings: claude.settings },
   };
   const resources = new ResourceCatalog([

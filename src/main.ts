@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, userInfo } from 'node:os';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { buildApplication } from './container.js';
@@ -16,7 +16,9 @@ import { StdioConnection } from './presentation/mcp/stdio-connection.js';
 import { migratePostgres } from './composition/persistence.wiring.js';
 import { StdioServerTransport } from './presentation/transports/stdio.js';
 import { McpHttpServer } from './presentation/transports/http/mcp-http-server.js';
-import { isLoopbackHost } from './infrastructure/config/config-loader.js';
+import { authConfigured, isLoopbackHost } from './infrastructure/config/config-loader.js';
+import { Grants } from './domain/auth/grants.js';
+import { localPrincipal, type Principal } from './domain/auth/principal.js';
 import { httpServerOptions } from './composition/http-options.js';
 import { PidFile, PidFileError, signalReload, type ReloadSignal } from './infrastructure/system/pid-file.js';
 
@@ -81,11 +83,27 @@ async function serveStdio(config: ResolvedConfig, output: Writable, reload: () =
     onInputEnd: () => void shutdown('end of input'),
   });
   // The first message pins the era: a 2025 session, or 2026-07-28 stateless requests.
-  const connection = new StdioConnection(app.mcp, transport, (reason) => void shutdown(reason));
+  const connection = new StdioConnection(app.mcp, transport, (reason) => void shutdown(reason), stdioPrincipal(config));
   onProcessEvents(logger, shutdown, reloads);
   await connection.start();
   if (process.stdin.isTTY) process.stderr.write(stdioTerminalHint(readmePath()));
   logger.info('tfo-mcp ready', { transport: 'stdio', version: config.server.version, ...rootsOf(config) });
+}
+
+/**
+ * Who a stdio client is: the OS user that started the process (stdio has no credentials; whoever
+ * can write to our stdin already runs as that user), with `auth.stdio_grants`.
+ */
+function stdioPrincipal(config: ResolvedConfig): Principal {
+  const grants = config.auth ? Grants.parse(config.auth.stdio_grants) : Grants.everything();
+  let user: string;
+  try {
+    user = userInfo().username;
+  } catch {
+    // A uid without a passwd entry (common in containers): name it by its number.
+    user = process.env['USER'] ?? `uid-${process.getuid?.() ?? 'unknown'}`;
+  }
+  return localPrincipal(user, grants);
 }
 
 /**
@@ -112,7 +130,7 @@ async function serveHttp(config: ResolvedConfig, reload: () => ResolvedConfig): 
   const app = await buildApplication(config, logger, reloads);
   await app.start();
   const http = config.server.http;
-  const server = new McpHttpServer(app.mcp, app.replayStore, httpServerOptions(config));
+  const server = new McpHttpServer(app.mcp, app.replayStore, httpServerOptions(config), app.httpAuth());
   let stopping = false;
   const shutdown = async (reason: string) => {
     if (stopping) return;
@@ -135,13 +153,22 @@ async function serveHttp(config: ResolvedConfig, reload: () => ResolvedConfig): 
     await app.stop(config.mcp.timeouts.shutdown_ms);
     fail(problem, 1);
   }
-  if (!isLoopbackHost(http.host)) logger.warn('listening on a non-loopback address without authentication', { host: http.host });
+  if (!isLoopbackHost(http.host) && !authConfigured(config.auth)) logger.warn('listening on a non-loopback address without authentication', { host: http.host });
   logger.info('tfo-mcp ready', {
     transport: 'http',
     url: `http://${http.host.includes(':') ? `[${http.host}]` : http.host}:${port}/mcp`,
     version: config.server.version,
+    auth: authMechanisms(config),
+    rateLimits: config.rate_limits.enabled ? config.rate_limits.store : 'off',
     ...rootsOf(config),
   });
+}
+
+/** What HTTP callers authenticate with, for the ready line (details: /ready). */
+function authMechanisms(config: ResolvedConfig): string[] | 'none' {
+  const auth = config.auth;
+  if (auth === undefined || !authConfigured(auth)) return 'none';
+  return [...(auth.api_keys.length > 0 || auth.api_key_store === 'postgres' ? ['api_keys'] : []), ...(auth.oauth ? ['oauth'] : [])];
 }
 
 /** server.pid_file: refused (exit 1) while another live tfo-mcp holds it; removed on any exit of ours. */

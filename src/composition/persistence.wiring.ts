@@ -1,3 +1,4 @@
+import type { Pool } from 'pg';
 import type { Logger } from '../application/ports/logger.js';
 import type { Outbox } from '../application/ports/outbox.js';
 import type { TaskSignals } from '../application/tasks/task-signals.js';
@@ -23,6 +24,8 @@ export interface Persistence {
   readonly tasks: TaskRepository;
   /** How a cancel or an answer saved on any replica reaches the replica running the task. */
   readonly taskSignals: TaskSignals;
+  /** The Postgres pool (persistence.driver postgres): the API key store listens on one of its connections. */
+  readonly pool?: Pool;
 }
 
 /** The Postgres adapter modules, loaded only when configured (pg alone costs ~40 ms of start-up). */
@@ -74,6 +77,7 @@ export async function wirePersistence(config: ResolvedConfig, logger: Logger, me
           conversations: new PostgresConversationRepository(pool, meta),
           tasks: new PostgresTaskRepository(pool, meta),
           taskSignals,
+          pool,
         },
         healthChecks: [new PostgresHealthCheck(pool), new PostgresOutboxHealthCheck(outbox)],
         start: async () => {

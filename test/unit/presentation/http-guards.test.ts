@@ -92,7 +92,7 @@ describe('CORS preflight', () => {
     ['token characters in the suffix', "mcp-param-a.b_c~d!e#f$g%h&i'j*k+l^m`n|o", ["mcp-param-a.b_c~d!e#f$g%h&i'j*k+l^m`n|o"]],
     ['delimiters or non-ASCII in the suffix', 'mcp-param-a b,mcp-param-a:b,mcp-param-a/b,mcp-param-r\u00e9gion,mcp-param-(x)', []],
   ])('allowedRequestHeaders, %s - the fixed list, then only the valid Mcp-Param-* names, lower-cased, once each', (_, announced, reflected) => {
-    const fixed = 'Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID, Mcp-Method, Mcp-Name';
+    const fixed = 'Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID, Mcp-Method, Mcp-Name, X-API-Key';
     expect(allowedRequestHeaders(announced)).toBe([fixed, ...reflected].join(', '));
   });
 });

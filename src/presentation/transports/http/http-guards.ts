@@ -38,12 +38,13 @@ export function corsHeaders(req: IncomingMessage, options: GuardOptions): Record
   return {
     'Access-Control-Allow-Origin': origin,
     Vary: 'Origin',
-    'Access-Control-Expose-Headers': 'Mcp-Session-Id, MCP-Protocol-Version',
+    // WWW-Authenticate and Retry-After: a browser client must read them to authorize or back off.
+    'Access-Control-Expose-Headers': 'Mcp-Session-Id, MCP-Protocol-Version, WWW-Authenticate, Retry-After',
   };
 }
 
 /** Request headers any client may send; Mcp-Method and Mcp-Name are the 2026-07-28 routing headers (SEP-2243). */
-const ALLOWED_HEADERS = 'Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID, Mcp-Method, Mcp-Name';
+const ALLOWED_HEADERS = 'Content-Type, Accept, Authorization, Mcp-Session-Id, MCP-Protocol-Version, Last-Event-ID, Mcp-Method, Mcp-Name, X-API-Key';
 /** `Mcp-Param-` and a non-empty RFC 9110 token, lower-cased. */
 const PARAM_HEADER = /^mcp-param-[!#$%&'*+\-.^_`|~0-9a-z]+$/;
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { JSONRPCMessage, JSONRPCRequest } from '@modelcontextprotocol/server';
 import { GetHealthQuery } from '../../../application/health/get-health.query.js';
 import type { SseReplayStore } from '../../../application/ports/sse-replay-store.js';
+import { ANONYMOUS, type Principal } from '../../../domain/auth/principal.js';
 import type { McpDependencies } from '../../mcp/session-channel.js';
 import type { StatelessEndpoint } from '../../mcp/stateless/stateless-endpoint.js';
 import { statelessEndpoint, subscriptionHub } from '../../mcp/stateless/stateless-server.js';
@@ -19,6 +20,7 @@ import {
   rejectedByHostOrOrigin,
   type GuardOptions,
 } from './http-guards.js';
+import type { Admission, HttpAuth } from './http-auth.js';
 import { clientOf, HttpSessionRegistry, SessionStoreUnavailable, TooManySessions } from './http-session-registry.js';
 import { classifyRevision, type ModernRequest } from './revision-claim.js';
 import { checkRoutingHeaders, paramHeaderLookup, type ToolParamHeaders } from './routing-headers.js';
@@ -56,7 +58,9 @@ const MAX_LISTEN_BACKLOG_BYTES = 1024 * 1024;
 /**
  * tfo-mcp over HTTP on plain node:http: Streamable HTTP on /mcp, the legacy HTTP+SSE transport on
  * /sse + /messages, liveness on /health and readiness on /ready. Host and Origin are checked before
- * any body is read.
+ * any body is read, and so is the caller when `auth` is given (credentials, request budget): every
+ * session, stateless request and listen stream then belongs to the principal it admitted, and a
+ * session id presented by anyone else is answered 404, as an unknown one is.
  */
 export class McpHttpServer {
   private readonly http: Server;
@@ -73,6 +77,8 @@ export class McpHttpServer {
     private readonly deps: McpDependencies,
     replayStore: SseReplayStore,
     private readonly options: HttpServerOptions,
+    /** Absent: no authentication and no request limits (every caller is anonymous; loopback only). */
+    private readonly auth?: HttpAuth,
   ) {
     this.guards = this.guardsFor(options.port);
     this.paramHeaders = deps.toolCatalog ? paramHeaderLookup(deps.toolCatalog) : undefined;
@@ -148,19 +154,40 @@ export class McpHttpServer {
     if (rejected) return fail(res, 403, TRANSPORT_ERROR, `Forbidden: ${rejected}`);
     if (url.pathname === '/health' || url.pathname === '/ready') return this.health(url.pathname, req, res);
     if (req.method === 'OPTIONS') return preflight(req, res, this.guards);
-    if (url.pathname === '/mcp') {
-      if (req.method === 'POST') return this.post(req, res);
-      if (req.method === 'GET') return this.get(req, res);
-      if (req.method === 'DELETE') return this.delete(req, res);
-      res.setHeader('Allow', 'GET, POST, DELETE, OPTIONS');
-      return fail(res, 405, TRANSPORT_ERROR, 'Method not allowed');
-    }
-    if (this.options.legacySse && url.pathname === '/sse' && req.method === 'GET') return this.legacyOpen(req, res);
-    if (this.options.legacySse && url.pathname === '/messages' && req.method === 'POST') return this.legacyPost(req, res, url);
-    return fail(res, 404, TRANSPORT_ERROR, `Not found: ${url.pathname.slice(0, 100)}`);
+    const document = this.auth && (req.method === 'GET' || req.method === 'HEAD') ? this.auth.wellKnown(url.pathname) : undefined;
+    if (document) return this.publish(req, res, document);
+    const legacy = this.options.legacySse && ((url.pathname === '/sse' && req.method === 'GET') || (url.pathname === '/messages' && req.method === 'POST'));
+    if (url.pathname !== '/mcp' && !legacy) return fail(res, 404, TRANSPORT_ERROR, `Not found: ${url.pathname.slice(0, 100)}`);
+    // Before any body is read: who is calling, and whether their request budget allows one more.
+    const principal = this.auth ? await this.admitted(req, res, this.auth) : ANONYMOUS;
+    if (!principal) return;
+    if (legacy) return url.pathname === '/sse' ? this.legacyOpen(req, res, principal) : this.legacyPost(req, res, url, principal);
+    if (req.method === 'POST') return this.post(req, res, principal);
+    if (req.method === 'GET') return this.get(req, res, principal);
+    if (req.method === 'DELETE') return this.delete(req, res, principal);
+    res.setHeader('Allow', 'GET, POST, DELETE, OPTIONS');
+    return fail(res, 405, TRANSPORT_ERROR, 'Method not allowed');
   }
 
-  private async post(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** The admitted principal, or undefined once the refusal (401/400/403/429/503 with its headers) is answered. */
+  private async admitted(req: IncomingMessage, res: ServerResponse, auth: HttpAuth): Promise<Principal | undefined> {
+    const admission: Admission = await auth.admit(req);
+    if (admission.ok) return admission.principal;
+    // A browser client reads WWW-Authenticate and Retry-After only when CORS lets it.
+    for (const [name, value] of Object.entries({ ...corsHeaders(req, this.guards), ...admission.headers })) res.setHeader(name, value);
+    const data = admission.retryAfterMs === undefined ? { code: admission.code } : { code: admission.code, retry_after_ms: admission.retryAfterMs };
+    fail(res, admission.status, TRANSPORT_ERROR, admission.message, null, data);
+    return undefined;
+  }
+
+  /** A public document (RFC 9728 metadata): no credentials needed, CORS as for /mcp. */
+  private publish(req: IncomingMessage, res: ServerResponse, document: Record<string, unknown>): void {
+    const body = JSON.stringify(document);
+    res.writeHead(200, { ...corsHeaders(req, this.guards), 'Content-Type': 'application/json', 'Cache-Control': 'public, max-age=300' });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  private async post(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
     if (!accepts(req, 'application/json') || !accepts(req, 'text/event-stream')) {
       return fail(res, 406, TRANSPORT_ERROR, 'Not Acceptable: the client must accept both application/json and text/event-stream');
     }
@@ -168,7 +195,7 @@ export class McpHttpServer {
     if (!parsed) return;
     const { messages, batch } = parsed;
     const revision = classifyRevision(batch ? messages : messages[0], req.headers);
-    if (revision.kind !== 'legacy') return this.postStateless(req, res, revision, messages[0]);
+    if (revision.kind !== 'legacy') return this.postStateless(req, res, revision, messages[0], principal);
     const initialize = messages.some((m) => (m as { method?: string }).method === 'initialize');
     const sessionId = header(req, 'mcp-session-id');
     const cors = corsHeaders(req, this.guards);
@@ -179,7 +206,7 @@ export class McpHttpServer {
       if (sessionId !== undefined) return fail(res, 400, -32600, 'Invalid Request: initialize starts a new session; send it without Mcp-Session-Id', id);
       let session;
       try {
-        session = await this.registry.openStreamable(clientOf(req.socket.remoteAddress));
+        session = await this.registry.openStreamable(clientOf(req.socket.remoteAddress), principal);
       } catch (error) {
         if (!(error instanceof TooManySessions)) throw error;
         res.setHeader('Retry-After', '30');
@@ -187,7 +214,7 @@ export class McpHttpServer {
       }
       return session.handlePost(res, messages, batch, { headers: req.headers }, cors);
     }
-    const session = await this.sessionFor(req, res, sessionId, id);
+    const session = await this.sessionFor(req, res, sessionId, principal, id);
     if (!session) return;
     session.handlePost(res, messages, batch, { headers: req.headers }, cors);
   }
@@ -197,7 +224,13 @@ export class McpHttpServer {
    * headers), or served by the stateless endpoint: JSON, or SSE once the request sends a
    * notification (progress, log) before its answer.
    */
-  private async postStateless(req: IncomingMessage, res: ServerResponse, revision: ModernRequest | { kind: 'reject'; httpStatus: number; code: number; message: string; data?: unknown }, first: JSONRPCMessage): Promise<void> {
+  private async postStateless(
+    req: IncomingMessage,
+    res: ServerResponse,
+    revision: ModernRequest | { kind: 'reject'; httpStatus: number; code: number; message: string; data?: unknown },
+    first: JSONRPCMessage,
+    principal: Principal,
+  ): Promise<void> {
     const readableId = (first as { id?: unknown }).id;
     const id = typeof readableId === 'string' || typeof readableId === 'number' ? readableId : null;
     if (revision.kind === 'reject') return fail(res, revision.httpStatus, revision.code, revision.message, id, revision.data);
@@ -208,7 +241,7 @@ export class McpHttpServer {
       res.writeHead(202, cors).end();
       return;
     }
-    if (revision.message.method === 'subscriptions/listen') return this.openListenStream(res, revision, cors);
+    if (revision.message.method === 'subscriptions/listen') return this.openListenStream(res, revision, cors, principal);
     const endpoint = (this.stateless ??= statelessEndpoint(this.deps));
     const request = {
       message: revision.message as JSONRPCRequest,
@@ -216,7 +249,8 @@ export class McpHttpServer {
       clientCapabilities: revision.clientCapabilities,
       ...(revision.logLevel !== undefined ? { logLevel: revision.logLevel } : {}),
       ...(revision.trace ? { trace: revision.trace } : {}),
-      principal: 'anonymous',
+      principal: principal.id,
+      ...(principal !== ANONYMOUS ? { caller: principal } : {}),
     };
     let stream: SseStream | undefined;
     const streamable = this.options.responseMode !== 'json';
@@ -252,7 +286,7 @@ export class McpHttpServer {
    * subscriptions/listen: an SSE response held open (whatever the response mode: the spec makes the
    * listen answer a stream) until the client leaves or the server closes. Refusals answer JSON.
    */
-  private openListenStream(res: ServerResponse, revision: ModernRequest, cors: Record<string, string>): void {
+  private openListenStream(res: ServerResponse, revision: ModernRequest, cors: Record<string, string>, principal: Principal): void {
     if (res.destroyed) return;
     const message = revision.message as JSONRPCRequest;
     let stream: SseStream | undefined;
@@ -265,7 +299,7 @@ export class McpHttpServer {
       end: () => stream?.end(),
     };
     const hub = (this.listens ??= subscriptionHub(this.deps));
-    const outcome = hub.open({ id: message.id, params: message.params, principal: 'anonymous', clientCapabilities: revision.clientCapabilities }, sink);
+    const outcome = hub.open({ id: message.id, params: message.params, principal: principal.id, clientCapabilities: revision.clientCapabilities }, sink);
     if (outcome.refused) {
       if (outcome.httpStatus === 503) res.setHeader('Retry-After', '30');
       return fail(res, outcome.httpStatus, outcome.error.code, outcome.error.message, message.id, outcome.error.data);
@@ -273,24 +307,24 @@ export class McpHttpServer {
     stream?.onClose(() => outcome.close());
   }
 
-  private async get(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async get(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
     if (!accepts(req, 'text/event-stream')) return fail(res, 406, TRANSPORT_ERROR, 'Not Acceptable: the client must accept text/event-stream');
-    const session = await this.sessionFor(req, res, header(req, 'mcp-session-id'));
+    const session = await this.sessionFor(req, res, header(req, 'mcp-session-id'), principal);
     if (!session) return;
     await session.handleGet(res, header(req, 'last-event-id'), corsHeaders(req, this.guards));
   }
 
-  private async delete(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const session = await this.sessionFor(req, res, header(req, 'mcp-session-id'));
+  private async delete(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
+    const session = await this.sessionFor(req, res, header(req, 'mcp-session-id'), principal);
     if (!session) return;
     await this.registry.close(session.sessionId, 'deleted by the client');
     res.writeHead(200, corsHeaders(req, this.guards)).end();
   }
 
-  private async legacyOpen(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async legacyOpen(req: IncomingMessage, res: ServerResponse, principal: Principal): Promise<void> {
     if (!accepts(req, 'text/event-stream')) return fail(res, 406, TRANSPORT_ERROR, 'Not Acceptable: the client must accept text/event-stream');
     try {
-      await this.registry.openLegacy(res, '/messages', clientOf(req.socket.remoteAddress));
+      await this.registry.openLegacy(res, '/messages', clientOf(req.socket.remoteAddress), principal);
     } catch (error) {
       if (!(error instanceof TooManySessions)) throw error;
       res.setHeader('Retry-After', '30');
@@ -298,9 +332,9 @@ export class McpHttpServer {
     }
   }
 
-  private async legacyPost(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  private async legacyPost(req: IncomingMessage, res: ServerResponse, url: URL, principal: Principal): Promise<void> {
     const id = url.searchParams.get('sessionId') ?? '';
-    const session = this.registry.legacy(id);
+    const session = this.registry.legacy(id, principal);
     if (!session) return fail(res, 404, TRANSPORT_ERROR, 'Session not found: open a stream with GET /sse first');
     const parsed = await this.readMessages(req, res);
     if (parsed) session.handlePost(res, parsed.messages, { headers: req.headers });
@@ -346,15 +380,18 @@ export class McpHttpServer {
     return { messages, batch };
   }
 
-  /** The request's session, or an error answered here (`id`: the request's, when one request was read). */
-  private async sessionFor(req: IncomingMessage, res: ServerResponse, sessionId: string | undefined, id: string | number | null = null) {
+  /**
+   * The request's session, or an error answered here (`id`: the request's, when one request was
+   * read). Another principal's session is "not found", word for word as an unknown id.
+   */
+  private async sessionFor(req: IncomingMessage, res: ServerResponse, sessionId: string | undefined, principal: Principal, id: string | number | null = null) {
     if (sessionId === undefined) {
       fail(res, 400, TRANSPORT_ERROR, 'Bad Request: Mcp-Session-Id header is required (send initialize first to get one)', id);
       return undefined;
     }
     let session;
     try {
-      session = await this.registry.streamable(sessionId);
+      session = await this.registry.streamable(sessionId, principal);
     } catch (error) {
       if (!(error instanceof SessionStoreUnavailable)) throw error;
       res.setHeader('Retry-After', '1');
@@ -379,7 +416,7 @@ export class McpHttpServer {
     const report = await this.deps.queries.execute(new GetHealthQuery());
     // Liveness is the process answering; readiness is every configured adapter answering.
     const status = path === '/health' ? 200 : report.status === 'down' ? 503 : 200;
-    const body = path === '/health' ? { ...report, live: true } : { ...report, ready: status === 200 };
+    const body = path === '/health' ? { ...report, live: true } : { ...report, ready: status === 200, ...(this.auth ? this.auth.describe() : {}) };
     res.writeHead(status, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify(body));
   }
 

@@ -1,0 +1,141 @@
+import type { IncomingMessage } from 'node:http';
+import type { AuthOutcome, Authenticator } from '../application/ports/authenticator.js';
+import type { Logger } from '../application/ports/logger.js';
+import type { RateLimiter } from '../application/ports/rate-limiter.js';
+import { ANONYMOUS, type Principal } from '../domain/auth/principal.js';
+import type { Admission, HttpAuth } from '../presentation/transports/http/http-auth.js';
+
+/** The RFC 6750 challenge parameters of one refusal; the builder adds what identifies this server. */
+export interface Challenge {
+  readonly error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+  readonly scope?: readonly string[];
+  readonly description?: string;
+}
+
+export interface HttpAdmissionOptions {
+  /** Absent: nobody authenticates (rate limits alone); every caller is the anonymous principal. */
+  readonly authenticator?: Authenticator;
+  /** The `WWW-Authenticate` value for a challenge (OAuth's with resource_metadata, or a realm). */
+  readonly challenge: (challenge: Challenge) => string;
+  /** `scope=` of the challenge to a request without a credential: what an OAuth client should ask for. */
+  readonly scopesToAsk?: readonly string[];
+  /** Request buckets, checked once the caller is known and before the body is read. */
+  readonly limiter?: RateLimiter;
+  /** Documents served without authentication, by path (the RFC 9728 metadata). */
+  readonly documents?: ReadonlyMap<string, Record<string, unknown>>;
+  /** What /ready shows besides the limits. */
+  readonly description: Record<string, unknown>;
+  readonly logger: Logger;
+}
+
+/** How long a client should wait when its credential cannot be checked (the issuer is unreachable). */
+const UNAVAILABLE_RETRY_S = 5;
+
+const ANONYMOUS_ADMISSION: Admission = Object.freeze({ ok: true, principal: ANONYMOUS });
+
+/**
+ * The HttpAuth of a server with `auth` and/or `rate_limits`: the authenticators' outcome as the
+ * HTTP status and challenge the MCP authorization spec (RFC 6750, RFC 9728) asks for, then the
+ * caller's request bucket. Only headers are read; the body is still unread when this refuses.
+ */
+export class HttpAdmission implements HttpAuth {
+  constructor(private readonly options: HttpAdmissionOptions) {}
+
+  async admit(req: IncomingMessage): Promise<Admission> {
+    const { authenticator, limiter } = this.options;
+    let principal = ANONYMOUS;
+    let admission = ANONYMOUS_ADMISSION;
+    if (authenticator) {
+      const credentials = { authorization: req.headersDistinct['authorization'] ?? [], apiKey: req.headersDistinct['x-api-key'] ?? [] };
+      const outcome = await authenticator.authenticate(credentials);
+      if (outcome.kind !== 'authenticated') return this.refused(outcome, req);
+      principal = outcome.principal;
+      admission = { ok: true, principal };
+    }
+    return limiter ? this.withinBudget(limiter, principal, admission) : admission;
+  }
+
+  wellKnown(pathname: string): Record<string, unknown> | undefined {
+    return this.options.documents?.get(pathname);
+  }
+
+  describe(): Record<string, unknown> {
+    return { ...this.options.description, rate_limits: this.options.limiter?.describe() ?? { enabled: false } };
+  }
+
+  private async withinBudget(limiter: RateLimiter, principal: Principal, admission: Admission): Promise<Admission> {
+    const key = principal.rateLimitClass === undefined ? { principalId: principal.id } : { principalId: principal.id, limitClass: principal.rateLimitClass };
+    const decision = await limiter.request(key);
+    if (decision.allowed) return admission;
+    const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+    return {
+      ok: false,
+      status: 429,
+      headers: { 'Retry-After': String(seconds) },
+      code: 'rate_limited',
+      message: `Too Many Requests: ${decision.limit} reached for ${principal.id}; retry after ${seconds} s`,
+      retryAfterMs: decision.retryAfterMs,
+    };
+  }
+
+  private refused(outcome: Exclude<AuthOutcome, { kind: 'authenticated' }>, req: IncomingMessage): Admission {
+    const { challenge } = this.options;
+    switch (outcome.kind) {
+      case 'absent':
+        return {
+          ok: false,
+          status: 401,
+          headers: { 'WWW-Authenticate': challenge(this.options.scopesToAsk ? { scope: this.options.scopesToAsk } : {}) },
+          code: 'auth.required',
+          message: 'Unauthorized: send a credential (Authorization: Bearer <access token or API key>, or X-API-Key)',
+        };
+      case 'rejected':
+        this.options.logger.debug('request refused: invalid credential', { reason: outcome.reason, error: outcome.error, remote: req.socket.remoteAddress });
+        return {
+          ok: false,
+          // RFC 6750 §3.1: a malformed request is 400, a bad token 401; both carry the challenge.
+          status: outcome.error === 'invalid_request' ? 400 : 401,
+          headers: { 'WWW-Authenticate': challenge({ error: outcome.error, description: outcome.reason }) },
+          code: `auth.${outcome.error}`,
+          message: `${outcome.error === 'invalid_request' ? 'Bad Request' : 'Unauthorized'}: ${outcome.reason}`,
+        };
+      case 'forbidden':
+        return {
+          ok: false,
+          status: 403,
+          headers: { 'WWW-Authenticate': challenge({ error: 'insufficient_scope', scope: outcome.scope, description: outcome.reason }) },
+          code: 'auth.insufficient_scope',
+          message: `Forbidden: ${outcome.reason}`,
+        };
+      case 'unavailable':
+        return {
+          ok: false,
+          status: 503,
+          headers: { 'Retry-After': String(UNAVAILABLE_RETRY_S) },
+          code: 'auth.unavailable',
+          message: `Service unavailable: the credential cannot be checked now (${outcome.reason}); retry shortly`,
+        };
+    }
+  }
+}
+
+/** RFC 6749 scope-token and RFC 6750 error_description characters; anything else is dropped or replaced. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+const NOT_DESCRIPTION_CHAR = /[^\x20\x21\x23-\x5b\x5d-\x7e]/g;
+
+/**
+ * The challenge of a server with API keys and no OAuth: `Bearer realm="…"` (RFC 6750 §3), there
+ * being no authorization server to point a client at.
+ */
+export function realmChallenge(realm: string): (challenge: Challenge) => string {
+  const base = `Bearer realm="${realm.replace(NOT_DESCRIPTION_CHAR, ' ').slice(0, 100)}"`;
+  return ({ error, scope, description }) => {
+    const params = [base];
+    if (error) params.push(`error="${error}"`);
+    const scopes = (scope ?? []).filter((entry) => SCOPE_TOKEN.test(entry));
+    if (scopes.length > 0) params.push(`scope="${scopes.join(' ')}"`);
+    const text = description?.replace(NOT_DESCRIPTION_CHAR, ' ').slice(0, 200).trim();
+    if (text) params.push(`error_description="${text}"`);
+    return params.join(', ');
+  };
+}
