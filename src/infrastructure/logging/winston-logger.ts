@@ -4,7 +4,17 @@ import { redactConfig, redactText } from '../config/redact.js';
 
 export interface LoggingOptions {
   readonly level: 'error' | 'warn' | 'info' | 'debug';
-  readonly format: 'json' | 'text';
+  /** JSON lines (containers, the default) or one readable line per entry; `text` is the old name of `pretty`. */
+  readonly format: 'json' | 'pretty' | 'text';
+}
+
+/**
+ * The active span's ids, asked for at each log call (the tracer facade, when tracing is on). Read
+ * in the caller's own async context, which is where the span is active; winston's format stage may
+ * run later, off that context.
+ */
+export interface TraceIdSource {
+  logFields(): { readonly trace_id: string; readonly span_id: string } | undefined;
 }
 
 /**
@@ -50,28 +60,37 @@ export class WinstonLogger implements Logger {
   readonly debugEnabled: boolean;
   private readonly infoEnabled: boolean;
 
-  constructor(private readonly winstonLogger: winston.Logger) {
+  /** `traces`: `trace_id`/`span_id` of the active span on every line written inside one (tracing on). */
+  constructor(
+    private readonly winstonLogger: winston.Logger,
+    private readonly traces?: TraceIdSource,
+  ) {
     this.debugEnabled = winstonLogger.isLevelEnabled('debug');
     this.infoEnabled = winstonLogger.isLevelEnabled('info');
   }
 
   debug(message: string, fields?: Record<string, unknown>): void {
-    if (this.debugEnabled) this.winstonLogger.debug(message, fields);
+    if (this.debugEnabled) this.winstonLogger.debug(message, this.traced(fields));
   }
 
   info(message: string, fields?: Record<string, unknown>): void {
-    if (this.infoEnabled) this.winstonLogger.info(message, fields);
+    if (this.infoEnabled) this.winstonLogger.info(message, this.traced(fields));
   }
 
   warn(message: string, fields?: Record<string, unknown>): void {
-    this.winstonLogger.warn(message, fields);
+    this.winstonLogger.warn(message, this.traced(fields));
   }
 
   error(message: string, fields?: Record<string, unknown>): void {
-    this.winstonLogger.error(message, fields);
+    this.winstonLogger.error(message, this.traced(fields));
   }
 
   child(fields: Record<string, unknown>): Logger {
-    return new WinstonLogger(this.winstonLogger.child(fields));
+    return new WinstonLogger(this.winstonLogger.child(fields), this.traces);
+  }
+
+  private traced(fields: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
+    const ids = this.traces?.logFields();
+    return ids === undefined ? fields : { ...fields, trace_id: ids.trace_id, span_id: ids.span_id };
   }
 }
