@@ -26,7 +26,7 @@ import { startHttpServer, type HttpServer } from '../support/http-server.js';
 import { delay, within } from '../support/raw-server.js';
 import { createTempWorkspace, type TempWorkspace } from '../support/temp-workspace.js';
 
-const TOOLS = ['check_command_exists', 'echo', 'execute_command', 'get_system_status', 'list_directory', 'read_file', 'search_files', 'system_info', 'write_file'];
+const TOOLS = ['check_command_exists', 'claude_conversation', 'echo', 'execute_command', 'get_system_status', 'list_conversations', 'list_directory', 'read_file', 'search_files', 'system_info', 'write_file'];
 const PROMPTS = ['code_review', 'debug_help', 'explain_code'];
 const TRANSPORT_ERROR = -32000;
 
@@ -140,7 +140,7 @@ describe('Streamable HTTP – the built server over /mcp with the SDK client', (
   });
 
   describe('tools', () => {
-    it('tools/list – lists the nine built-in tools with input and output schemas', async () => {
+    it('tools/list – lists the eleven built-in tools with input and output schemas', async () => {
       const { tools } = await h.client.listTools();
       expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);
       for (const tool of tools) {
@@ -208,7 +208,7 @@ describe('Streamable HTTP – the built server over /mcp with the SDK client', (
       const { resources } = await h.client.listResources();
       expect(resources.map((r) => r.uri).sort()).toEqual(['config://server', 'status://health']);
       const { resourceTemplates } = await h.client.listResourceTemplates();
-      expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual(['file:///{path}']);
+      expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual(['file:///{path}', 'conversation://{id}']);
       const uri = pathToFileURL(ws.files.text).href;
       const { contents } = await h.client.readResource({ uri });
       expect(contents).toEqual([expect.objectContaining({ uri, text: await readFile(ws.files.text, 'utf8') })]);

@@ -25,7 +25,7 @@ import {
 import { NESTED_TEXT, OUTSIDE_SECRET } from '../support/temp-workspace.js';
 
 const SECRET = 'sk-secret-123';
-const TOOLS = ['check_command_exists', 'echo', 'execute_command', 'get_system_status', 'list_directory', 'read_file', 'search_files', 'system_info', 'write_file'];
+const TOOLS = ['check_command_exists', 'claude_conversation', 'echo', 'execute_command', 'get_system_status', 'list_conversations', 'list_directory', 'read_file', 'search_files', 'system_info', 'write_file'];
 const PROMPTS = ['code_review', 'debug_help', 'explain_code'];
 /** A V8 stack frame, an internal module, or a source position: none may reach a client. */
 const STACK_TRACE = /\n\s+at\s|\bat [\w.<>$]+ \(|node:internal|\.[cm]?[jt]s:\d+:\d+/;
@@ -310,7 +310,7 @@ describe('stdio server spawned like Claude Desktop (SDK client, logging.level=de
       const { resources } = await h.client.listResources();
       expect(resources.map((r) => r.uri).sort()).toEqual(['config://server', 'status://health']);
       const { resourceTemplates } = await h.client.listResourceTemplates();
-      expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual(['file:///{path}']);
+      expect(resourceTemplates.map((t) => t.uriTemplate)).toEqual(['file:///{path}', 'conversation://{id}']);
     });
 
     it('resources/read config://server – secret in the environment – redacted, roots shown', async () => {
@@ -530,7 +530,7 @@ describe('pagination (mcp.page_size=2)', () => {
       sizes.push(page.tools.length);
       cursor = page.nextCursor;
     } while (cursor !== undefined && sizes.length < 20);
-    expect(sizes).toEqual([2, 2, 2, 2, 1]);
+    expect(sizes).toEqual([2, 2, 2, 2, 2, 1]);
     expect([...names].sort()).toEqual(TOOLS);
   });
 
