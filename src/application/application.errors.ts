@@ -38,6 +38,8 @@ export interface ToolErrorEnvelope {
   readonly reason: string;
   readonly suggested_actions: readonly string[];
   readonly retryable: boolean;
+  /** For a retryable refusal that names its wait (`rate_limited`): call again after this many milliseconds. */
+  readonly retry_after_ms?: number;
   readonly follow_up_tools?: readonly string[];
   readonly context?: Readonly<Record<string, unknown>>;
 }

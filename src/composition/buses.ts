@@ -1,6 +1,7 @@
 import type { EventMetaSource } from '../domain/shared/event-meta-source.js';
 import type { SessionRepository } from '../domain/session/session.repository.js';
 import type { ToolExecutionRepository } from '../domain/tool/tool-execution.repository.js';
+import { Authorization } from '../application/auth/authorization.js';
 import { CommandBus, QueryBus } from '../application/bus/message-bus.js';
 import { CompleteArgumentHandler } from '../application/completion/complete-argument.query.js';
 import { GetHealthHandler, type HealthReport } from '../application/health/get-health.query.js';
@@ -27,6 +28,7 @@ import type { TaskService } from '../application/tasks/task-service.js';
 import { ExecuteToolHandler } from '../application/tools/execute-tool.command.js';
 import { ListToolsHandler } from '../application/tools/list-tools.query.js';
 import { RegisterToolHandler } from '../application/tools/register-tool.command.js';
+import { ToolLimits } from '../application/tools/tool-limits.js';
 import type { ToolRegistry } from '../application/tools/tool-registry.js';
 import type { ToolResultCache } from '../application/tools/tool-result-cache.js';
 import { CloseConversationHandler } from '../application/conversations/close-conversation.command.js';
@@ -81,6 +83,8 @@ export function healthReporter(d: UseCaseDependencies): () => Promise<HealthRepo
  * root built (server resources read the health report through `healthReporter`, not the bus).
  */
 export function createBuses(d: UseCaseDependencies, resources: ResourceCatalog): { commands: CommandBus; queries: QueryBus } {
+  const authorization = new Authorization(d.outbox, d.meta, d.logger);
+  const limits = d.rateLimiter ? new ToolLimits(d.rateLimiter) : undefined;
   const commands = new CommandBus();
   commands.register(new OpenSessionHandler(d.sessions, d.ids, d.meta, d.settings));
   commands.register(new InitializeSessionHandler(d.sessions, d.settings));
@@ -88,28 +92,43 @@ export function createBuses(d: UseCaseDependencies, resources: ResourceCatalog):
   commands.register(new CloseSessionHandler(d.sessions));
   commands.register(new SetLogLevelHandler(d.sessions));
   commands.register(new RegisterToolHandler(d.registry, d.outbox, d.meta));
-  commands.register(new ExecuteToolHandler(d.sessions, d.registry, d.executions, d.clock, d.ids, d.meta, d.settings, d.logger, d.toolResults, d.tasks));
+  commands.register(
+    new ExecuteToolHandler({
+      sessions: d.sessions,
+      registry: d.registry,
+      executions: d.executions,
+      clock: d.clock,
+      ids: d.ids,
+      meta: d.meta,
+      settings: d.settings,
+      logger: d.logger,
+      authorization,
+      ...(d.toolResults ? { results: d.toolResults } : {}),
+      ...(d.tasks ? { tasks: d.tasks } : {}),
+      ...(limits ? { limits } : {}),
+    }),
+  );
 
   const queries = new QueryBus();
   queries.register(new GetSessionHandler(d.sessions));
   queries.register(new ListToolsHandler(d.sessions, d.registry, d.settings));
   queries.register(new ListPromptsHandler(d.sessions, d.prompts, d.settings));
-  queries.register(new GetPromptHandler(d.sessions, d.prompts));
+  queries.register(new GetPromptHandler(d.sessions, d.prompts, authorization));
   queries.register(new GetHealthHandler(d.sessions, d.healthChecks, d.settings, d.clock, d.healthCheckTimeoutMs));
   queries.register(new ListResourcesHandler(d.sessions, resources, d.settings));
   queries.register(new ListResourceTemplatesHandler(d.sessions, resources, d.settings));
-  queries.register(new ReadResourceHandler(d.sessions, resources));
-  queries.register(new CompleteArgumentHandler(d.sessions, d.prompts, resources));
-  commands.register(new WatchResourceHandler(d.sessions, resources));
-  if (d.conversations) registerConversations(d, d.conversations, commands, queries);
+  queries.register(new ReadResourceHandler(d.sessions, resources, authorization));
+  queries.register(new CompleteArgumentHandler(d.sessions, d.prompts, resources, authorization));
+  commands.register(new WatchResourceHandler(d.sessions, resources, authorization));
+  if (d.conversations) registerConversations(d, d.conversations, commands, queries, authorization);
   return { commands, queries };
 }
 
 /** The loop's tool calls go through `commands` itself: the same ExecuteTool a client's call takes. */
-function registerConversations(d: UseCaseDependencies, c: ConversationDependencies, commands: CommandBus, queries: QueryBus): void {
+function registerConversations(d: UseCaseDependencies, c: ConversationDependencies, commands: CommandBus, queries: QueryBus, authorization: Authorization): void {
   const { repository: conversations } = c;
   commands.register(
-    new SendMessageHandler({ conversations, registry: d.registry, commands, backends: c.backends, settings: c.settings, ids: d.ids, meta: d.meta, logger: d.logger }),
+    new SendMessageHandler({ conversations, registry: d.registry, commands, backends: c.backends, settings: c.settings, ids: d.ids, meta: d.meta, logger: d.logger, authorization }),
   );
   commands.register(new CloseConversationHandler(conversations));
   queries.register(new GetConversationHandler(conversations));

@@ -2,7 +2,8 @@ import type { SessionRepository } from '../../domain/session/session.repository.
 import { ApplicationError } from '../application.errors.js';
 import { Query, type QueryHandler } from '../bus/message-bus.js';
 import type { PromptCatalog } from '../prompts/prompt-catalog.js';
-import { assertOperational, type Origin } from '../origin.js';
+import { allowsResource, type Authorization } from '../auth/authorization.js';
+import { callerOf, type Origin } from '../origin.js';
 import type { ResourceCatalog } from '../resources/resource-catalog.js';
 
 export type CompletionRef = { type: 'ref/prompt'; name: string } | { type: 'ref/resource'; uri: string };
@@ -34,10 +35,15 @@ export class CompleteArgumentHandler implements QueryHandler<CompleteArgumentQue
     private readonly sessions: SessionRepository,
     private readonly prompts: PromptCatalog,
     private readonly resources: ResourceCatalog,
+    private readonly authorization: Authorization,
   ) {}
 
+  /** Completing an argument of a prompt or template the caller is not granted is refused as for an unknown one. */
   async execute(query: CompleteArgumentQuery): Promise<CompletionResult> {
-    await assertOperational(this.sessions, query.origin, 'completion/complete');
+    const caller = await callerOf(this.sessions, query.origin, 'completion/complete');
+    const { ref } = query;
+    if (ref.type === 'ref/prompt' && !caller.grants.allowsPrompt(ref.name)) throw await this.authorization.deniedPrompt(caller, query.origin, 'completion/complete', ref.name);
+    if (ref.type === 'ref/resource' && !allowsResource(caller.grants, ref.uri)) throw await this.authorization.deniedResource(caller, query.origin, 'completion/complete', ref.uri);
     const values = await this.candidates(query);
     return { values: values.slice(0, MAX_VALUES), total: values.length, hasMore: values.length > MAX_VALUES };
   }

@@ -1,47 +1,51 @@
+import { ANONYMOUS, type Principal } from '../../domain/auth/principal.js';
 import type { SessionRepository } from '../../domain/session/session.repository.js';
-import type { TransportKind } from '../../domain/session/session-state.js';
-import { type Origin } from '../origin.js';
-
-/** The one user of a stdio server: whoever launched it. */
-export const LOCAL_OWNER = 'local';
-/** Any caller of a listener without authentication (HTTP), until principals exist (issue 14). */
-export const ANONYMOUS_OWNER = 'anonymous';
+import type { Origin } from '../origin.js';
 
 const STATELESS_SCOPE = 'request:';
 /** The only revision with stateless requests. */
 const STATELESS_REVISION = '2026-07-28';
 
 /**
- * Who owns the conversations a caller starts, and so which ones it may see. The single place
- * issue 14 (authentication) replaces: today stdio (and the in-process transport) is the local
- * user, HTTP anyone, and a stateless 2026-07-28 request its principal. Never a session id:
- * conversations outlive connections.
+ * Who owns the conversations a caller starts, and so which ones it may see: the caller's principal
+ * id (`key:ci`, `oauth:<sub>`, `local:<user>`; `anonymous` for every caller of a listener without
+ * auth). Never a session id: conversations outlive connections.
  */
-export function ownerOf(caller: { readonly transport: TransportKind } | { readonly principal: string }): string {
-  if ('principal' in caller) return caller.principal;
-  return caller.transport === 'stdio' || caller.transport === 'memory' ? LOCAL_OWNER : ANONYMOUS_OWNER;
+export function ownerOf(caller: Principal): string {
+  return caller.id;
+}
+
+/** Who is asking, as a tool context or a resource requester carries it. */
+export interface Asker {
+  /** The scope key: a session id, or `request:<id>` for a stateless request. */
+  readonly sessionId: string;
+  readonly caller?: Principal;
+  readonly origin?: Origin;
 }
 
 /**
- * A tool or resource sees its caller as a scope key (ToolContext.sessionId, Requester.sessionId):
- * a session id, or `request:<id>` for a stateless request. This finds the owner behind it.
+ * The caller behind a conversation tool's context or a transcript read. ExecuteTool and
+ * ReadResource hand over the caller (and ExecuteTool the request's Origin), so nothing is read
+ * again; a context built elsewhere (an internal caller, a test) is resolved by its scope key: the
+ * session's principal, or the anonymous caller for a stateless request.
  */
 export class ConversationOwners {
   constructor(private readonly sessions: SessionRepository) {}
 
-  async ofScope(scopeKey: string): Promise<string> {
-    if (scopeKey.startsWith(STATELESS_SCOPE)) return ownerOf({ principal: ANONYMOUS_OWNER });
-    const session = await this.sessions.get(scopeKey);
-    return ownerOf({ transport: session.transport });
+  async callerOf(asker: Asker): Promise<Principal> {
+    if (asker.caller !== undefined) return asker.caller;
+    if (asker.sessionId.startsWith(STATELESS_SCOPE)) return ANONYMOUS;
+    return (await this.sessions.get(asker.sessionId)).principal;
   }
 
   /**
-   * The Origin to run the loop's tool calls and prompt renders under: the caller's session, or
-   * for a stateless request a request of the same principal (the tool context does not carry the
-   * request's own origin, so its trace context is not repeated on the nested executions).
+   * The Origin the loop's tool calls and prompt renders run under: the request's own (so they run
+   * as the caller, with its grants, limits and trace), or, for a context without one, the session
+   * or a stateless request of the same caller.
    */
-  originOf(scopeKey: string): Origin {
-    if (!scopeKey.startsWith(STATELESS_SCOPE)) return scopeKey;
-    return { principal: ANONYMOUS_OWNER, requestId: scopeKey.slice(STATELESS_SCOPE.length), protocolVersion: STATELESS_REVISION };
+  originOf(asker: Asker, caller: Principal): Origin {
+    if (asker.origin !== undefined) return asker.origin;
+    if (!asker.sessionId.startsWith(STATELESS_SCOPE)) return asker.sessionId;
+    return { principal: caller.id, caller, requestId: asker.sessionId.slice(STATELESS_SCOPE.length), protocolVersion: STATELESS_REVISION };
   }
 }

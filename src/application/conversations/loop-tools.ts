@@ -50,7 +50,8 @@ export function offeredTools(registry: ToolRegistry, allowed: readonly string[],
 
 /**
  * Runs the model's tool calls through the same ExecuteToolCommand a client's tools/call goes
- * through (same policy, events, limits and audit), and turns every outcome into a tool_result:
+ * through, under the caller's Origin (same grants, policy, events, limits and audit), and turns
+ * every outcome into a tool_result:
  * a tool error, a refused name or a broken call is an `isError` result the model can read and
  * act on, never an exception that ends the turn.
  */
@@ -76,7 +77,8 @@ export class ToolDispatcher {
       return failed(use, `the input of ${use.name} must be a JSON object matching its input_schema`);
     }
     try {
-      const outcome = await this.commands.execute(new ExecuteToolCommand(this.origin, use.name, use.input as Record<string, unknown>, this.context));
+      // Nested: the conversation's own call holds the caller's concurrency slot.
+      const outcome = await this.commands.execute(new ExecuteToolCommand(this.origin, use.name, use.input as Record<string, unknown>, this.context, undefined, true));
       if (isToolCallTask(outcome)) return failed(use, `${use.name} became a background task, which a conversation cannot wait for`);
       return { type: 'tool_result', toolUseId: use.id, content: textOf(outcome), isError: outcome.isError === true };
     } catch (error) {

@@ -1,7 +1,9 @@
+import { eventActorOf, type Principal } from '../../domain/auth/principal.js';
 import { Conversation, type ConversationStopReason, type TokenUsage } from '../../domain/conversation/conversation.js';
 import { ConversationVersionConflict, type ConversationRepository } from '../../domain/conversation/conversation.repository.js';
 import type { EventMetaSource } from '../../domain/shared/event-meta-source.js';
 import { ToolFailure } from '../application.errors.js';
+import type { Authorization } from '../auth/authorization.js';
 import { Command, type CommandBus, type CommandHandler } from '../bus/message-bus.js';
 import { sessionIdOf, type Origin } from '../origin.js';
 import { ClientInterrupt } from '../ports/client-requests.js';
@@ -13,6 +15,7 @@ import type { ToolRegistry } from '../tools/tool-registry.js';
 import { runTurn } from './agentic-loop.js';
 import type { ConversationSettings } from './conversation-settings.js';
 import { conversationBusy, conversationClosed, conversationNotFound } from './conversation-failures.js';
+import { ownerOf } from './conversation-owner.js';
 import type { LlmBackends } from './llm-backends.js';
 import { llmFailure } from './llm-failures.js';
 import { offeredTools, ToolDispatcher } from './loop-tools.js';
@@ -47,14 +50,15 @@ export interface SendMessageResult {
 }
 
 /**
- * One user message and the model's answer to it (a turn, tools included). `context` is the
- * calling tool's: its signal cancels the turn, its progress streams the text, its client answers
- * sampling, and the loop's tool calls run with it.
+ * One user message and the model's answer to it (a turn, tools included), for `caller`, who owns
+ * the conversation. `context` is the calling tool's: its signal cancels the turn, its progress
+ * streams the text, its client answers sampling, and the loop's tool calls run with it, under
+ * `origin`: as the caller, with its grants, limits and trace.
  */
 export class SendMessageCommand extends Command<SendMessageResult> {
   constructor(
     readonly origin: Origin,
-    readonly ownerId: string,
+    readonly caller: Principal,
     readonly text: string,
     readonly context: ToolContext,
     readonly options: SendMessageOptions = {},
@@ -73,6 +77,7 @@ export interface SendMessageDependencies {
   readonly ids: IdGenerator;
   readonly meta: EventMetaSource;
   readonly logger: Logger;
+  readonly authorization: Authorization;
 }
 
 /**
@@ -91,6 +96,7 @@ export class SendMessageHandler implements CommandHandler<SendMessageCommand> {
   async execute(command: SendMessageCommand): Promise<SendMessageResult> {
     const { settings } = this.d;
     const { options } = command;
+    await this.assertGranted(command);
     const tools = offeredTools(this.d.registry, settings.allowedTools, options.tools);
     if (tools.length > 0 && this.d.backends.backend === 'sampling') throw samplingWithoutTools();
     const conversation = await this.load(command);
@@ -108,7 +114,7 @@ export class SendMessageHandler implements CommandHandler<SendMessageCommand> {
           maxTokens: Math.min(options.maxTokens ?? settings.maxTokens, settings.maxTokens),
           maxIterations: Math.min(options.maxIterations ?? settings.maxIterations, settings.maxIterations),
           tools,
-          runner: new ToolDispatcher(this.d.commands, tools, command.origin, nestedContext(command.context), this.d.logger),
+          runner: new ToolDispatcher(this.d.commands, tools, command.origin, nestedContext(command.context, command), this.d.logger),
           contextBudgetTokens: settings.contextBudgetTokens,
           signal: command.context.signal,
           progress,
@@ -126,25 +132,49 @@ export class SendMessageHandler implements CommandHandler<SendMessageCommand> {
     }
   }
 
+  /**
+   * Every tool the caller asks Claude to use must be one the caller may call itself: refused up
+   * front (each recorded as authorization.denied), rather than offered and then refused call by call.
+   */
+  private async assertGranted(command: SendMessageCommand): Promise<void> {
+    const { caller, origin } = command;
+    if (caller.grants.allowsEvery('tools')) return;
+    const denied = [...new Set(command.options.tools ?? [])].filter((name) => !caller.grants.allowsTool(name));
+    if (denied.length === 0) return;
+    const grants: string[] = [];
+    for (const name of denied) grants.push(await this.d.authorization.refusedTool(caller, origin, name));
+    throw new ToolFailure({
+      error: 'not permitted',
+      reason: `this caller lacks the grant${grants.length === 1 ? '' : 's'} ${grants.join(', ')}, so Claude cannot call ${denied.length === 1 ? 'that tool' : 'those tools'} for it`,
+      suggested_actions: ['call again without those tools', 'ask the server operator for the grants'],
+      retryable: false,
+      context: { missing_grants: grants },
+    });
+  }
+
   private async load(command: SendMessageCommand): Promise<Conversation> {
     const { options } = command;
+    const ownerId = ownerOf(command.caller);
+    const actor = eventActorOf(command.caller);
+    const sessionId = sessionIdOf(command.origin);
     if (options.conversationId === undefined) {
       return Conversation.start(
         {
           id: this.d.ids.next(),
-          ownerId: command.ownerId,
+          ownerId,
           model: options.model ?? this.d.settings.model,
           ...(options.system !== undefined ? { system: options.system } : {}),
-          ...(sessionIdOf(command.origin) !== undefined ? { sessionId: sessionIdOf(command.origin) } : {}),
+          ...(sessionId !== undefined ? { sessionId } : {}),
+          ...(actor !== undefined ? { actor } : {}),
         },
         this.d.meta,
       );
     }
     const conversation = await this.d.conversations.find(options.conversationId);
-    if (!conversation || conversation.ownerId !== command.ownerId) throw conversationNotFound(options.conversationId);
+    if (!conversation || conversation.ownerId !== ownerId) throw conversationNotFound(options.conversationId);
     if (conversation.status === 'closed') throw conversationClosed(conversation.id);
     if (options.system !== undefined && options.system !== (conversation.system ?? '')) throw systemFixed(conversation.id);
-    conversation.setEventSession(sessionIdOf(command.origin));
+    conversation.setEventOrigin(sessionId, actor);
     return conversation;
   }
 
@@ -162,9 +192,11 @@ export class SendMessageHandler implements CommandHandler<SendMessageCommand> {
  * The context the loop's tool calls run with: the caller's cancellation and client, but not its
  * progress (the turn reports progress itself, and a tool's own counter would make it go backwards).
  */
-function nestedContext(outer: ToolContext): ToolContext {
+function nestedContext(outer: ToolContext, command: SendMessageCommand): ToolContext {
   return {
     sessionId: outer.sessionId,
+    origin: command.origin,
+    caller: command.caller,
     get signal() {
       return outer.signal;
     },

@@ -1,4 +1,5 @@
 import { executionDecided, type ExecutionDecidedData } from '../../domain/execution/execution.events.js';
+import type { EventActor, EventTrace } from '../../domain/shared/domain-event.js';
 import type { EventMetaSource } from '../../domain/shared/event-meta-source.js';
 import type { AuditLine, ExecutionAudit } from '../ports/execution-audit.js';
 import type { Logger } from '../ports/logger.js';
@@ -18,8 +19,8 @@ export class ExecutionAuditTrail implements ExecutionAudit {
     private readonly logger: Logger,
   ) {}
 
-  async record(entry: ExecutionDecidedData, sessionId?: string): Promise<void> {
-    const event = executionDecided(entry, this.meta(), sessionId);
+  async record(entry: ExecutionDecidedData, sessionId?: string, trace?: EventTrace, actor?: EventActor): Promise<void> {
+    const event = executionDecided(entry, this.meta(), sessionId, trace, actor);
     this.line.write({ event: event.type, id: event.id, at: event.occurredAt, ...(sessionId ? { sessionId } : {}), ...entry });
     try {
       await this.outbox.append([event]);

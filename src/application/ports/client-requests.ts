@@ -1,3 +1,5 @@
+import type { Principal } from '../../domain/auth/principal.js';
+
 /**
  * Port: requests a tool may send back to the client while it runs — `sampling/createMessage` (let
  * the client's model answer), `elicitation/create` (ask the user, e.g. to confirm a destructive
@@ -11,7 +13,10 @@ export interface ClientRoot {
 
 /** Who is asking: the session, and its client for server→client requests (roots, sampling). */
 export interface Requester {
+  /** The caller's scope key: its session id, or `request:<id>` for a stateless request. */
   readonly sessionId: string;
+  /** Who is calling, with its grants (set by the use cases; absent for internal callers). */
+  readonly caller?: Principal;
   readonly client?: ClientRequests;
   /** Runs `task` once the answer has left the process (see ToolContext.afterAnswer). */
   readonly afterAnswer?: (task: () => void) => void;

@@ -1,7 +1,8 @@
 import type { SessionRepository } from '../../domain/session/session.repository.js';
 import { ApplicationError } from '../application.errors.js';
 import { Query, type QueryHandler } from '../bus/message-bus.js';
-import { assertOperational, type Origin } from '../origin.js';
+import type { Authorization } from '../auth/authorization.js';
+import { callerOf, type Origin } from '../origin.js';
 import type { ClientRequests } from '../ports/client-requests.js';
 import type { PromptCatalog, PromptResult } from './prompt-catalog.js';
 
@@ -23,10 +24,13 @@ export class GetPromptHandler implements QueryHandler<GetPromptQuery> {
   constructor(
     private readonly sessions: SessionRepository,
     private readonly catalog: PromptCatalog,
+    private readonly authorization: Authorization,
   ) {}
 
+  /** A prompt the caller is not granted is refused as not found, before it is looked up. */
   async execute(query: GetPromptQuery): Promise<PromptResult> {
-    await assertOperational(this.sessions, query.origin, 'prompts/get');
+    const caller = await callerOf(this.sessions, query.origin, 'prompts/get');
+    if (!caller.grants.allowsPrompt(query.name)) throw await this.authorization.deniedPrompt(caller, query.origin, 'prompts/get', query.name);
     const definition = this.catalog.find(query.name);
     if (!definition) throw new ApplicationError('prompt.not_found', `Prompt not found: ${query.name.slice(0, 128)}`);
     const known = new Set(definition.prompt.arguments.map((a) => a.name));

@@ -1,6 +1,6 @@
 import type { ResourceTemplate } from '../../domain/resource/resource.js';
 import type { ConversationRepository } from '../../domain/conversation/conversation.repository.js';
-import type { ConversationOwners } from '../conversations/conversation-owner.js';
+import { ownerOf, type ConversationOwners } from '../conversations/conversation-owner.js';
 import { GetConversationHandler, GetConversationQuery } from '../conversations/get-conversation.query.js';
 import type { Requester } from '../ports/client-requests.js';
 import type { ResourceContents, ResourceProvider } from './resource-catalog.js';
@@ -43,7 +43,7 @@ export class ConversationResources implements ResourceProvider {
     if (!uri.startsWith(SCHEME) || requester === undefined) return undefined;
     const id = decodeId(uri.slice(SCHEME.length));
     if (id === undefined) return undefined;
-    const owner = await this.owners.ofScope(requester.sessionId);
+    const owner = ownerOf(await this.owners.callerOf(requester));
     const { conversation } = await this.get.execute(new GetConversationQuery(owner, id));
     if (!conversation) return undefined;
     return [{ uri, mimeType: 'application/json', text: JSON.stringify(conversation, null, 2) }];

@@ -1,6 +1,7 @@
 import type { SessionRepository } from '../../domain/session/session.repository.js';
 import { ApplicationError } from '../application.errors.js';
-import { assertOperational, scopeKeyOf, type Origin } from '../origin.js';
+import { allowsResource, type Authorization } from '../auth/authorization.js';
+import { callerOf, scopeKeyOf, type Origin } from '../origin.js';
 import { Query, type QueryHandler } from '../bus/message-bus.js';
 import type { ClientRequests } from '../ports/client-requests.js';
 import type { ResourceCatalog, ResourceContents } from './resource-catalog.js';
@@ -23,11 +24,14 @@ export class ReadResourceHandler implements QueryHandler<ReadResourceQuery> {
   constructor(
     private readonly sessions: SessionRepository,
     private readonly catalog: ResourceCatalog,
+    private readonly authorization: Authorization,
   ) {}
 
+  /** A URI whose scheme the caller is not granted is refused as not found, before any provider looks at it. */
   async execute(query: ReadResourceQuery): Promise<{ contents: ResourceContents[] }> {
-    await assertOperational(this.sessions, query.origin, 'resources/read');
-    const contents = await this.catalog.read(query.uri, { sessionId: scopeKeyOf(query.origin), client: query.client, afterAnswer: query.afterAnswer });
+    const caller = await callerOf(this.sessions, query.origin, 'resources/read');
+    if (!allowsResource(caller.grants, query.uri)) throw await this.authorization.deniedResource(caller, query.origin, 'resources/read', query.uri);
+    const contents = await this.catalog.read(query.uri, { sessionId: scopeKeyOf(query.origin), caller, client: query.client, afterAnswer: query.afterAnswer });
     if (!contents) throw new ApplicationError('resource.not_found', `Resource not found: ${query.uri.slice(0, 512)}`, { data: { uri: query.uri.slice(0, 8192) } });
     return { contents };
   }

@@ -1,5 +1,6 @@
 import type { SessionRepository } from '../../domain/session/session.repository.js';
 import { ApplicationError } from '../application.errors.js';
+import { allowsResource, type Authorization } from '../auth/authorization.js';
 import { Command, type CommandHandler } from '../bus/message-bus.js';
 import type { ClientRequests } from '../ports/client-requests.js';
 import type { ResourceCatalog } from './resource-catalog.js';
@@ -22,13 +23,17 @@ export class WatchResourceHandler implements CommandHandler<WatchResourceCommand
   constructor(
     private readonly sessions: SessionRepository,
     private readonly catalog: ResourceCatalog,
+    private readonly authorization: Authorization,
   ) {}
 
   async execute(command: WatchResourceCommand): Promise<{ stop: () => void }> {
-    (await this.sessions.get(command.sessionId)).assertOperational('resources/subscribe');
+    const session = await this.sessions.get(command.sessionId);
+    session.assertOperational('resources/subscribe');
+    const caller = session.principal;
+    if (!allowsResource(caller.grants, command.uri)) throw await this.authorization.deniedResource(caller, command.sessionId, 'resources/subscribe', command.uri);
     let stop: (() => void) | undefined;
     try {
-      stop = await this.catalog.watch(command.uri, command.onChange, { sessionId: command.sessionId, client: command.client });
+      stop = await this.catalog.watch(command.uri, command.onChange, { sessionId: command.sessionId, caller, client: command.client });
     } catch (error) {
       throw new ApplicationError('resource.not_found', `Resource not found: ${command.uri.slice(0, 512)}`, { cause: error });
     }

@@ -226,8 +226,10 @@ export class TaskService {
         ttlMs,
         pollIntervalMs: this.options.pollIntervalMs,
         ownerReplica: this.options.replicaId,
+        ...(origin.trace ? { trace: origin.trace } : {}),
+        ...(origin.actor ? { actor: origin.actor } : {}),
       };
-      const task = Task.create(origin.trace ? { ...init, trace: origin.trace } : init, this.deps.meta);
+      const task = Task.create(init, this.deps.meta);
       if (!(await this.deps.tasks.create(task, this.options.maxLivePerPrincipal))) throw this.limitReached(this.options.maxLivePerPrincipal);
       run.taskId = task.id;
       this.running.set(task.id, run);

@@ -1,3 +1,4 @@
+import type { EventActor } from '../../domain/shared/domain-event.js';
 import type { JsonObject, TaskError, TraceContext } from '../../domain/task/task.js';
 import type { TaskView } from './task-view.js';
 
@@ -10,6 +11,8 @@ export interface TaskOrigin {
   /** A shorter lifetime than the configured one (never a longer one). */
   readonly ttlMs?: number;
   readonly trace?: TraceContext;
+  /** The principal as the task's events record it (absent: the anonymous caller). */
+  readonly actor?: EventActor;
 }
 
 /** What the work gets: the signal to stop on (cancel from any replica, shutdown) and a way to ask the client. */

@@ -15,6 +15,8 @@ import { EnvPolicy } from '../../domain/security/env-policy.js';
 import { runLimits, type ResourceLimitOptions, type RunLimits } from '../../domain/security/resource-limits.js';
 import type { ExecutionDecidedData } from '../../domain/execution/execution.events.js';
 import type { ExecutionAudit } from '../ports/execution-audit.js';
+import { eventActorOf } from '../../domain/auth/principal.js';
+import { sessionIdOf } from '../origin.js';
 import { defineTool, outputSchemaOf, structured } from './define-tool.js';
 import { toToolFailure } from './tool-failures.js';
 
@@ -172,8 +174,18 @@ export class CommandTools implements ToolFamily {
     });
   }
 
+  /**
+   * The decision, with who asked: the caller's principal and actor, the session (none for a
+   * stateless request, whose trace it carries instead) — from the Origin ExecuteTool put on the
+   * context; a context without one is known only by its scope key.
+   */
   private async record(context: ToolContext, entry: Omit<ExecutionDecidedData, 'backend'>): Promise<void> {
-    await this.audit?.record({ ...entry, backend: this.executor.backend }, context.sessionId);
+    if (!this.audit) return;
+    const { origin, caller } = context;
+    const decided = { ...entry, ...(caller ? { principal: caller.id } : {}), backend: this.executor.backend };
+    if (origin === undefined) return this.audit.record(decided, context.sessionId, undefined, caller ? eventActorOf(caller) : undefined);
+    const trace = typeof origin === 'string' ? undefined : origin.trace;
+    await this.audit.record(decided, sessionIdOf(origin), trace, caller ? eventActorOf(caller) : undefined);
   }
 
   private async execute(request: Input, where: { cwd: string; env: Record<string, string>; roots: readonly string[] }, run: RunLimits, context: ToolContext): Promise<ExecutionResult> {

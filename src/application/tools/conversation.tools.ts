@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ApplicationError, ToolFailure } from '../application.errors.js';
 import type { CommandBus, QueryBus } from '../bus/message-bus.js';
-import type { ConversationOwners } from '../conversations/conversation-owner.js';
+import { ownerOf, type ConversationOwners } from '../conversations/conversation-owner.js';
 import type { ConversationSettings } from '../conversations/conversation-settings.js';
 import { usageView } from '../conversations/conversation-view.js';
 import { ListConversationsQuery } from '../conversations/list-conversations.query.js';
@@ -148,7 +148,7 @@ export class ConversationTools implements ToolFamily {
       input: listInput,
       run: async (args, context): Promise<ToolOutput> => {
         try {
-          const owner = await this.d.owners.ofScope(context.sessionId);
+          const owner = ownerOf(await this.d.owners.callerOf(context));
           const page = await this.d.queries.execute(new ListConversationsQuery(owner, args.limit, args.cursor));
           return structured({ conversations: page.conversations, ...(page.nextCursor !== undefined ? { next_cursor: page.nextCursor } : {}) });
         } catch (error) {
@@ -161,11 +161,11 @@ export class ConversationTools implements ToolFamily {
   private async send(args: ConversationInput, context: ToolContext): Promise<ToolOutput> {
     let result: SendMessageResult;
     try {
-      const owner = await this.d.owners.ofScope(context.sessionId);
-      const origin = this.d.owners.originOf(context.sessionId);
+      const caller = await this.d.owners.callerOf(context);
+      const origin = this.d.owners.originOf(context, caller);
       const text = args.prompt === undefined ? args.message : await this.rendered(origin, args.prompt, args.prompt_arguments ?? {}, args.message, context);
       result = await this.d.commands.execute(
-        new SendMessageCommand(origin, owner, text, context, {
+        new SendMessageCommand(origin, caller, text, context, {
           ...(args.conversation_id !== undefined ? { conversationId: args.conversation_id } : {}),
           ...(args.system !== undefined ? { system: args.system } : {}),
           ...(args.model !== undefined ? { model: args.model } : {}),

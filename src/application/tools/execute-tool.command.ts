@@ -1,13 +1,15 @@
+import { eventActorOf, type Principal } from '../../domain/auth/principal.js';
 import type { EventMetaSource } from '../../domain/shared/event-meta-source.js';
 import type { SessionRepository } from '../../domain/session/session.repository.js';
 import { ToolExecution, type ExecutionOrigin } from '../../domain/tool/tool-execution.js';
 import type { ToolExecutionRepository } from '../../domain/tool/tool-execution.repository.js';
 import { ApplicationError, type ToolErrorEnvelope, type ToolFailure } from '../application.errors.js';
+import type { Authorization } from '../auth/authorization.js';
 import { Command, type CommandHandler } from '../bus/message-bus.js';
 import { ClientAnswerPending, ClientInterrupt } from '../ports/client-requests.js';
 import type { Clock, IdGenerator } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
-import { assertOperational, logFieldsOf, sessionIdOf, type Origin, type RequestOrigin } from '../origin.js';
+import { callerOf, logFieldsOf, type Origin, type RequestOrigin } from '../origin.js';
 import type { TaskService } from '../tasks/task-service.js';
 import type { TaskView } from '../tasks/task-view.js';
 import type { JsonObject } from '../../domain/task/task.js';
@@ -16,6 +18,7 @@ import { TaskWorkFailed } from '../tasks/task-work.js';
 import type { ServerSettings } from '../server-settings.js';
 import { isCancelled, type ContentBlock, type ToolContext, type ToolOutput } from './tool-definition.js';
 import type { ToolResultCache } from './tool-result-cache.js';
+import { isRefused, type ToolAdmission, type ToolLimits } from './tool-limits.js';
 import { ToolRun } from './tool-run.js';
 import { toToolFailure } from './tool-failures.js';
 import type { RegisteredTool, ToolRegistry } from './tool-registry.js';
@@ -52,63 +55,99 @@ export class ExecuteToolCommand extends Command<ToolCallOutcome> {
     readonly args: Record<string, unknown> | undefined,
     readonly context: ToolContext,
     readonly tasks?: TaskHandles,
+    /**
+     * The call runs inside another call of the same caller (the conversation loop's tool calls):
+     * it is authorized and rate limited as any call, but holds no concurrency slot of its own.
+     */
+    readonly nested = false,
   ) {
     super();
   }
 }
 
+/** What ExecuteToolHandler is built from; the composition root supplies it. */
+export interface ExecuteToolDependencies {
+  readonly sessions: SessionRepository;
+  readonly registry: ToolRegistry;
+  readonly executions: ToolExecutionRepository;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly meta: EventMetaSource;
+  readonly settings: ServerSettings;
+  readonly logger: Logger;
+  readonly authorization: Authorization;
+  readonly results?: ToolResultCache;
+  /** Tasks (2026-07-28 extension); absent = every call inline. */
+  readonly tasks?: TaskService;
+  /** Tool-level rate limits and the concurrency cap (rate_limits); absent = none. */
+  readonly limits?: ToolLimits;
+}
+
 /**
- * Runs one tool call as one ToolExecution. Failures the model can act on come back as isError
- * results carrying the envelope; anything unexpected is logged with its cause and reaches the
- * client only as a generic envelope.
+ * Runs one tool call as one ToolExecution, as its caller: a tool outside the caller's grants is
+ * refused before anything is looked up (the same envelope whether it exists or not), and with
+ * rate_limits the caller's slot and buckets are taken before it runs. Failures the model can act
+ * on come back as isError results carrying the envelope; anything unexpected is logged with its
+ * cause and reaches the client only as a generic envelope.
  */
 export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
   readonly handles = ExecuteToolCommand;
 
-  constructor(
-    private readonly sessions: SessionRepository,
-    private readonly registry: ToolRegistry,
-    private readonly executions: ToolExecutionRepository,
-    private readonly clock: Clock,
-    private readonly ids: IdGenerator,
-    private readonly meta: EventMetaSource,
-    private readonly settings: ServerSettings,
-    private readonly logger: Logger,
-    private readonly results?: ToolResultCache,
-    /** Tasks (2026-07-28 extension); absent = every call inline. */
-    private readonly tasks?: TaskService,
-  ) {}
+  constructor(private readonly d: ExecuteToolDependencies) {}
 
   async execute(command: ExecuteToolCommand): Promise<ToolCallOutcome> {
-    await assertOperational(this.sessions, command.origin, 'tools/call');
-    const registered = this.registry.find(command.tool);
-    if (!registered) throw new ApplicationError('tool.not_found', `Tool not found: ${command.tool.slice(0, 128)}`);
-    const support = this.tasks && command.tasks ? registered.definition.taskSupport : undefined;
+    const { origin, tool } = command;
+    const caller = await callerOf(this.d.sessions, origin, 'tools/call');
+    if (!caller.grants.allowsTool(tool)) return errorResult(await this.d.authorization.deniedTool(caller, origin, tool));
+    const registered = this.d.registry.find(tool);
+    if (!registered) throw new ApplicationError('tool.not_found', `Tool not found: ${tool.slice(0, 128)}`);
+    const support = this.d.tasks && command.tasks ? registered.definition.taskSupport : undefined;
     if (support === 'required' && !command.tasks?.declared) {
-      throw new ApplicationError('task.required', `Tool ${command.tool.slice(0, 128)} runs only as a task: declare the tasks extension in this request's client capabilities`);
+      throw new ApplicationError('task.required', `Tool ${tool.slice(0, 128)} runs only as a task: declare the tasks extension in this request's client capabilities`);
     }
-    const execution = ToolExecution.start(this.ids.next(), executionOrigin(command.origin), command.tool, this.clock.now(), this.meta);
+    if (this.d.limits === undefined) return this.run(command, caller, registered, support, undefined);
+    const admission = await this.d.limits.admit(caller, tool, command.nested);
+    if (isRefused(admission)) return errorResult(admission.refused);
+    let outcome: ToolCallOutcome;
+    try {
+      outcome = await this.run(command, caller, registered, support, admission);
+    } catch (error) {
+      admission.release();
+      throw error;
+    }
+    // A call that became a task holds its slot until its work ends (see asTask).
+    if (!isToolCallTask(outcome)) admission.release();
+    return outcome;
+  }
 
+  private async run(
+    command: ExecuteToolCommand,
+    caller: Principal,
+    registered: RegisteredTool,
+    support: 'optional' | 'required' | undefined,
+    admission: ToolAdmission | undefined,
+  ): Promise<ToolCallOutcome> {
+    const execution = ToolExecution.start(this.d.ids.next(), executionOrigin(command.origin, caller), command.tool, this.d.clock.now(), this.d.meta, eventActorOf(caller));
     const parsed = registered.definition.input.safeParse(command.args ?? {});
     if (!parsed.success) return this.failed(execution, 'error', invalidArguments(parsed.error.issues));
     if (isCancelled(command.context)) return this.failed(execution, 'cancelled', CANCELLED);
     if (support !== undefined && command.tasks?.declared && typeof command.origin !== 'string') {
-      return this.asTask(command, command.origin, registered, parsed.data, execution, support);
+      return this.asTask(command, command.origin, caller, registered, parsed.data, execution, support, admission);
     }
 
-    const cacheable = this.results?.cacheable(registered.tool) === true;
+    const cacheable = this.d.results?.cacheable(registered.tool) === true;
     if (cacheable) {
-      const hit = await this.results!.get(registered.tool, parsed.data);
+      const hit = await this.d.results!.get(registered.tool, parsed.data);
       if (hit) {
         execution.succeed();
-        await this.executions.save(execution);
+        await this.d.executions.save(execution);
         return hit as ToolCallResult;
       }
     }
-    const result = await this.perform(registered, parsed.data, command.context, execution, 'envelope', command.origin);
+    const result = await this.perform(registered, parsed.data, command.context, execution, 'envelope', command.origin, caller);
     if (result.isError) return result;
-    if (cacheable) await this.results!.put(registered.tool, parsed.data, result);
-    else if (this.results?.invalidates(registered.tool)) await this.results.invalidate();
+    if (cacheable) await this.d.results!.put(registered.tool, parsed.data, result);
+    else if (this.d.results?.invalidates(registered.tool)) await this.d.results.invalidate();
     return result;
   }
 
@@ -120,19 +159,32 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
   private async asTask(
     command: ExecuteToolCommand,
     origin: RequestOrigin,
+    caller: Principal,
     registered: RegisteredTool,
     input: unknown,
     execution: ToolExecution,
     support: 'optional' | 'required',
+    admission: ToolAdmission | undefined,
   ): Promise<ToolCallOutcome> {
-    const taskOrigin = { principal: origin.principal, method: 'tools/call', name: command.tool, ...(origin.trace ? { trace: origin.trace } : {}) };
+    const actor = eventActorOf(caller);
+    const taskOrigin = {
+      principal: origin.principal,
+      method: 'tools/call',
+      name: command.tool,
+      ...(origin.trace ? { trace: origin.trace } : {}),
+      ...(actor ? { actor } : {}),
+    };
     let outcome;
     try {
-      outcome = await this.tasks!.run(
+      outcome = await this.d.tasks!.run(
         taskOrigin,
         async (control) => {
           const context = taskToolContext(command.context, control, support === 'required');
-          return (await this.perform(registered, input, context, execution, 'rethrow', origin)) as unknown as JsonObject;
+          try {
+            return (await this.perform(registered, input, context, execution, 'rethrow', origin, caller)) as unknown as JsonObject;
+          } finally {
+            admission?.release();
+          }
         },
         { taskRequired: support === 'required' },
       );
@@ -143,7 +195,7 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
     }
     if (outcome.kind === 'task') return { task: outcome.task };
     const result = outcome.result as unknown as ToolCallResult;
-    if (!result.isError && this.results?.invalidates(registered.tool)) await this.results.invalidate();
+    if (!result.isError && this.d.results?.invalidates(registered.tool)) await this.d.results.invalidate();
     return result;
   }
 
@@ -159,24 +211,25 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
     execution: ToolExecution,
     unforeseen: 'envelope' | 'rethrow',
     origin: Origin,
+    caller: Principal,
   ): Promise<ToolCallResult> {
     const tool = registered.tool.name;
-    const run = new ToolRun(context, this.settings.toolTimeoutMs);
+    const run = new ToolRun(context, this.d.settings.toolTimeoutMs, origin, caller);
     let output: ToolOutput;
     try {
       output = await run.race(registered.definition.run(input, run.context));
     } catch (error) {
       if (error instanceof ClientInterrupt) {
         execution.fail('cancelled', error instanceof ClientAnswerPending ? 'waiting for client input' : error.message, true);
-        await this.executions.save(execution);
+        await this.d.executions.save(execution);
         throw error;
       }
-      if (run.timedOut) return this.failed(execution, 'error', timedOut(this.settings.toolTimeoutMs));
+      if (run.timedOut) return this.failed(execution, 'error', timedOut(this.d.settings.toolTimeoutMs));
       if (isCancelled(context)) return this.failed(execution, 'cancelled', CANCELLED);
       const failure = this.failureOf(error, tool, execution.id, origin);
       if (unforeseen === 'rethrow' && failure.internal) {
         execution.fail('error', failure.envelope.error, failure.envelope.retryable);
-        await this.executions.save(execution);
+        await this.d.executions.save(execution);
         throw new UnforeseenToolFailure(failure.envelope, error);
       }
       return this.failed(execution, 'error', failure.envelope);
@@ -184,13 +237,13 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
       run.dispose();
     }
     execution.succeed();
-    await this.executions.save(execution);
+    await this.d.executions.save(execution);
     return output.structuredContent !== undefined ? { content: output.content, structuredContent: output.structuredContent } : { content: output.content };
   }
 
   private async failed(execution: ToolExecution, outcome: 'error' | 'cancelled', envelope: ToolErrorEnvelope): Promise<ToolCallResult> {
     execution.fail(outcome, envelope.error, envelope.retryable);
-    await this.executions.save(execution);
+    await this.d.executions.save(execution);
     return errorResult(envelope);
   }
 
@@ -203,7 +256,7 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
     const failure = toToolFailure(error);
     if (failure.internal) {
       const cause = failure.cause ?? error;
-      this.logger.error('tool failed unexpectedly', { tool, executionId, ...logFieldsOf(origin), error: cause instanceof Error ? cause.stack : String(cause) });
+      this.d.logger.error('tool failed unexpectedly', { tool, executionId, ...logFieldsOf(origin), error: cause instanceof Error ? cause.stack : String(cause) });
     }
     return failure;
   }
@@ -235,12 +288,13 @@ class UnforeseenToolFailure extends TaskWorkFailed {
 
 const INTERNAL_ERROR = -32603;
 
-/** Where an execution came from, for its audit row and events. */
-function executionOrigin(origin: Origin): ExecutionOrigin {
-  const sessionId = sessionIdOf(origin);
-  if (sessionId !== undefined) return { sessionId };
-  const request = origin as Exclude<Origin, string>;
-  return request.trace ? { principal: request.principal, trace: request.trace } : { principal: request.principal };
+/**
+ * Where an execution came from, for its audit row and events: the session (and who opened it,
+ * unless that is the anonymous caller), or the stateless request's principal and trace.
+ */
+function executionOrigin(origin: Origin, caller: Principal): string | ExecutionOrigin {
+  if (typeof origin === 'string') return caller.kind === 'anonymous' ? origin : { sessionId: origin, principal: caller.id };
+  return origin.trace ? { principal: origin.principal, trace: origin.trace } : { principal: origin.principal };
 }
 
 const CANCELLED: ToolErrorEnvelope = {

@@ -1,3 +1,5 @@
+import type { Principal } from '../../domain/auth/principal.js';
+import type { Origin } from '../origin.js';
 import { afterAnswer, isCancelled, type ToolContext } from './tool-definition.js';
 
 /** How often running tools are checked against their deadline and their request's cancellation. */
@@ -41,12 +43,15 @@ export class ToolRun {
   /** The listener on the request's signal; exists only once this run's own signal does. */
   private onRequestAbort?: () => void;
 
+  /** `origin` and `caller`: who the call runs for, handed to the tool on its context. */
   constructor(
     private readonly request: ToolContext,
     limitMs: number,
+    origin?: Origin,
+    caller?: Principal,
   ) {
     this.deadline = Date.now() + limitMs;
-    this.context = new RunContext(this, request);
+    this.context = new RunContext(this, request, origin, caller);
     watch(this);
   }
 
@@ -113,12 +118,18 @@ class RunContext implements ToolContext {
   readonly sessionId: string;
   readonly progress: ToolContext['progress'];
   readonly log: ToolContext['log'];
+  readonly origin: Origin | undefined;
+  readonly caller: Principal | undefined;
 
   constructor(
     private readonly run: ToolRun,
     private readonly request: ToolContext,
+    origin: Origin | undefined,
+    caller: Principal | undefined,
   ) {
     this.sessionId = request.sessionId;
+    this.origin = origin ?? request.origin;
+    this.caller = caller ?? request.caller;
     this.progress = request.progress;
     this.log = request.log;
   }

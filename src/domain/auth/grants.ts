@@ -56,6 +56,14 @@ export class Grants {
     return new Grants(all, named);
   }
 
+  /**
+   * Whether every item of `kind` is allowed (`tools:*`…): lists are then shown whole, without
+   * a filtered copy — the case of every caller of a server without auth.
+   */
+  allowsEvery(kind: GrantKind): boolean {
+    return this.all.has(kind);
+  }
+
   allowsTool(name: string): boolean {
     return this.allows('tools', name);
   }

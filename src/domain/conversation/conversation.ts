@@ -1,5 +1,5 @@
 import { AggregateRoot } from '../shared/aggregate-root.js';
-import { domainEvent, type EventMeta } from '../shared/domain-event.js';
+import { domainEvent, type EventActor, type EventMeta } from '../shared/domain-event.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { EventMetaSource } from '../shared/event-meta-source.js';
 import { contextWithin, type ContextWindow, type TokenEstimate } from './context-budget.js';
@@ -17,6 +17,8 @@ export interface StartConversation {
   readonly system?: string;
   /** Where the conversation began, for event metadata only; never a key (clients lose sessions). */
   readonly sessionId?: string;
+  /** Who started it, for the events (absent: the anonymous caller). */
+  readonly actor?: EventActor;
 }
 
 /** Plain JSON for repositories; `version` counts the saves that committed (0: never stored). */
@@ -54,6 +56,7 @@ export class Conversation extends AggregateRoot<ConversationEvent> {
   private updated: Date;
   private storedVersion: number;
   private eventSession: string | undefined;
+  private eventActor: EventActor | undefined;
 
   private constructor(
     snapshot: ConversationSnapshot,
@@ -84,7 +87,10 @@ export class Conversation extends AggregateRoot<ConversationEvent> {
       meta,
     );
     conversation.eventSession = input.sessionId;
-    conversation.record(domainEvent(AGGREGATE, input.id, 'conversation.started', { model: input.model, ownerId: input.ownerId, hasSystem: system !== undefined }, m, input.sessionId));
+    conversation.eventActor = input.actor;
+    conversation.record(
+      domainEvent(AGGREGATE, input.id, 'conversation.started', { model: input.model, ownerId: input.ownerId, hasSystem: system !== undefined }, m, input.sessionId, undefined, input.actor),
+    );
     return conversation;
   }
 
@@ -152,9 +158,13 @@ export class Conversation extends AggregateRoot<ConversationEvent> {
     this.storedVersion = version;
   }
 
-  /** Events recorded from now on carry this session id (the connection of the current turn), or none. */
-  setEventSession(sessionId: string | undefined): void {
+  /**
+   * Events recorded from now on carry this session id (the connection of the current turn), or
+   * none, and this actor (the caller of the current turn), or none.
+   */
+  setEventOrigin(sessionId: string | undefined, actor?: EventActor): void {
     this.eventSession = sessionId;
+    this.eventActor = actor;
   }
 
   /**
@@ -190,7 +200,7 @@ export class Conversation extends AggregateRoot<ConversationEvent> {
     this.currentStatus = 'completed';
     const m = this.touch();
     const model = turn.model.trim() ? turn.model : this.modelName;
-    this.record(domainEvent(AGGREGATE, this.id, 'conversation.completed', { stopReason: turn.stopReason, iterations, model, usage }, m, this.eventSession));
+    this.record(domainEvent(AGGREGATE, this.id, 'conversation.completed', { stopReason: turn.stopReason, iterations, model, usage }, m, this.eventSession, undefined, this.eventActor));
   }
 
   /**
@@ -212,7 +222,7 @@ export class Conversation extends AggregateRoot<ConversationEvent> {
       usage,
       model: error.model?.trim() ? error.model : this.modelName,
     };
-    this.record(domainEvent(AGGREGATE, this.id, 'conversation.failed', data, m, this.eventSession));
+    this.record(domainEvent(AGGREGATE, this.id, 'conversation.failed', data, m, this.eventSession, undefined, this.eventActor));
   }
 
   /** Ends the conversation for good; no message may follow. Idempotent. */
@@ -220,7 +230,7 @@ export class Conversation extends AggregateRoot<ConversationEvent> {
     if (this.currentStatus === 'closed') return;
     this.currentStatus = 'closed';
     const m = this.touch();
-    this.record(domainEvent(AGGREGATE, this.id, 'conversation.closed', { messages: this.messages.length, usage: { ...this.totals } }, m, this.eventSession));
+    this.record(domainEvent(AGGREGATE, this.id, 'conversation.closed', { messages: this.messages.length, usage: { ...this.totals } }, m, this.eventSession, undefined, this.eventActor));
   }
 
   /** The messages to send within a context budget; the policy is `contextWithin`'s. Pure. */
@@ -262,7 +272,7 @@ export class Conversation extends AggregateRoot<ConversationEvent> {
       contentTypes: message.content.map((c) => c.type),
       ...(toolNames.length > 0 ? { toolNames } : {}),
     };
-    this.record(domainEvent(AGGREGATE, this.id, 'conversation.message_added', data, m, this.eventSession));
+    this.record(domainEvent(AGGREGATE, this.id, 'conversation.message_added', data, m, this.eventSession, undefined, this.eventActor));
   }
 
   private touch(): EventMeta {

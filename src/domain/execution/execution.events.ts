@@ -1,4 +1,4 @@
-import { domainEvent, type DomainEvent, type EventMeta } from '../shared/domain-event.js';
+import { domainEvent, type DomainEvent, type EventActor, type EventMeta, type EventTrace } from '../shared/domain-event.js';
 
 /**
  * One execution decision, allowed or denied, with what the run did when it ran. Wire type
@@ -11,6 +11,7 @@ export interface ExecutionDecidedData {
   /** The rule that fired: `reviewed`, `unreviewed_allowed`, `shell_allowed`, or the denial's rule. */
   readonly rule: string;
   readonly reason?: string;
+  /** Who asked for the run (the caller's principal id; `anonymous` on a listener without auth). */
   readonly principal?: string;
   readonly backend: string;
   readonly program: string;
@@ -31,6 +32,6 @@ export interface ExecutionDecidedData {
 
 export type ExecutionDecided = DomainEvent<'execution.decided', ExecutionDecidedData>;
 
-export function executionDecided(data: ExecutionDecidedData, meta: EventMeta, sessionId?: string): ExecutionDecided {
-  return domainEvent('execution', data.executionId, 'execution.decided', data, meta, sessionId);
+export function executionDecided(data: ExecutionDecidedData, meta: EventMeta, sessionId?: string, trace?: EventTrace, actor?: EventActor): ExecutionDecided {
+  return domainEvent('execution', data.executionId, 'execution.decided', data, meta, sessionId, trace, actor);
 }

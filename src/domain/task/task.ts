@@ -1,5 +1,5 @@
 import { AggregateRoot } from '../shared/aggregate-root.js';
-import { domainEvent } from '../shared/domain-event.js';
+import { domainEvent, type EventActor } from '../shared/domain-event.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { EventMetaSource } from '../shared/event-meta-source.js';
 import type { TaskEvent, TaskStatus, TraceContext } from './task.events.js';
@@ -31,6 +31,8 @@ export interface NewTask {
   /** The process running the work; only it heartbeats the task. */
   readonly ownerReplica: string;
   readonly trace?: TraceContext;
+  /** The principal as events record it (absent: the anonymous caller); `principal` is its id. */
+  readonly actor?: EventActor;
 }
 
 export interface TaskSnapshot extends NewTask {
@@ -72,6 +74,9 @@ export class Task extends AggregateRoot<TaskEvent> {
     for (const [field, value] of [['id', init.id], ['principal', init.principal], ['method', init.method], ['name', init.name], ['ownerReplica', init.ownerReplica]] as const) {
       if (value.length === 0) throw new DomainError('value.invalid', `a task needs a non-empty ${field}`);
     }
+    if (init.actor !== undefined && init.actor.id !== init.principal) {
+      throw new DomainError('value.invalid', `a task's actor must be its principal (${init.principal.slice(0, 80)})`);
+    }
     for (const [field, value] of [['ttlMs', init.ttlMs], ['pollIntervalMs', init.pollIntervalMs]] as const) {
       if (!Number.isInteger(value) || value < 1 || value > MAX_INT32) {
         throw new DomainError('value.invalid', `a task's ${field} must be a positive integer of milliseconds`, { [field]: value });
@@ -84,7 +89,7 @@ export class Task extends AggregateRoot<TaskEvent> {
       meta,
     );
     const { method, name, ttlMs, pollIntervalMs, ownerReplica } = init;
-    task.record(domainEvent(AGGREGATE, init.id, 'task.created', { ...task.eventBase(), method, name, ttlMs, pollIntervalMs, ownerReplica }, m));
+    task.record(domainEvent(AGGREGATE, init.id, 'task.created', { ...task.eventBase(), method, name, ttlMs, pollIntervalMs, ownerReplica }, m, undefined, undefined, init.actor));
     return task;
   }
 
@@ -138,7 +143,7 @@ export class Task extends AggregateRoot<TaskEvent> {
       inputRequests: { ...this.state.inputRequests, ...inputRequests },
       inputKeys: [...this.state.inputKeys, ...keys],
     });
-    this.record(domainEvent(AGGREGATE, this.id, 'task.input_requested', { ...this.eventBase(), keys }, m));
+    this.record(domainEvent(AGGREGATE, this.id, 'task.input_requested', { ...this.eventBase(), keys }, m, undefined, undefined, this.state.actor));
     if (from !== 'input_required') this.recordStatusChange(from, this.meta());
   }
 
@@ -162,7 +167,7 @@ export class Task extends AggregateRoot<TaskEvent> {
       lastUpdatedAt: m.occurredAt.toISOString(),
       inputResponses: { ...this.state.inputResponses, ...answered },
     });
-    this.record(domainEvent(AGGREGATE, this.id, 'task.input_received', { ...this.eventBase(), keys, pending: Object.keys(stillPending).length }, m));
+    this.record(domainEvent(AGGREGATE, this.id, 'task.input_received', { ...this.eventBase(), keys, pending: Object.keys(stillPending).length }, m, undefined, undefined, this.state.actor));
     if (done) this.recordStatusChange('input_required', this.meta());
     return keys;
   }
@@ -183,7 +188,7 @@ export class Task extends AggregateRoot<TaskEvent> {
   cancel(message = 'cancelled at the client\u2019s request'): boolean {
     if (!this.isLive) return false;
     this.state = { ...this.state, cancelRequested: true };
-    this.record(domainEvent(AGGREGATE, this.id, 'task.cancel_requested', this.eventBase(), this.meta()));
+    this.record(domainEvent(AGGREGATE, this.id, 'task.cancel_requested', this.eventBase(), this.meta(), undefined, undefined, this.state.actor));
     this.finish('cancelled', { statusMessage: message });
     return true;
   }
@@ -223,7 +228,7 @@ export class Task extends AggregateRoot<TaskEvent> {
       ...(statusMessage !== undefined ? { statusMessage } : {}),
       ...(error !== undefined && this.state.status === 'failed' ? { error: { code: error.code, message: error.message } } : {}),
     };
-    this.record(domainEvent(AGGREGATE, this.id, 'task.status_changed', data, m));
+    this.record(domainEvent(AGGREGATE, this.id, 'task.status_changed', data, m, undefined, undefined, this.state.actor));
   }
 
   private eventBase() {

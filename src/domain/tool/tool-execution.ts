@@ -1,5 +1,5 @@
 import { AggregateRoot } from '../shared/aggregate-root.js';
-import { domainEvent, type EventTrace } from '../shared/domain-event.js';
+import { domainEvent, type EventActor, type EventTrace } from '../shared/domain-event.js';
 import { DomainError } from '../shared/domain-error.js';
 import type { EventMetaSource } from '../shared/event-meta-source.js';
 import type { ToolExecutionEvent, ToolOutcome } from './tool.events.js';
@@ -46,6 +46,8 @@ export class ToolExecution extends AggregateRoot<ToolExecutionEvent> {
     readonly tool: string,
     private readonly startedAt: Date,
     private readonly meta: EventMetaSource,
+    /** Who called (absent: the anonymous caller); recorded as the events' actor. */
+    private readonly actor?: EventActor,
   ) {
     super();
     this.sessionId = origin.sessionId;
@@ -53,9 +55,9 @@ export class ToolExecution extends AggregateRoot<ToolExecutionEvent> {
     this.trace = origin.trace;
   }
 
-  /** `origin`: a session id, or who asked statelessly. */
-  static start(id: string, origin: string | ExecutionOrigin, tool: string, startedAt: Date, meta: EventMetaSource): ToolExecution {
-    return new ToolExecution(id, typeof origin === 'string' ? { sessionId: origin } : origin, tool, startedAt, meta);
+  /** `origin`: a session id, or who asked statelessly; `actor`: the caller, for the events. */
+  static start(id: string, origin: string | ExecutionOrigin, tool: string, startedAt: Date, meta: EventMetaSource, actor?: EventActor): ToolExecution {
+    return new ToolExecution(id, typeof origin === 'string' ? { sessionId: origin } : origin, tool, startedAt, meta, actor);
   }
 
   succeed(): void {
@@ -71,6 +73,7 @@ export class ToolExecution extends AggregateRoot<ToolExecutionEvent> {
         m,
         this.sessionId,
         this.trace,
+        this.actor,
       ),
     );
   }
@@ -89,6 +92,7 @@ export class ToolExecution extends AggregateRoot<ToolExecutionEvent> {
         m,
         this.sessionId,
         this.trace,
+        this.actor,
       ),
     );
   }

@@ -367,9 +367,9 @@ describe('Conversation', () => {
       conversation.addMessage('user', [text('q')]);
       const restored = Conversation.restore(conversation.snapshot(), meta);
 
-      restored.setEventSession('s-2');
+      restored.setEventOrigin('s-2');
       restored.addMessage('assistant', [text('a')]);
-      restored.setEventSession(undefined);
+      restored.setEventOrigin(undefined);
       restored.close();
 
       expect(restored.pullEvents().map((e) => [e.type, e.sessionId])).toEqual([

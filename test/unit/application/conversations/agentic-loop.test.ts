@@ -41,7 +41,7 @@ describe('SendMessage – the agentic loop', () => {
     expect(llm.requests[0].tools).toBeUndefined();
     const stored = await app.conversations.find(result.conversationId);
     expect(stored?.history.map((m) => m.role)).toEqual(['user', 'assistant']);
-    expect(stored).toMatchObject({ status: 'completed', ownerId: 'local', usage: USAGE });
+    expect(stored).toMatchObject({ status: 'completed', ownerId: 'local:tester', usage: USAGE });
     const types = (await app.takeEvents()).map((e) => e.type).filter((t) => t.startsWith('conversation.'));
     expect(types).toEqual(['conversation.started', 'conversation.message_added', 'conversation.message_added', 'conversation.completed']);
   });

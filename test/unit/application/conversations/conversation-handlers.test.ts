@@ -1,13 +1,13 @@
 import { ToolFailure } from '../../../../src/application/application.errors.js';
 import { CloseConversationCommand } from '../../../../src/application/conversations/close-conversation.command.js';
-import { ANONYMOUS_OWNER, LOCAL_OWNER } from '../../../../src/application/conversations/conversation-owner.js';
+import { ANONYMOUS, localPrincipal } from '../../../../src/domain/auth/principal.js';
 import { GetConversationQuery } from '../../../../src/application/conversations/get-conversation.query.js';
 import { ListConversationsQuery } from '../../../../src/application/conversations/list-conversations.query.js';
 import { LlmBackends } from '../../../../src/application/conversations/llm-backends.js';
 import { ClientAnswerPending } from '../../../../src/application/ports/client-requests.js';
 import type { LlmResponse } from '../../../../src/application/ports/llm-client.js';
 import { textOutput, toolDefinition } from '../../../support/builders.js';
-import { answer, conversationHarness, samplingClient, ScriptedLlm } from './conversation-harness.js';
+import { answer, conversationHarness, LOCAL, samplingClient, ScriptedLlm } from './conversation-harness.js';
 
 async function failureOf(promise: Promise<unknown>): Promise<ToolFailure> {
   const error = await promise.then(
@@ -20,14 +20,26 @@ async function failureOf(promise: Promise<unknown>): Promise<ToolFailure> {
 
 describe('conversation use cases', () => {
   describe('owners', () => {
-    it('stdio and in-process sessions are the local user, HTTP sessions and stateless requests anonymous', async () => {
+    it('the caller a context carries wins; without one, the session\'s principal, or anonymous for a stateless scope', async () => {
       const app = await conversationHarness();
-      expect(await app.owners.ofScope(await app.readySession('stdio'))).toBe(LOCAL_OWNER);
-      expect(await app.owners.ofScope(await app.readySession('memory'))).toBe(LOCAL_OWNER);
-      expect(await app.owners.ofScope(await app.readySession('http'))).toBe(ANONYMOUS_OWNER);
-      expect(await app.owners.ofScope('request:r-1')).toBe(ANONYMOUS_OWNER);
-      expect(app.owners.originOf('request:r-1')).toMatchObject({ principal: ANONYMOUS_OWNER, requestId: 'r-1' });
-      expect(app.owners.originOf('session-1')).toBe('session-1');
+      const alice = localPrincipal('alice');
+      const bob = { id: 'key:bob', kind: 'api-key' as const, grants: LOCAL.grants };
+      const aliceSession = await app.readySession('stdio', alice);
+
+      expect(await app.owners.callerOf({ sessionId: aliceSession })).toBe(alice);
+      expect(await app.owners.callerOf({ sessionId: aliceSession, caller: bob })).toBe(bob);
+      expect(await app.owners.callerOf({ sessionId: await app.readySession('http') })).toBe(ANONYMOUS);
+      expect(await app.owners.callerOf({ sessionId: 'request:r-1' })).toBe(ANONYMOUS);
+    });
+
+    it('originOf - the request\'s own origin when the context has one; else the session, or a stateless request of the caller', async () => {
+      const app = await conversationHarness();
+      const bob = { id: 'key:bob', kind: 'api-key' as const, grants: LOCAL.grants };
+      const own = { principal: 'key:bob', caller: bob, requestId: 'r-9', protocolVersion: '2026-07-28', trace: { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' } };
+
+      expect(app.owners.originOf({ sessionId: 'request:r-9', origin: own }, bob)).toBe(own);
+      expect(app.owners.originOf({ sessionId: 'request:r-1' }, bob)).toEqual({ principal: 'key:bob', caller: bob, requestId: 'r-1', protocolVersion: '2026-07-28' });
+      expect(app.owners.originOf({ sessionId: 'session-1' }, bob)).toBe('session-1');
     });
   });
 
@@ -49,7 +61,7 @@ describe('conversation use cases', () => {
     });
 
     it.each([
-      ['another owner\'s conversation', 'anonymous'],
+      ['another owner\'s conversation', ANONYMOUS],
       ['an unknown id', undefined],
     ])('%s is not found, and nothing is sent to the model', async (_case, otherOwner) => {
       const llm = new ScriptedLlm([answer('mine')]);
@@ -57,7 +69,7 @@ describe('conversation use cases', () => {
       const mine = await app.send('secret plans');
       const id = otherOwner === undefined ? 'no-such-conversation' : mine.conversationId;
 
-      const failure = await failureOf(app.send('show me', { conversationId: id, owner: otherOwner ?? 'local' }));
+      const failure = await failureOf(app.send('show me', { conversationId: id, ...(otherOwner ? { caller: otherOwner } : {}) }));
 
       expect(failure.envelope).toMatchObject({ error: 'conversation not found', retryable: false, follow_up_tools: ['list_conversations'] });
       expect(llm.requests).toHaveLength(1);
@@ -96,10 +108,10 @@ describe('conversation use cases', () => {
         app.clock.advance(1000);
         ids.push((await app.send(text)).conversationId);
       }
-      await app.send('not mine', { owner: 'anonymous', sessionId: await app.readySession('http') });
+      await app.send('not mine', { sessionId: await app.readySession('http') });
 
-      const page1 = await app.queries.execute(new ListConversationsQuery('local', 2));
-      const page2 = await app.queries.execute(new ListConversationsQuery('local', 2, page1.nextCursor));
+      const page1 = await app.queries.execute(new ListConversationsQuery(LOCAL.id, 2));
+      const page2 = await app.queries.execute(new ListConversationsQuery(LOCAL.id, 2, page1.nextCursor));
 
       expect(page1.conversations.map((c) => c.title)).toEqual(['third topic', 'second topic']);
       expect(page2.conversations.map((c) => c.id)).toEqual([ids[0]]);
@@ -111,7 +123,7 @@ describe('conversation use cases', () => {
       const app = await conversationHarness({ llm: new ScriptedLlm([answer('Hello')]) });
       const { conversationId } = await app.send('Hi', { system: 'Be kind' });
 
-      const { conversation } = await app.queries.execute(new GetConversationQuery('local', conversationId));
+      const { conversation } = await app.queries.execute(new GetConversationQuery(LOCAL.id, conversationId));
 
       expect(conversation).toMatchObject({
         id: conversationId,
@@ -131,8 +143,8 @@ describe('conversation use cases', () => {
       const { conversationId } = await app.send('Hi');
 
       await expect(app.commands.execute(new CloseConversationCommand('anonymous', conversationId))).rejects.toMatchObject({ envelope: { error: 'conversation not found' } });
-      await expect(app.commands.execute(new CloseConversationCommand('local', conversationId))).resolves.toMatchObject({ id: conversationId, status: 'closed' });
-      await expect(app.commands.execute(new CloseConversationCommand('local', conversationId))).resolves.toMatchObject({ status: 'closed' });
+      await expect(app.commands.execute(new CloseConversationCommand(LOCAL.id, conversationId))).resolves.toMatchObject({ id: conversationId, status: 'closed' });
+      await expect(app.commands.execute(new CloseConversationCommand(LOCAL.id, conversationId))).resolves.toMatchObject({ status: 'closed' });
       const failure = await failureOf(app.send('more', { conversationId }));
 
       expect(failure.envelope).toMatchObject({ error: 'conversation closed', retryable: false });
@@ -185,7 +197,7 @@ describe('conversation use cases', () => {
 
       await expect(app.send('Hi', { context: { client } })).rejects.toBeInstanceOf(ClientAnswerPending);
 
-      expect((await app.queries.execute(new ListConversationsQuery('local', 10))).conversations).toHaveLength(0);
+      expect((await app.queries.execute(new ListConversationsQuery(LOCAL.id, 10))).conversations).toHaveLength(0);
       expect((await app.takeEvents()).filter((e) => e.type.startsWith('conversation.'))).toHaveLength(0);
     });
 

@@ -23,8 +23,12 @@ import { OpenSessionCommand } from '../../../../src/application/session/open-ses
 import { InitializeSessionCommand } from '../../../../src/application/session/initialize-session.command.js';
 import { MarkSessionReadyCommand } from '../../../../src/application/session/mark-session-ready.command.js';
 import type { TransportKind } from '../../../../src/domain/session/session-state.js';
+import { ANONYMOUS, localPrincipal, type Principal } from '../../../../src/domain/auth/principal.js';
 import { RecordingLogger, serverSettings } from '../../../support/builders.js';
 import { eventMetaFrom, FixedClock, SequentialIds } from '../../../support/fixed-clock.js';
+
+/** The local user a stdio (or in-process) session of the harness belongs to. */
+export const LOCAL = localPrincipal('tester');
 
 export const USAGE: LlmUsage = { inputTokens: 10, outputTokens: 5, cacheReadInputTokens: 2, cacheCreationInputTokens: 1 };
 
@@ -139,17 +143,19 @@ export async function conversationHarness(options: HarnessOptions = {}) {
     resources,
     commands,
     queries,
-    async readySession(transport: TransportKind = 'stdio'): Promise<string> {
-      const { sessionId } = await commands.execute(new OpenSessionCommand(transport));
+    /** A ready session of `principal`: by default the local user on stdio and in-process, the anonymous caller on HTTP. */
+    async readySession(transport: TransportKind = 'stdio', principal: Principal = transport === 'http' || transport === 'sse' ? ANONYMOUS : LOCAL): Promise<string> {
+      const { sessionId } = await commands.execute(new OpenSessionCommand(transport, undefined, principal));
       await commands.execute(new InitializeSessionCommand(sessionId, '2025-06-18', { name: 'test-client', version: '1.0.0' }, {}));
       await commands.execute(new MarkSessionReadyCommand(sessionId));
       return sessionId;
     },
-    /** One turn as the claude_conversation tool sends it, from a ready stdio session unless given. */
-    async send(text: string, opts: SendMessageOptions & { sessionId?: string; context?: Partial<ToolContext>; owner?: string } = {}) {
+    /** One turn as the claude_conversation tool sends it, from a ready stdio session unless given, as the session's principal unless `caller` says otherwise. */
+    async send(text: string, opts: SendMessageOptions & { sessionId?: string; context?: Partial<ToolContext>; caller?: Principal } = {}) {
       const sessionId = opts.sessionId ?? (await this.readySession());
+      const caller = opts.caller ?? (await sessions.get(sessionId)).principal;
       const context: ToolContext = { sessionId, signal: new AbortController().signal, progress: () => {}, log: () => {}, ...opts.context };
-      return commands.execute(new SendMessageCommand(sessionId, opts.owner ?? 'local', text, context, opts));
+      return commands.execute(new SendMessageCommand(sessionId, caller, text, context, opts));
     },
     async takeEvents(): Promise<DomainEvent[]> {
       const entries = await outbox.claim(1_000_000);
