@@ -6,9 +6,11 @@ import { createPostgresPool } from '../../../src/infrastructure/persistence/post
 import { RecordingLogger } from '../../support/builders.js';
 import { createTestSchema, PG_URL, type TestSchema } from './pg-test-schema.js';
 
-const ALL = ['001_outbox', '002_sessions', '003_tool_executions', '004_conversations', '005_tasks', '006_stateless_executions', '007_conversations_v2', '008_api_keys'];
+const ALL = ['001_outbox', '002_sessions', '003_tool_executions', '004_conversations', '005_tasks', '006_stateless_executions', '007_conversations_v2', '008_api_keys', '009_session_principal'];
 const LATEST = ALL.length;
 const NEXT = LATEST + 1;
+/** How the migrator names a version in its reports and messages: three digits. */
+const label = (version: number, name: string) => `${String(version).padStart(3, '0')}_${name}`;
 const extra = (version: number, sql: string, name = 'extra'): Migration => ({ version, name, sql });
 
 async function tables(pool: Pool): Promise<string[]> {
@@ -80,7 +82,7 @@ describe('migrate (real Postgres, a fresh schema per test)', () => {
 
     const report = await migrate(schema.pool, schema.logger, { migrations: [...MIGRATIONS, extra(NEXT, 'CREATE TABLE extra (x int)')] });
 
-    expect(report).toEqual({ applied: [`00${NEXT}_extra`], version: NEXT });
+    expect(report).toEqual({ applied: [label(NEXT, 'extra')], version: NEXT });
     expect(await tables(schema.pool)).toContain('extra');
   });
 
@@ -89,7 +91,7 @@ describe('migrate (real Postgres, a fresh schema per test)', () => {
 
     const attempt = migrate(schema.pool, schema.logger, { migrations: [...MIGRATIONS, broken] });
 
-    await expect(attempt).rejects.toThrow(new RegExp(`migration 00${NEXT}_broken failed and was rolled back: division by zero`));
+    await expect(attempt).rejects.toThrow(new RegExp(`migration ${label(NEXT, 'broken')} failed and was rolled back: division by zero`));
     expect((await recorded(schema.pool)).map((row) => row.version)).toEqual(ALL.map((_, i) => i + 1));
     expect(await tables(schema.pool)).not.toContain('half_done');
     await expect(migrate(schema.pool, schema.logger)).resolves.toEqual({ applied: [], version: LATEST });
@@ -128,11 +130,11 @@ describe('migrate (real Postgres, a fresh schema per test)', () => {
   });
 
   it('a new migration numbered below one already applied - refused, naming it', async () => {
-    await migrate(schema.pool, schema.logger, { migrations: [...MIGRATIONS, extra(10, 'SELECT 1', 'ten')] });
+    await migrate(schema.pool, schema.logger, { migrations: [...MIGRATIONS, extra(NEXT + 1, 'SELECT 1', 'later')] });
 
-    const attempt = migrate(schema.pool, schema.logger, { migrations: [...MIGRATIONS, extra(9, 'SELECT 1', 'nine'), extra(10, 'SELECT 1', 'ten')] });
+    const attempt = migrate(schema.pool, schema.logger, { migrations: [...MIGRATIONS, extra(NEXT, 'SELECT 1', 'skipped'), extra(NEXT + 1, 'SELECT 1', 'later')] });
 
-    await expect(attempt).rejects.toThrow(/migration 009_nine is not applied but version 10 already is/);
+    await expect(attempt).rejects.toThrow(new RegExp(`migration ${label(NEXT, 'skipped')} is not applied but version ${NEXT + 1} already is`));
   });
 
   it('the database knows a migration this build does not - runs, and warns', async () => {
@@ -141,7 +143,7 @@ describe('migrate (real Postgres, a fresh schema per test)', () => {
     await expect(migrate(schema.pool, schema.logger)).resolves.toEqual({ applied: [], version: NEXT });
 
     expect(schema.logger.at('warn')).toEqual([
-      expect.objectContaining({ message: 'database has migrations this build does not know', fields: expect.objectContaining({ migrations: [`00${NEXT}_newer`] }) }),
+      expect.objectContaining({ message: 'database has migrations this build does not know', fields: expect.objectContaining({ migrations: [label(NEXT, 'newer')] }) }),
     ]);
   });
 

@@ -7,6 +7,7 @@ import { tasks } from './migrations/005_tasks.js';
 import { statelessExecutions } from './migrations/006_stateless_executions.js';
 import { conversationsV2 } from './migrations/007_conversations_v2.js';
 import { apiKeys } from './migrations/008_api_keys.js';
+import { sessionPrincipal } from './migrations/009_session_principal.js';
 
 /** Every migration, oldest first. Append new ones; never edit or reorder an applied one. */
-export const MIGRATIONS: readonly Migration[] = [outbox, sessions, toolExecutions, conversations, tasks, statelessExecutions, conversationsV2, apiKeys];
+export const MIGRATIONS: readonly Migration[] = [outbox, sessions, toolExecutions, conversations, tasks, statelessExecutions, conversationsV2, apiKeys, sessionPrincipal];

@@ -5,11 +5,11 @@ import { Session, type SessionSnapshot } from '../../../domain/session/session.j
 import type { SessionRepository } from '../../../domain/session/session.repository.js';
 import { SESSION_STATES, type SessionState } from '../../../domain/session/session-state.js';
 import { insertOutboxEvents } from './outbox-rows.js';
-import { toJsonb } from './pg-errors.js';
+import { toJsonb, withoutNul } from './pg-errors.js';
 import { withTransaction } from './postgres-pool.js';
 
 /**
- * Sessions as snapshots (jsonb) plus queryable copies of state and times. `get` restores a fresh
+ * Sessions as snapshots (jsonb) plus queryable copies of state, times and the principal's id. `get` restores a fresh
  * aggregate each time (unlike the in-memory identity map), so concurrent saves of one session are
  * last-writer-wins; ADR 002 keeps saves to lifecycle changes, which a client makes one at a time.
  */
@@ -35,12 +35,12 @@ export class PostgresSessionRepository implements SessionRepository {
     await withTransaction(this.pool, async (client) => {
       // Skipping identical snapshots keeps updated_at meaningful and avoids dead tuples.
       await client.query(
-        `INSERT INTO sessions (id, state, transport, snapshot, created_at, closed_at)
-         VALUES ($1, $2, $3, $4::jsonb, $5, $6)
+        `INSERT INTO sessions (id, state, transport, snapshot, created_at, closed_at, principal)
+         VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)
          ON CONFLICT (id) DO UPDATE
            SET state = EXCLUDED.state, snapshot = EXCLUDED.snapshot, closed_at = EXCLUDED.closed_at, updated_at = now()
            WHERE sessions.snapshot IS DISTINCT FROM EXCLUDED.snapshot`,
-        [snapshot.id, snapshot.state, snapshot.transport, toJsonb(snapshot), snapshot.createdAt, snapshot.closedAt ?? null],
+        [snapshot.id, snapshot.state, snapshot.transport, toJsonb(snapshot), snapshot.createdAt, snapshot.closedAt ?? null, snapshot.principal ? withoutNul(snapshot.principal.id) : null],
       );
       await insertOutboxEvents(client, events);
     });

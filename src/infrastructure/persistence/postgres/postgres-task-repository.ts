@@ -37,6 +37,7 @@ interface TaskRow {
   input_responses: TaskSnapshot['inputResponses'] | null;
   input_keys: string[];
   trace: TaskSnapshot['trace'] | null;
+  actor: TaskSnapshot['actor'] | null;
   version: number;
 }
 
@@ -63,13 +64,13 @@ export class PostgresTaskRepository implements TaskRepository {
       await client.query(
         `INSERT INTO tasks (id, principal, method, name, created_at, ttl_ms, expires_at, poll_interval_ms, owner_replica, heartbeat_at,
                             trace, status, status_message, last_updated_at, cancel_requested, result, error, input_requests,
-                            input_responses, input_keys, version)
+                            input_responses, input_keys, actor, version)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13, $14, $15, $16::jsonb, $17::jsonb, $18::jsonb,
-                 $19::jsonb, $20::jsonb, 1)`,
+                 $19::jsonb, $20::jsonb, $21::jsonb, 1)`,
         [
           withoutNul(s.id), withoutNul(s.principal), withoutNul(s.method), withoutNul(s.name), s.createdAt, s.ttlMs,
           new Date(Date.parse(s.createdAt) + s.ttlMs), s.pollIntervalMs, withoutNul(s.ownerReplica), s.heartbeatAt,
-          s.trace ? toJsonb(s.trace) : null, status, statusMessage, lastUpdatedAt, ...rest,
+          s.trace ? toJsonb(s.trace) : null, status, statusMessage, lastUpdatedAt, ...rest, s.actor ? toJsonb(s.actor) : null,
         ],
       );
       await insertOutboxEvents(client, task.pullEvents());
@@ -166,6 +167,7 @@ export class PostgresTaskRepository implements TaskRepository {
       ...(row.input_requests !== null ? { inputRequests: row.input_requests } : {}),
       ...(row.input_responses !== null ? { inputResponses: row.input_responses } : {}),
       ...(row.trace !== null ? { trace: row.trace } : {}),
+      ...(row.actor !== null ? { actor: row.actor } : {}),
     };
     return Task.restore(snapshot, this.meta);
   }
