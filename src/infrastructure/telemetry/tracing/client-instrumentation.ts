@@ -11,6 +11,9 @@ import type { TracerProvider } from '@opentelemetry/api';
  *
  * Every client span needs a parent: a relay poll or a health check outside any request stays
  * untraced instead of minting a trace per query.
+ *
+ * Every package here is CommonJS: through import() Node offers named exports and `default`, an
+ * esbuild chunk `default` only, so each is read through `default`.
  */
 export type InstrumentedClient = 'pg' | 'ioredis' | 'http';
 
@@ -39,7 +42,8 @@ function apply(instrumentation: Patchable, provider: TracerProvider, modules: Re
 }
 
 async function instrumentPg(provider: TracerProvider): Promise<Undo> {
-  const [{ PgInstrumentation }, pg] = await Promise.all([import('@opentelemetry/instrumentation-pg'), import('pg')]);
+  const [instrumentationPg, pg] = await Promise.all([import('@opentelemetry/instrumentation-pg'), import('pg')]);
+  const { PgInstrumentation } = instrumentationPg.default;
   const exports = pg.default;
   // pg.Pool is a subclass of pg-pool's class, whose prototype holds connect/end.
   const poolClass = Object.getPrototypeOf(exports.Pool) as unknown;
@@ -48,7 +52,8 @@ async function instrumentPg(provider: TracerProvider): Promise<Undo> {
 }
 
 async function instrumentIoredis(provider: TracerProvider): Promise<Undo> {
-  const [{ IORedisInstrumentation }, ioredis] = await Promise.all([import('@opentelemetry/instrumentation-ioredis'), import('ioredis')]);
+  const [instrumentationIoredis, ioredis] = await Promise.all([import('@opentelemetry/instrumentation-ioredis'), import('ioredis')]);
+  const { IORedisInstrumentation } = instrumentationIoredis.default;
   const instrumentation = new IORedisInstrumentation({
     enabled: false,
     requireParentSpan: true,
@@ -59,11 +64,12 @@ async function instrumentIoredis(provider: TracerProvider): Promise<Undo> {
 }
 
 async function instrumentHttp(provider: TracerProvider): Promise<Undo> {
-  const [{ HttpInstrumentation }, http, https] = await Promise.all([
+  const [instrumentationHttp, http, https] = await Promise.all([
     import('@opentelemetry/instrumentation-http'),
     import('node:http'),
     import('node:https'),
   ]);
+  const { HttpInstrumentation } = instrumentationHttp.default;
   const instrumentation = new HttpInstrumentation({
     enabled: false,
     // Incoming requests get their span from the MCP request helper, which also reads `_meta`.

@@ -38,13 +38,17 @@ export interface Tracing {
 
 const WARN_EVERY_MS = 60_000;
 
+/**
+ * The exporter packages are CommonJS. Through import(), Node offers their named exports and
+ * `default`; an esbuild chunk (the shipped bundle) offers `default` only, so `default` it is.
+ */
 async function otlpExporter(otlp: OtlpConfig): Promise<SpanExporter> {
   const options = { url: tracesUrl(otlp.endpoint), timeoutMillis: otlp.timeout_ms };
   if (otlp.protocol === 'http/json') {
-    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+    const { OTLPTraceExporter } = (await import('@opentelemetry/exporter-trace-otlp-http')).default;
     return new OTLPTraceExporter(options);
   }
-  const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
+  const { OTLPTraceExporter } = (await import('@opentelemetry/exporter-trace-otlp-proto')).default;
   return new OTLPTraceExporter(options);
 }
 
