@@ -20,6 +20,8 @@ import { createMetricFamilies, type MetricFamilies } from './metric-families.js'
 import { EXECUTOR_PROBE, NATS_PROBE, OUTBOX_PROBE, POSTGRES_POOL_PROBE, SESSIONS_PROBE, TASKS_PROBE, type NatsState, type PostgresPoolUsage, type ProbeKind } from './probe-gauges.js';
 import { ProbeSampler, type ProbeFailures } from './probe-sampler.js';
 
+const LINT_FAILING_DEFAULTS = ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total'];
+
 export interface PrometheusMetricsOptions {
   /** tfo_mcp_build_info{version}. */
   readonly version: string;
@@ -56,7 +58,12 @@ export class PrometheusMetrics implements Metrics {
     this.#now = options.now ?? (() => performance.now());
     this.#tools = new CappedLabel(options.maxToolLabels ?? 256);
     this.#probeTimeoutMs = options.probeTimeoutMs ?? 2_000;
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    if (options.processMetrics ?? true) {
+      collectDefaultMetrics({ register: this.registry });
+      // Gauges with a counter's `_total` suffix (promtool check metrics refuses them); each is
+      // the sum of its by-type twin (nodejs_active_handles{type}…), which stays.
+      for (const name of LINT_FAILING_DEFAULTS) this.registry.removeSingleMetric(name);
+    }
     const probeFailures = this.#families.probeFailures;
     this.#failures = {
       failed(probe, reason, first) {
