@@ -46,14 +46,8 @@ export const otlpSchema = z
     /** How long ended spans wait to be exported in one batch. */
     batch_delay_ms: int(10, 60_000).default(5_000),
     /** Ended spans kept while the collector is slow or down; beyond it new spans are dropped, never the server. */
-    max_queue_size: int(64, 1_000_000).default(2_048),
+    max_queue_size: int(64, 65_536).default(2_048),
   })
   .strict();
 
 export type OtlpConfig = z.infer<typeof otlpSchema>;
-
-/** The traces URL from the configured base endpoint. */
-export function tracesUrl(endpoint: string): string {
-  const base = endpoint.replace(/\/+$/, '');
-  return base.endsWith('/v1/traces') ? base : `${base}/v1/traces`;
-}

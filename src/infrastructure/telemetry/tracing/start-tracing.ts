@@ -7,8 +7,9 @@ import { BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler, Trace
 import type { Logger } from '../../../application/ports/logger.js';
 import { instrumentClients, type InstrumentedClient } from './client-instrumentation.js';
 import { OtelTracer } from './otel-tracer.js';
-import { tracesUrl, type OtlpConfig } from './otlp.schema.js';
+import type { OtlpConfig } from './otlp.schema.js';
 import { AllowListSpanExporter } from './span-attributes.js';
+import { tracesUrl } from './traces-url.js';
 import type { Tracer } from './tracer.js';
 
 /**
@@ -90,7 +91,9 @@ export async function startTracing(options: TracingOptions): Promise<Tracing> {
         exporter,
         scheduledDelayMillis: otlp.batch_delay_ms,
         maxQueueSize: otlp.max_queue_size,
-        maxExportBatchSize: Math.min(512, otlp.max_queue_size),
+        // A flush sends the whole queue at once, and the exporter refuses more than 30 requests in
+        // flight: at most 16 batches however large the queue.
+        maxExportBatchSize: Math.max(Math.min(512, otlp.max_queue_size), Math.ceil(otlp.max_queue_size / 16)),
         exportTimeoutMillis: otlp.timeout_ms,
       }),
     ],

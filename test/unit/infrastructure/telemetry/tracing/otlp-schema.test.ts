@@ -1,4 +1,5 @@
-import { otlpSchema, tracesUrl } from '../../../../../src/infrastructure/telemetry/tracing/otlp.schema.js';
+import { otlpSchema } from '../../../../../src/infrastructure/telemetry/tracing/otlp.schema.js';
+import { tracesUrl } from '../../../../../src/infrastructure/telemetry/tracing/traces-url.js';
 
 describe('telemetry.otlp schema', () => {
   it('only an endpoint - defaults: http/protobuf, every trace sampled, service tfo-mcp, 5 s batches', () => {
@@ -26,6 +27,7 @@ describe('telemetry.otlp schema', () => {
     [{ endpoint: 'http://127.0.0.1:4318', sampling_ratio: 'half' }, /sampling ratio between 0 and 1/],
     [{ endpoint: 'http://127.0.0.1:4318', protocol: 'grpc' }, /http\/protobuf/],
     [{ endpoint: 'http://127.0.0.1:4318', colour: 'blue' }, /colour/],
+    [{ endpoint: 'http://127.0.0.1:4318', max_queue_size: 100_000 }, /64–65536/],
   ])('%j - refused, naming the problem', (input, message) => {
     const result = otlpSchema.safeParse(input);
     expect(result.success).toBe(false);
