@@ -342,4 +342,16 @@ describe('shutdown', () => {
       await echo.close();
     }
   });
+
+  it('a second start in the same process - refused, the first keeps exporting', async () => {
+    const first = await startTestTracing(receiver);
+    try {
+      await expect(startTestTracing(receiver)).rejects.toThrow(/already registered/);
+      await first.tracer.request({ method: 'ping', transport: 'stdio' }, async () => undefined);
+      await first.forceFlush();
+      await receiver.waitFor((spans) => spans.some((span) => span.name === 'ping'));
+    } finally {
+      await first.shutdown();
+    }
+  });
 });

@@ -102,13 +102,31 @@ export async function startTracing(options: TracingOptions): Promise<Tracing> {
   const warn = throttledWarning(options.logger, tracesUrl(otlp.endpoint));
   setGlobalErrorHandler(warn);
   diag.setLogger({ error: (message) => warn(message), warn: () => undefined, info: () => undefined, debug: () => undefined, verbose: () => undefined }, DiagLogLevel.ERROR);
+  const unregister = (): void => {
+    trace.disable();
+    propagation.disable();
+    context.disable();
+    diag.disable();
+  };
   const contextManager = new AsyncLocalStorageContextManager().enable();
-  if (!context.setGlobalContextManager(contextManager) || !trace.setGlobalTracerProvider(provider) || !propagation.setGlobalPropagator(new W3CTraceContextPropagator())) {
+  const registered = [
+    context.setGlobalContextManager(contextManager),
+    trace.setGlobalTracerProvider(provider),
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator()),
+  ];
+  if (registered.includes(false)) {
     contextManager.disable();
     await provider.shutdown();
     throw new Error('OpenTelemetry is already registered in this process (tracing started twice?)');
   }
-  const unpatch = await instrumentClients(options.clients, provider);
+  let unpatch: () => void;
+  try {
+    unpatch = await instrumentClients(options.clients, provider);
+  } catch (error) {
+    unregister();
+    await provider.shutdown();
+    throw error;
+  }
   const tracer = new OtelTracer(provider.getTracer('tfo-mcp', options.serverVersion));
 
   return {
@@ -117,10 +135,7 @@ export async function startTracing(options: TracingOptions): Promise<Tracing> {
     shutdown: async () => {
       unpatch();
       await provider.shutdown();
-      trace.disable();
-      propagation.disable();
-      context.disable();
-      diag.disable();
+      unregister();
     },
   };
 }
