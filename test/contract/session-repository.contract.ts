@@ -1,4 +1,5 @@
 import type { Outbox } from '../../src/application/ports/outbox.js';
+import { Grants } from '../../src/domain/auth/grants.js';
 import { DomainError } from '../../src/domain/shared/domain-error.js';
 import type { EventMetaSource } from '../../src/domain/shared/event-meta-source.js';
 import { ClientCapabilities, ClientInfo } from '../../src/domain/session/client-info.js';
@@ -88,6 +89,33 @@ export function describeSessionRepositoryContract(name: string, factory: (meta: 
       expect(loaded.negotiatedVersion).toBe('2025-03-26');
       expect(loaded.clientLogLevel.name).toBe('warning');
       expect(loaded.snapshot()).toMatchObject({ clientInfo: CLIENT, clientCapabilities: CAPABILITIES, transport: 'http', createdAt: T0.toISOString() });
+    });
+
+    it('save then get - the principal that opened the session comes back with its grants; its later events carry the actor', async () => {
+      const principal = { id: 'oauth:ana "o\'neil" ✓', kind: 'oauth' as const, grants: Grants.parse(['tools:read_file', 'resources:file']), tenant: 'acme', rateLimitClass: 'batch' };
+      const session = Session.create('s-p', 'http', ctx.meta, 'info', principal);
+      await fx.repository.save(session);
+
+      const loaded = await fx.repository.get('s-p');
+      const stored = loaded.snapshot();
+      loaded.close('bye');
+
+      expect(stored).toEqual(Session.create('s-p', 'http', ctx.meta, 'info', principal).snapshot());
+      expect(loaded.principal).toMatchObject({ id: principal.id, kind: 'oauth', tenant: 'acme', rateLimitClass: 'batch' });
+      expect(loaded.principal.grants.toJSON()).toEqual(['tools:read_file', 'resources:file']);
+      expect(loaded.pullEvents().map((e) => e.actor)).toEqual([
+        { id: principal.id, kind: 'oauth', tenant: 'acme' },
+        { id: principal.id, kind: 'oauth', tenant: 'acme' },
+      ]);
+    });
+
+    it('save then get - a session without a principal is the anonymous caller\'s', async () => {
+      await fx.repository.save(created('s-a'));
+
+      const loaded = await fx.repository.get('s-a');
+
+      expect(loaded.principal).toMatchObject({ id: 'anonymous', kind: 'anonymous' });
+      expect(loaded.principal.grants.allowsEvery('tools')).toBe(true);
     });
 
     it('save then get - ids with quotes and unicode - found by exactly that id', async () => {

@@ -78,6 +78,17 @@ export function describeTaskRepositoryContract(name: string, factory: (meta: Eve
       await expect(fx.repository.get(task.id.toUpperCase())).rejects.toMatchObject({ code: 'task.not_found' });
     });
 
+    it('an actor - kept with the task, so a copy loaded elsewhere records it on the events of its later changes', async () => {
+      const actor = { id: 'key:ci', kind: 'api-key', tenant: 'acme "corp" ✓' };
+      const task = await created('t-actor', { principal: 'key:ci', actor });
+
+      const loaded = await fx.repository.get(task.id);
+      loaded.cancel();
+
+      expect(loaded.snapshot().actor).toEqual(actor);
+      expect(loaded.pullEvents().map((e) => e.actor)).toEqual([actor, actor]);
+    });
+
     it.each<TaskStatus>(['working', 'input_required', 'completed', 'failed', 'cancelled'])(
       'save then get - status %s - the snapshot round-trips exactly',
       async (status) => {

@@ -2,6 +2,8 @@ import type { QueryBus } from '../../src/application/bus/message-bus.js';
 import type { HealthReport } from '../../src/application/health/get-health.query.js';
 import { createBuses, healthReporter, type UseCaseDependencies } from '../../src/composition/buses.js';
 import type { HealthCheck } from '../../src/application/ports/health.js';
+import type { RateLimiter } from '../../src/application/ports/rate-limiter.js';
+import type { Principal } from '../../src/domain/auth/principal.js';
 import { PromptCatalog, type PromptDefinition } from '../../src/application/prompts/prompt-catalog.js';
 import { ResourceCatalog, type ResourceProvider } from '../../src/application/resources/resource-catalog.js';
 import type { ServerSettings } from '../../src/application/server-settings.js';
@@ -39,6 +41,8 @@ export interface TestAppOptions {
    * every tool call inline, as with mcp.tasks.enabled=false. Not started (no timers): stop it after the test.
    */
   readonly tasks?: Partial<TaskServiceOptions>;
+  /** Tool-level rate limits (rate_limits); absent: none, as without the section. */
+  readonly rateLimiter?: RateLimiter;
 }
 
 /** Test defaults: a short sync budget so a call held by the test becomes a task quickly. */
@@ -80,6 +84,7 @@ export function createTestApp(options: TestAppOptions = {}) {
     healthCheckTimeoutMs: options.healthCheckTimeoutMs,
     toolResults: options.toolResults,
     tasks,
+    rateLimiter: options.rateLimiter,
   };
   const health = healthReporter(deps);
   const resources = new ResourceCatalog(options.resourceProviders?.(health) ?? [new ServerResources({ server: { name: 'tfo-mcp-test' } }, health)]);
@@ -103,21 +108,21 @@ export function createTestApp(options: TestAppOptions = {}) {
     tasks,
     taskRepository,
 
-    /** A session in state CREATED. */
-    async openSession(sessionId?: string): Promise<string> {
-      return (await commands.execute(new OpenSessionCommand('memory', sessionId))).sessionId;
+    /** A session in state CREATED, owned by `principal` (absent: the anonymous caller). */
+    async openSession(sessionId?: string, principal?: Principal): Promise<string> {
+      return (await commands.execute(new OpenSessionCommand('memory', sessionId, principal))).sessionId;
     },
 
     /** A session in state INITIALIZING (initialize answered). */
-    async initializedSession(sessionId?: string): Promise<string> {
-      const id = await this.openSession(sessionId);
+    async initializedSession(sessionId?: string, principal?: Principal): Promise<string> {
+      const id = await this.openSession(sessionId, principal);
       await commands.execute(new InitializeSessionCommand(id, settings.supportedProtocolVersions[0], { name: 'test-client', version: '1.0.0' }, {}));
       return id;
     },
 
     /** A session in state READY. */
-    async readySession(sessionId?: string): Promise<string> {
-      const id = await this.initializedSession(sessionId);
+    async readySession(sessionId?: string, principal?: Principal): Promise<string> {
+      const id = await this.initializedSession(sessionId, principal);
       await commands.execute(new MarkSessionReadyCommand(id));
       return id;
     },

@@ -105,50 +105,37 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
     if (support === 'required' && !command.tasks?.declared) {
       throw new ApplicationError('task.required', `Tool ${tool.slice(0, 128)} runs only as a task: declare the tasks extension in this request's client capabilities`);
     }
-    if (this.d.limits === undefined) return this.run(command, caller, registered, support, undefined);
-    const admission = await this.d.limits.admit(caller, tool, command.nested);
-    if (isRefused(admission)) return errorResult(admission.refused);
-    let outcome: ToolCallOutcome;
+    const admission = this.d.limits === undefined ? undefined : await this.d.limits.admit(caller, tool, command.nested);
+    if (admission !== undefined && isRefused(admission)) return errorResult(admission.refused);
+    // The slot, if any, is given back when this call ends, or by the task's work once it ends (asTask).
+    let held = admission;
     try {
-      outcome = await this.run(command, caller, registered, support, admission);
-    } catch (error) {
-      admission.release();
-      throw error;
-    }
-    // A call that became a task holds its slot until its work ends (see asTask).
-    if (!isToolCallTask(outcome)) admission.release();
-    return outcome;
-  }
-
-  private async run(
-    command: ExecuteToolCommand,
-    caller: Principal,
-    registered: RegisteredTool,
-    support: 'optional' | 'required' | undefined,
-    admission: ToolAdmission | undefined,
-  ): Promise<ToolCallOutcome> {
-    const execution = ToolExecution.start(this.d.ids.next(), executionOrigin(command.origin, caller), command.tool, this.d.clock.now(), this.d.meta, eventActorOf(caller));
-    const parsed = registered.definition.input.safeParse(command.args ?? {});
-    if (!parsed.success) return this.failed(execution, 'error', invalidArguments(parsed.error.issues));
-    if (isCancelled(command.context)) return this.failed(execution, 'cancelled', CANCELLED);
-    if (support !== undefined && command.tasks?.declared && typeof command.origin !== 'string') {
-      return this.asTask(command, command.origin, caller, registered, parsed.data, execution, support, admission);
-    }
-
-    const cacheable = this.d.results?.cacheable(registered.tool) === true;
-    if (cacheable) {
-      const hit = await this.d.results!.get(registered.tool, parsed.data);
-      if (hit) {
-        execution.succeed();
-        await this.d.executions.save(execution);
-        return hit as ToolCallResult;
+      const execution = ToolExecution.start(this.d.ids.next(), executionOrigin(origin, caller), tool, this.d.clock.now(), this.d.meta, eventActorOf(caller));
+      const parsed = registered.definition.input.safeParse(command.args ?? {});
+      if (!parsed.success) return await this.failed(execution, 'error', invalidArguments(parsed.error.issues));
+      if (isCancelled(command.context)) return await this.failed(execution, 'cancelled', CANCELLED);
+      if (support !== undefined && command.tasks?.declared && typeof origin !== 'string') {
+        held = undefined;
+        return await this.asTask(command, origin, caller, registered, parsed.data, execution, support, admission);
       }
+
+      const cacheable = this.d.results?.cacheable(registered.tool) === true;
+      if (cacheable) {
+        const hit = await this.d.results!.get(registered.tool, parsed.data);
+        if (hit) {
+          execution.succeed();
+          await this.d.executions.save(execution);
+          return hit as ToolCallResult;
+        }
+      }
+      const result = await this.perform(registered, parsed.data, command.context, execution, 'envelope', origin, caller);
+      if (result.isError) return result;
+      if (cacheable) await this.d.results!.put(registered.tool, parsed.data, result);
+      else if (this.d.results?.invalidates(registered.tool)) await this.d.results.invalidate();
+      return result;
+    } finally {
+      held?.release();
     }
-    const result = await this.perform(registered, parsed.data, command.context, execution, 'envelope', command.origin, caller);
-    if (result.isError) return result;
-    if (cacheable) await this.d.results!.put(registered.tool, parsed.data, result);
-    else if (this.d.results?.invalidates(registered.tool)) await this.d.results.invalidate();
-    return result;
   }
 
   /**
@@ -164,6 +151,7 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
     input: unknown,
     execution: ToolExecution,
     support: 'optional' | 'required',
+    /** Given back when the work ends (or at once, if it never starts). */
     admission: ToolAdmission | undefined,
   ): Promise<ToolCallOutcome> {
     const actor = eventActorOf(caller);
@@ -175,10 +163,12 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
       ...(actor ? { actor } : {}),
     };
     let outcome;
+    let started = false;
     try {
       outcome = await this.d.tasks!.run(
         taskOrigin,
         async (control) => {
+          started = true;
           const context = taskToolContext(command.context, control, support === 'required');
           try {
             return (await this.perform(registered, input, context, execution, 'rethrow', origin, caller)) as unknown as JsonObject;
@@ -189,6 +179,8 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
         { taskRequired: support === 'required' },
       );
     } catch (error) {
+      // Refused before the work started (the principal's task cap): the slot was never used.
+      if (!started) admission?.release();
       // Unforeseen and still inline: the same isError envelope as any inline call (already logged and recorded).
       if (error instanceof UnforeseenToolFailure) return errorResult(error.envelope);
       throw error;

@@ -4,12 +4,25 @@ import type { RateLimiter, RateLimitKey } from '../ports/rate-limiter.js';
 
 /** A call let through: `release` frees its concurrency slot when the call ends (idempotent). */
 export interface ToolAdmission {
-  readonly release: () => void;
+  release(): void;
 }
 
 export type ToolLimitOutcome = ToolAdmission | { readonly refused: ToolErrorEnvelope };
 
 const NOTHING_HELD: ToolAdmission = Object.freeze({ release: () => undefined });
+
+/** The limiter's slot, given back once however many paths end the call (inline, task, failure). */
+class HeldSlot implements ToolAdmission {
+  private released = false;
+
+  constructor(private readonly slot: { readonly release: () => void }) {}
+
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    this.slot.release();
+  }
+}
 
 /**
  * The tool-level limits of `rate_limits`: a slot among the caller's concurrent calls, then the
@@ -35,7 +48,7 @@ export class ToolLimits {
     if (!nested) {
       const slot = await this.limiter.acquire(key);
       if ('allowed' in slot) return { refused: rateLimited(slot.retryAfterMs, slot.limit) };
-      admission = slot;
+      admission = new HeldSlot(slot);
     }
     const decision = await this.limiter.toolCall(key, tool);
     if (decision.allowed) return admission;

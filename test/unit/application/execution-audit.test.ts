@@ -7,6 +7,7 @@ import type { ExecutionRequest, ExecutionResult, Executor } from '../../../src/a
 import type { ToolContext, ToolDefinition } from '../../../src/application/tools/tool-definition.js';
 import { CommandTools, type CommandLimits } from '../../../src/application/tools/command.tools.js';
 import { CommandPolicy } from '../../../src/domain/security/command-policy.js';
+import { Grants } from '../../../src/domain/auth/grants.js';
 import { maskArgv } from '../../../src/domain/security/argv-masking.js';
 import type { DomainEvent } from '../../../src/domain/shared/domain-event.js';
 import { InMemoryOutbox } from '../../../src/infrastructure/persistence/memory/in-memory-outbox.js';
@@ -78,6 +79,29 @@ describe('execute_command audit and env', () => {
     });
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ event: 'execution.decided', decision: 'allowed', rule: 'reviewed', sessionId: 'session-1' });
+  });
+
+  it('a caller on the context - the event and the audit line name its principal, the envelope carries its actor', async () => {
+    const caller = { id: 'key:ci', kind: 'api-key' as const, grants: Grants.everything(), tenant: 'acme' };
+
+    await tool.run(tool.input.parse({ command: 'echo', args: ['hi'] }), { ...context(), origin: 'session-1', caller });
+
+    const [event] = await events();
+    expect(event).toMatchObject({ sessionId: 'session-1', actor: { id: 'key:ci', kind: 'api-key', tenant: 'acme' }, data: { principal: 'key:ci', decision: 'allowed' } });
+    expect(lines[0]).toMatchObject({ principal: 'key:ci', sessionId: 'session-1' });
+  });
+
+  it('a stateless request - no session id (not its scope key), the request\'s trace, the caller\'s principal', async () => {
+    const caller = { id: 'oauth:svc', kind: 'oauth' as const, grants: Grants.everything() };
+    const trace = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
+    const origin = { principal: caller.id, caller, requestId: 'r-1', protocolVersion: '2026-07-28', trace };
+
+    await tool.run(tool.input.parse({ command: 'rm', args: ['-rf', '/'] }), { ...context(), sessionId: 'request:r-1', origin, caller }).catch(() => undefined);
+
+    const [event] = await events();
+    expect('sessionId' in event).toBe(false);
+    expect(event).toMatchObject({ trace, actor: { id: 'oauth:svc', kind: 'oauth' }, data: { principal: 'oauth:svc', decision: 'denied' } });
+    expect('sessionId' in lines[0]).toBe(false);
   });
 
   it('denied run - audited once naming the rule, the backend never called, the envelope names the rule', async () => {

@@ -4,6 +4,7 @@ import type { ConversationSettings } from '../../../../src/application/conversat
 import { LlmBackends } from '../../../../src/application/conversations/llm-backends.js';
 import { SendMessageCommand, type SendMessageOptions } from '../../../../src/application/conversations/send-message.command.js';
 import type { ClientRequests } from '../../../../src/application/ports/client-requests.js';
+import type { RateLimiter } from '../../../../src/application/ports/rate-limiter.js';
 import { LlmError, type LlmClient, type LlmRequest, type LlmResponse, type LlmStopReason, type LlmUsage } from '../../../../src/application/ports/llm-client.js';
 import { PromptCatalog } from '../../../../src/application/prompts/prompt-catalog.js';
 import { CODE_PROMPTS } from '../../../../src/application/prompts/code.prompts.js';
@@ -95,6 +96,8 @@ export interface HarnessOptions {
   readonly llm?: LlmClient;
   readonly settings?: Partial<ConversationSettings>;
   readonly tools?: readonly ToolDefinition<unknown>[];
+  /** Tool-level rate limits, as rate_limits gives them to ExecuteTool. */
+  readonly rateLimiter?: RateLimiter;
 }
 
 /**
@@ -126,6 +129,7 @@ export async function conversationHarness(options: HarnessOptions = {}) {
     settings: serverSettings(),
     logger,
     conversations: { repository: conversations, backends: new LlmBackends(settings.backend, llm), settings },
+    ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
   };
   const resources = new ResourceCatalog([new ConversationResources(conversations, owners)]);
   const { commands, queries } = createBuses(deps, resources);
