@@ -103,7 +103,10 @@ describe('tracing over OTLP http/protobuf (real SDK exporter → loopback receiv
     });
     expect(request.resource).toMatchObject({ 'service.name': 'tfo-mcp', 'service.version': '9.9.9-test', 'service.instance.id': 'replica-a' });
     expect(request.scope).toEqual({ name: 'tfo-mcp', version: '9.9.9-test' });
-    expect(request.endNs).toBeGreaterThanOrEqual(execution.endNs);
+    // The SDK anchors each span's clock to Date.now() (1 ms steps): nesting in time holds within 2 ms.
+    const ms = 2_000_000n;
+    expect(request.startNs).toBeLessThanOrEqual(execution.startNs + ms);
+    expect(request.endNs + ms).toBeGreaterThanOrEqual(execution.endNs);
     expect(receiver.requests.every((r) => r.contentType === 'application/x-protobuf')).toBe(true);
   });
 
