@@ -123,6 +123,11 @@ npx jest --listTests "$@" >.tmp/jest-tests.txt 2>/dev/null
 npx jest "$@" --ci --json --outputFile=.tmp/jest-results.json "${ignore_args[@]}"
 jest_status=$?
 
+# The container image and the compose stack, built and run for real (scripts/container-check.sh): each failed
+# check counts as a failure; where neither podman nor Docker can run, one loud line and a skip (CI: a failure).
+bash scripts/container-check.sh --npm-test
+failed_steps=$((failed_steps + $?))
+
 totals_args=(--failed-steps "$failed_steps" --skips .tmp/jest-skips.jsonl --tests .tmp/jest-tests.txt)
 [ "${CI:-}" = true ] && totals_args+=(--no-skips)
 node scripts/print-totals.mjs .tmp/jest-results.json "${totals_args[@]}"
