@@ -44,6 +44,7 @@ SERVICE_SUITES=(
   '<rootDir>/test/e2e/tasks-replicas\.'
   '<rootDir>/test/e2e/execution-backends\.'
   '<rootDir>/test/e2e/claude-conversation-services\.'
+  '<rootDir>/test/e2e/auth-replicas\.'
 )
 CONFORMANCE_SUITES=('<rootDir>/test/e2e/conformance(-2026)?\.')
 

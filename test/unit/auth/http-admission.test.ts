@@ -124,6 +124,30 @@ describe('HttpAdmission – request buckets', () => {
     expect(refused(results[5]!).message).toContain('rate_limits.classes.batch.requests_per_minute');
   });
 
+  it('once refused – the rest of the window is refused without asking the limiter (no store round trip per flood request); after it, asked again', async () => {
+    let asked = 0;
+    const limiter = {
+      request: async () => {
+        asked += 1;
+        return asked === 1 ? { allowed: false as const, retryAfterMs: 80, limit: 'rate_limits.default.requests_per_minute' } : { allowed: true as const };
+      },
+      toolCall: async () => ({ allowed: true as const }),
+      acquire: async () => ({ release: () => undefined }),
+      describe: () => ({ enabled: true }),
+    };
+    const gate = admission({ kind: 'authenticated', principal: ALICE }, { limiter });
+
+    const refusals = [];
+    for (let i = 0; i < 5; i += 1) refusals.push(refused(await gate.admit(request())));
+    expect(asked).toBe(1);
+    expect(refusals.every((r) => r.status === 429 && r.message.includes('rate_limits.default.requests_per_minute'))).toBe(true);
+    expect(refusals[4]!.retryAfterMs).toBeLessThanOrEqual(80);
+
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await gate.admit(request())).ok).toBe(true);
+    expect(asked).toBe(2);
+  });
+
   it('a refused credential – never reaches the bucket (a flood of bad keys spends no one\'s budget)', async () => {
     const limiter = limits();
     const gate = admission({ kind: 'rejected', error: 'invalid_token', reason: 'invalid API key' }, { limiter });
