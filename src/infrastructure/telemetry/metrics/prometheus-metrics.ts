@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Logger } from '../../../application/ports/logger.js';
 import type {
   BudgetScope,
@@ -16,7 +16,7 @@ import type {
 import type { SessionState } from '../../../domain/session/session-state.js';
 import type { TaskStatus } from '../../../domain/task/task.events.js';
 import { CappedLabel, EXECUTION_BACKENDS, FixedLabel, MCP_METHODS } from './bounded-labels.js';
-import { createMetricFamilies, type MetricFamilies } from './metric-families.js';
+import { createMetricFamilies } from './metric-families.js';
 import { EXECUTOR_PROBE, NATS_PROBE, OUTBOX_PROBE, POSTGRES_POOL_PROBE, SESSIONS_PROBE, TASKS_PROBE, type NatsState, type PostgresPoolUsage, type ProbeKind } from './probe-gauges.js';
 import { ProbeSampler, type ProbeFailures } from './probe-sampler.js';
 
@@ -36,38 +36,37 @@ export interface PrometheusMetricsOptions {
 }
 
 /**
- * The Metrics port on a prom-client registry of its own (no global default registry: two servers
- * in one process, as in the tests, never share series). The hot path is a handful of label lookups
- * and increments; state owned elsewhere is read by probes when Prometheus scrapes.
+ * The Metrics port. The request path writes plain counters and histograms of its own (hot-families.ts);
+ * a prom-client registry of this instance's own (never the global default: two servers in one
+ * process, as in the tests, never share series) holds what is read at scrape time: the process and
+ * event-loop collectors and the probe-fed gauges. A scrape writes both.
  */
 export class PrometheusMetrics implements Metrics {
-  readonly registry = new Registry();
-  readonly #families: MetricFamilies;
+  readonly #registry = new Registry();
+  readonly #families = createMetricFamilies();
   readonly #now: () => number;
   readonly #methods = new FixedLabel(MCP_METHODS);
   readonly #backends = new FixedLabel(EXECUTION_BACKENDS);
   readonly #tools: CappedLabel;
   readonly #probeTimeoutMs: number;
   readonly #observed = new Set<string>();
-  readonly #samplers: { sample(): Promise<unknown> }[] = [];
   readonly #failures: ProbeFailures;
 
   constructor(options: PrometheusMetricsOptions, logger: Logger) {
-    // The samplers share one probe call per scrape, so this adds no calls.
-    this.#families = createMetricFamilies(this.registry, options.version, () => Promise.all(this.#samplers.map((sampler) => sampler.sample())));
     this.#now = options.now ?? (() => performance.now());
     this.#tools = new CappedLabel(options.maxToolLabels ?? 256);
     this.#probeTimeoutMs = options.probeTimeoutMs ?? 2_000;
+    new Gauge({ name: 'tfo_mcp_build_info', help: 'Always 1; the version label says which tfo-mcp is running.', labelNames: ['version'], registers: [this.#registry] }).set({ version: options.version }, 1);
     if (options.processMetrics ?? true) {
-      collectDefaultMetrics({ register: this.registry });
+      collectDefaultMetrics({ register: this.#registry });
       // Gauges with a counter's `_total` suffix (promtool check metrics refuses them); each is
       // the sum of its by-type twin (nodejs_active_handles{type}…), which stays.
-      for (const name of LINT_FAILING_DEFAULTS) this.registry.removeSingleMetric(name);
+      for (const name of LINT_FAILING_DEFAULTS) this.#registry.removeSingleMetric(name);
     }
     const probeFailures = this.#families.probeFailures;
     this.#failures = {
       failed(probe, reason, first) {
-        probeFailures.inc({ probe });
+        probeFailures.series(probe).value += 1;
         if (first) logger.warn('metrics probe failed; its series are left out of scrapes until it answers', { probe, error: reason });
       },
       recovered: (probe) => logger.info('metrics probe answers again', { probe }),
@@ -75,25 +74,29 @@ export class PrometheusMetrics implements Metrics {
   }
 
   get contentType(): string {
-    return this.registry.contentType;
+    return this.#registry.contentType;
   }
 
-  /** The exposition text of every family (what `GET /metrics` answers). */
-  render(): Promise<string> {
-    return this.registry.metrics();
+  /**
+   * The exposition text of every family (what `GET /metrics` answers). The registry goes first: its
+   * collection runs the probes, whose failures the request-path families then include.
+   */
+  async render(): Promise<string> {
+    const collected = await this.#registry.metrics();
+    return `${this.#families.all.map((family) => family.render()).join('\n')}\n${collected}`;
   }
 
   requestStarted(): number {
-    this.#families.requestsInFlight.inc();
+    this.#families.requestsInFlight.value += 1;
     return this.#now();
   }
 
   requestEnded(started: number, method: string, era: RequestEra, outcome: RequestOutcome): void {
     const f = this.#families;
-    f.requestsInFlight.dec();
+    f.requestsInFlight.value -= 1;
     const label = this.#methods.of(method);
-    f.requests.inc({ method: label, era, outcome });
-    f.requestDuration.observe({ method: label, era }, this.#secondsSince(started));
+    f.requests.series(label, era, outcome).value += 1;
+    f.requestDuration.series(label, era).observe(this.#secondsSince(started));
   }
 
   toolCallStarted(): number {
@@ -101,9 +104,11 @@ export class PrometheusMetrics implements Metrics {
   }
 
   toolCallEnded(started: number, tool: string, backend: string, outcome: ToolOutcome): void {
-    const labels = { tool: this.#tools.of(tool), backend: this.#backends.of(backend) };
-    this.#families.toolCalls.inc({ ...labels, outcome });
-    this.#families.toolDuration.observe(labels, this.#secondsSince(started));
+    const f = this.#families;
+    const toolLabel = this.#tools.of(tool);
+    const backendLabel = this.#backends.of(backend);
+    f.toolCalls.series(toolLabel, backendLabel, outcome).value += 1;
+    f.toolDuration.series(toolLabel, backendLabel).observe(this.#secondsSince(started));
   }
 
   relayPublishStarted(): number {
@@ -112,25 +117,25 @@ export class PrometheusMetrics implements Metrics {
 
   relayPublishEnded(started: number, events: number, outcome: RelayOutcome): void {
     const f = this.#families;
-    f.relayDuration.observe({ outcome }, this.#secondsSince(started));
-    if (outcome === 'ok') f.relayPublished.inc(events);
-    else f.relayRetries.inc({ reason: outcome });
+    f.relayDuration.series(outcome).observe(this.#secondsSince(started));
+    if (outcome === 'ok') f.relayPublished.value += events;
+    else f.relayRetries[outcome].value += 1;
   }
 
   relayParked(events: number): void {
-    this.#families.relayParked.inc(events);
+    this.#families.relayParked.value += events;
   }
 
   cacheLookup(hit: boolean): void {
-    this.#families.cacheLookups.inc({ result: hit ? 'hit' : 'miss' });
+    (hit ? this.#families.cache.hit : this.#families.cache.miss).value += 1;
   }
 
   rateLimited(kind: RateLimitKind): void {
-    this.#families.rateLimitRejections.inc({ limit: kind });
+    this.#families.rateLimited[kind].value += 1;
   }
 
   executorRefused(scope: BudgetScope): void {
-    this.#families.executorRefusals.inc({ scope });
+    this.#families.refused[scope].value += 1;
   }
 
   observeSessions(probe: MetricsProbe<Readonly<Partial<Record<SessionState, number>>>>): void {
@@ -162,10 +167,8 @@ export class PrometheusMetrics implements Metrics {
   #observe<T>(kind: ProbeKind<T>, probe: MetricsProbe<T>): void {
     if (this.#observed.has(kind.name)) throw new Error(`metrics: the ${kind.name} probe is already registered`);
     this.#observed.add(kind.name);
-    this.#families.probeFailures.inc({ probe: kind.name }, 0);
-    const sampler = new ProbeSampler(kind.name, probe, (value) => kind.validate(value), this.#probeTimeoutMs, this.#failures);
-    this.#samplers.push(sampler);
-    kind.gauges(this.registry, sampler);
+    this.#families.probeFailures.series(kind.name);
+    kind.gauges(this.#registry, new ProbeSampler(kind.name, probe, (value) => kind.validate(value), this.#probeTimeoutMs, this.#failures));
   }
 
   #secondsSince(started: number): number {
