@@ -54,6 +54,12 @@ describeWithServices('promtool on the metrics, the alert rules and the dashboard
     expect(result.status).toBe(0);
   });
 
+  it('check config - deploy/prometheus/prometheus.yml (the replicas’ scrape config) is valid and loads the alert rules', () => {
+    const result = promtool(['check', 'config', path.join(root, 'deploy/prometheus/prometheus.yml')]);
+    expect(result.output).toContain('SUCCESS: 1 rule files found');
+    expect(result.status).toBe(0);
+  });
+
   it('test rules - the alerts fire when they should and stay quiet when they should not (alerts.test.yml)', () => {
     const result = promtool(['test', 'rules', path.join(root, 'deploy/prometheus/alerts.test.yml')]);
     expect(result.output).toContain('SUCCESS');
