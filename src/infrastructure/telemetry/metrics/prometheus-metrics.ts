@@ -172,7 +172,7 @@ export class PrometheusMetrics implements Metrics {
   }
 
   #secondsSince(started: number): number {
-    // A histogram refuses NaN and a negative sum would be nonsense: a bad mark records 0.
+    // NaN would poison the histogram sum and a negative duration is nonsense: a bad mark records 0.
     const elapsed = (this.#now() - started) / 1000;
     return elapsed > 0 && Number.isFinite(elapsed) ? elapsed : 0;
   }
