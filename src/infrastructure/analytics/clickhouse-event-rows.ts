@@ -15,6 +15,9 @@ export interface EventRow {
   readonly occurred_ms: number;
   readonly payload: string;
   readonly inserted_at: number;
+  /** The event's actor (`key:ci`, `oauth:…`, `local:alice`); empty when anonymous or the server's own. */
+  readonly actor_id: string;
+  readonly actor_kind: string;
 }
 
 export interface ToolExecutionRow {
@@ -92,6 +95,8 @@ export function projectEvents(events: readonly DomainEvent[], insertedAt: Date):
       occurred_ms: ms % 1000,
       payload,
       inserted_at: inserted,
+      actor_id: event.actor?.id ?? '',
+      actor_kind: event.actor?.kind ?? '',
     });
     const execution = toolExecution(event, occurredAt, sessionId);
     if (typeof execution === 'string') rows.skipped.push({ id: event.id, type: event.type, reason: execution });

@@ -122,6 +122,15 @@ export const CLICKHOUSE_MIGRATIONS: readonly ClickHouseMigration[] = [
       ORDER BY (occurred_at, event_id)`,
     ],
   },
+  {
+    version: 4,
+    name: 'event actors',
+    // Who caused each event (issue 14): empty for anonymous callers and the server itself.
+    statements: (database) => [
+      `ALTER TABLE ${tableRef(database, CLICKHOUSE_TABLES.events)} ADD COLUMN actor_id String DEFAULT ''`,
+      `ALTER TABLE ${tableRef(database, CLICKHOUSE_TABLES.events)} ADD COLUMN actor_kind String DEFAULT ''`,
+    ],
+  },
 ];
 
 export function migrationsTableStatement(database: string): string {

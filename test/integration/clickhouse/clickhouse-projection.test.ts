@@ -32,8 +32,8 @@ describe('ClickHouseProjection (ClickHouse 18.16)', () => {
   const events = (where = '') => select<Record<string, unknown>>(db.client, `SELECT * FROM \`${db.database}\`.events FINAL ${where} ORDER BY event_id`);
   const executions = () => select<Record<string, unknown>>(db.client, `SELECT * FROM \`${db.database}\`.tool_executions FINAL ORDER BY execution_id`);
 
-  it('publish - every event becomes an events row with its envelope and JSON payload', async () => {
-    const session = sessionEvent(AT, 'sess-42');
+  it('publish - every event becomes an events row with its envelope, JSON payload and actor (empty when none)', async () => {
+    const session = { ...sessionEvent(AT, 'sess-42'), actor: { id: 'key:ci', kind: 'api-key' } };
     const noSession: DomainEvent = { id: 'evt-no-session', type: 'tool.registered', version: 1, aggregateType: 'tool', aggregateId: 'read_file', occurredAt: AT.toISOString(), data: { name: "it's \"quoted\"\n\\ ünï" } };
 
     await projection().publish([session, noSession]);
@@ -42,10 +42,12 @@ describe('ClickHouseProjection (ClickHouse 18.16)', () => {
       {
         event_id: 'evt-no-session', type: 'tool.registered', version: 1, aggregate_type: 'tool', aggregate_id: 'read_file', session_id: '',
         occurred_at: '2025-03-04 05:06:07', occurred_ms: 89, payload: JSON.stringify(noSession.data), inserted_at: '2025-03-04 05:06:09',
+        actor_id: '', actor_kind: '',
       },
       {
         event_id: session.id, type: 'session.created', version: 1, aggregate_type: 'session', aggregate_id: 'sess-42', session_id: 'sess-42',
         occurred_at: '2025-03-04 05:06:07', occurred_ms: 89, payload: '{"transport":"stdio"}', inserted_at: '2025-03-04 05:06:09',
+        actor_id: 'key:ci', actor_kind: 'api-key',
       },
     ]);
     expect(JSON.parse(String((await events(`WHERE event_id = 'evt-no-session'`))[0].payload))).toEqual(noSession.data);

@@ -57,6 +57,24 @@ describe('event envelope and subjects', () => {
     expect(JSON.parse(new TextDecoder().decode(encodeEnvelope(envelope)))).not.toHaveProperty('session_id');
   });
 
+  it('toEnvelope - event with an actor - carries it (id, kind, tenant), and decode gives it back', () => {
+    const actor = { id: 'key:ci', kind: 'api-key', tenant: 'acme' };
+    const event = domainEvent('tool_execution', 'x-2', 'tool.executed', { executionId: 'x-2' }, meta, 's-1', undefined, actor);
+    const envelope = toEnvelope(event, 'tfo-mcp');
+    expect(envelope.actor).toEqual(actor);
+    expect(fromEnvelope(decodeEnvelope(encodeEnvelope(envelope)))).toEqual(event);
+    expect(toEnvelope(domainEvent('tool', 'ls', 'tool.registered', { name: 'ls' }, meta), 'tfo-mcp')).not.toHaveProperty('actor');
+  });
+
+  it('envelopeHeaders - event with a trace - carries traceparent and tracestate for consumers; without one, neither', () => {
+    const trace = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'vendor=x' };
+    const traced = envelopeHeaders(domainEvent('tool', 'ls', 'tool.registered', { name: 'ls' }, meta, undefined, trace));
+    expect(traced.get('traceparent')).toBe(trace.traceparent);
+    expect(traced.get('tracestate')).toBe('vendor=x');
+    const plain = envelopeHeaders(domainEvent('tool', 'ls', 'tool.registered', { name: 'ls' }, meta));
+    expect(plain.has('traceparent')).toBe(false);
+  });
+
   it('encode then decode - round-trips to the same internal event', () => {
     const event = domainEvent('session', 's-1', 'session.closed', { reason: 'client "bye" ✓', durationMs: 10 }, meta, 's-1');
 

@@ -1,6 +1,7 @@
 import { headers as natsHeaders, type MsgHdrs } from 'nats';
 import { z } from 'zod';
-import type { DomainEvent } from '../../../domain/shared/domain-event.js';
+import type { DomainEvent, EventActor } from '../../../domain/shared/domain-event.js';
+import { setTraceHeaders } from '../../telemetry/tracing/trace-headers.js';
 import { NatsAdapterError } from './nats-errors.js';
 
 /**
@@ -18,6 +19,8 @@ export interface EventEnvelope {
   readonly aggregate_id: string;
   readonly session_id?: string;
   readonly correlation_id?: string;
+  /** Who caused the event (absent for anonymous callers and the server itself): never a credential or a grant. */
+  readonly actor?: EventActor;
   readonly data: unknown;
 }
 
@@ -57,6 +60,7 @@ export function toEnvelope(event: DomainEvent, source: string): EventEnvelope {
     aggregate_type: event.aggregateType,
     aggregate_id: event.aggregateId,
     ...(event.sessionId !== undefined ? { session_id: event.sessionId } : {}),
+    ...(event.actor !== undefined ? { actor: event.actor } : {}),
     data: event.data,
   };
 }
@@ -66,6 +70,8 @@ export function envelopeHeaders(event: DomainEvent): MsgHdrs {
   h.set(EVENT_HEADERS.contentType, 'application/json');
   h.set(EVENT_HEADERS.type, event.type);
   h.set(EVENT_HEADERS.version, String(event.version));
+  // W3C trace context of the request that caused the event, so a consumer can continue its trace.
+  setTraceHeaders(h, event.trace);
   // Nats-Msg-Id is set by js.publish from `msgID`.
   return h;
 }
@@ -80,6 +86,7 @@ const envelopeSchema = z.looseObject({
   aggregate_id: z.string().min(1),
   session_id: z.string().optional(),
   correlation_id: z.string().optional(),
+  actor: z.object({ id: z.string().min(1), kind: z.string().min(1), tenant: z.string().optional() }).optional(),
   data: z.unknown().refine((value) => value !== undefined, 'is required'),
 });
 
@@ -115,6 +122,7 @@ export function fromEnvelope(envelope: EventEnvelope): DomainEvent {
     aggregateType: envelope.aggregate_type,
     aggregateId: envelope.aggregate_id,
     ...(envelope.session_id !== undefined ? { sessionId: envelope.session_id } : {}),
+    ...(envelope.actor !== undefined ? { actor: envelope.actor } : {}),
     occurredAt: envelope.occurred_at,
     data: envelope.data,
   };
