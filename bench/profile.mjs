@@ -5,10 +5,12 @@
 //   node bench/profile.mjs --server tfo --transport stdio --seconds 8
 //   node bench/profile.mjs --server sdk --transport http --lanes 16
 //   node bench/profile.mjs --server tfo --cold
+//   node bench/profile.mjs --server tfo --transport http --auth jwt   (every request with a JWT; or apikey)
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
+import { startAuthFixture } from './lib/auth-fixture.mjs';
 import { HttpMcpSession, createAgent } from './lib/http-client.mjs';
 import { drive, pool } from './lib/load.mjs';
 import { cpuMs, freePort, killAllStarted, spawnServer, stopServer, waitForPort } from './lib/proc.mjs';
@@ -23,6 +25,8 @@ const { values: args } = parseArgs({
     lanes: { type: 'string' },
     top: { type: 'string', default: '30' },
     cold: { type: 'boolean', default: false },
+    // tfo-mcp over HTTP with auth configured and every request authenticated (the bench's auth suite).
+    auth: { type: 'string', default: 'none' },
     // tfo-mcp's entry: `modules` (tsc's per-module build, so time is attributed per file) or
     // `bundle` (dist/main.js, what ships). Default: modules under load, bundle for --cold.
     entry: { type: 'string' },
@@ -31,8 +35,8 @@ const { values: args } = parseArgs({
   strict: true,
 });
 // sdk2 (the bare SDK v2 handler) serves only the stateless 2026-07-28 path, which this profiler does not drive.
-if (!SERVERS[args.server]?.stdio || !['stdio', 'http'].includes(args.transport)) {
-  process.stderr.write('usage: node bench/profile.mjs [--server tfo|sdk|fastmcp] [--transport stdio|http] [--seconds N] [--lanes N] [--top N] [--cold]\n');
+if (!SERVERS[args.server]?.stdio || !['stdio', 'http'].includes(args.transport) || !['none', 'apikey', 'jwt'].includes(args.auth) || (args.auth !== 'none' && (args.server !== 'tfo' || args.transport !== 'http'))) {
+  process.stderr.write('usage: node bench/profile.mjs [--server tfo|sdk|fastmcp] [--transport stdio|http] [--auth none|apikey|jwt (tfo over http)] [--seconds N] [--lanes N] [--top N] [--cold]\n');
   process.exit(2);
 }
 process.env.TFO_BENCH_ENTRY = args.entry ?? (args.cold ? 'bundle' : 'modules');
@@ -81,10 +85,14 @@ async function loadStdio() {
 
 async function loadHttp() {
   const port = await freePort();
-  const handle = spawnServer({ ...SERVERS[args.server].http(port, nodeArgs), stdin: 'ignore', stdout: 'ignore' });
+  const auth = args.auth === 'none' ? undefined : await startAuthFixture();
+  const spec = SERVERS[args.server].http(port, nodeArgs);
+  const handle = spawnServer({ ...spec, env: { ...spec.env, ...auth?.env(port) }, stdin: 'ignore', stdout: 'ignore' });
   await waitForPort(port, 20_000, handle.alive);
+  const credential = args.auth === 'apikey' ? auth.apiKey : args.auth === 'jwt' ? await auth.jwt(port) : undefined;
+  const credentials = credential === undefined ? {} : { Authorization: `Bearer ${credential}` };
   const agent = createAgent();
-  const sessions = Array.from({ length: lanes }, () => new HttpMcpSession({ agent, port }));
+  const sessions = Array.from({ length: lanes }, () => new HttpMcpSession({ agent, port, credentials }));
   await pool(lanes, 16, (i) => sessions[i].open());
   const echo = (lane, n) => sessions[lane].echo(`m${n}`);
   await drive({ lanes, durationMs: 2000, maxCalls: 1e6, call: echo });
@@ -95,6 +103,7 @@ async function loadHttp() {
   const cpu = cpuMs(handle.pid) - cpu0;
   agent.destroy();
   await stopServer(handle, { graceMs: 10_000 });
+  await auth?.stop();
   return { window: [t0, t1], calls: result.calls, throughput: result.throughput, cpuUsPerCall: (cpu * 1000) / result.calls };
 }
 

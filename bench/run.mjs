@@ -14,7 +14,9 @@ import { metricsFor, statelessMetricsFor, table } from './lib/report.mjs';
 import { BENCH_DIR, SERVERS } from './lib/servers.mjs';
 import { median } from './lib/stats.mjs';
 import { ratioLines, resultsDocument, soakLines, statelessNotes, statelessRatioLines, targetLines, targetsFor } from './lib/summary.mjs';
-import { coldStart, heldSuite, httpSuite, soakSuite, statelessSuite, stdioSuite } from './lib/suites.mjs';
+import { AUTH_VARIANTS, authHttpSuite, coldStart, heldSuite, httpSuite, soakSuite, statelessSuite, stdioSuite } from './lib/suites.mjs';
+import { startAuthFixture } from './lib/auth-fixture.mjs';
+import { authRatioLines, authTable, authTargets } from './lib/auth-report.mjs';
 
 const USAGE = `usage: node bench/run.mjs [options]
   --quick            one round, short windows, 300 held sessions: a smoke run, figures indicative only
@@ -24,6 +26,7 @@ const USAGE = `usage: node bench/run.mjs [options]
   --soak SECONDS     also run a soak (16 HTTP sessions under load, RSS sampled) for each server; default off
   --held N           sessions opened in the sessions-held test (default 1000)
   --sdk-json         run the bare-SDK HTTP baseline with enableJsonResponse (default: the SDK default, SSE answers)
+  --no-auth          leave out the authenticated HTTP suite (tfo-mcp without auth, with an API key, with a JWT)
   --out DIR          where the JSON results go (default bench/results)
   --help`;
 
@@ -44,6 +47,7 @@ function options() {
         soak: { type: 'string' },
         held: { type: 'string' },
         'sdk-json': { type: 'boolean', default: false },
+        'no-auth': { type: 'boolean', default: false },
         out: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -73,6 +77,9 @@ function options() {
     soakSeconds: int(parsed.soak, '--soak', 0, 0, 3600),
     held: int(parsed.held, '--held', quick ? 300 : 1000, 10, 10_000),
     sdkJson: parsed['sdk-json'],
+    // The authenticated HTTP suite runs with tfo-mcp (16 sessions, as the http suite's middle row).
+    auth: servers.includes('tfo') && !parsed['no-auth'],
+    authLevel: 16,
     out: parsed.out ?? join(BENCH_DIR, 'results'),
     // Phase lengths (ms). Every phase also stops at maxCalls.
     warmupMs: quick ? 200 : 1000,
@@ -113,7 +120,8 @@ function guard(opts) {
   const budgetMs =
     (opts.quick ? 90_000 : 180_000) * classic * Math.max(1, opts.rounds / 3) +
     opts.soakSeconds * 1500 * classic +
-    (opts.quick ? 20_000 : 40_000) * statelessOf(opts.servers).length * opts.rounds;
+    (opts.quick ? 20_000 : 40_000) * statelessOf(opts.servers).length * opts.rounds +
+    (opts.auth ? (opts.quick ? 30_000 : 60_000) * opts.rounds : 0);
   const watchdog = setTimeout(() => {
     log(`bench: watchdog: the run exceeded ${Math.round(budgetMs / 1000)} s; stopping every server it started`);
     killAllStarted();
@@ -152,7 +160,7 @@ function attempter(opts, labels, failures) {
  * stdio/http/held suites rotate over tfo/sdk/fastmcp exactly as before sdk2 existed; the 2026-07-28
  * stateless suite comes last and rotates over its own servers (tfo, sdk2).
  */
-async function runRound(opts, r, attempt) {
+async function runRound(opts, r, attempt, authFixture) {
   const order = rotate(classicOf(opts.servers), r);
   const round = Object.fromEntries([
     ...order.map((s) => [s, { coldStarts: [] }]),
@@ -173,6 +181,12 @@ async function runRound(opts, r, attempt) {
   for (const server of order) round[server].held = await attempt(r, server, 'held', () => heldSuite(server, opts));
   for (const server of rotate(statelessOf(opts.servers), r)) {
     round[server].stateless = await attempt(r, server, 'h2026', () => statelessSuite(server, opts));
+  }
+  if (authFixture && round.tfo) {
+    round.tfo.auth = {};
+    for (const variant of rotate(AUTH_VARIANTS, r)) {
+      round.tfo.auth[variant] = await attempt(r, 'tfo', `auth:${variant}`, () => authHttpSuite(variant, opts, authFixture));
+    }
   }
   return round;
 }
@@ -197,6 +211,7 @@ function render({ opts, labels, rounds, soak, metrics, statelessMetrics, notes, 
       ...notes,
     );
   }
+  if (opts.auth) out.push('', authTable(rounds, opts.authLevel));
   if (opts.soakSeconds > 0 && classic.length > 0) out.push('', ...soakLines(soak, classic, labels, opts.soakSeconds));
   if (targets.length > 0) out.push('', ...targetLines(targets));
   if (failures.length > 0) {
@@ -223,7 +238,12 @@ async function main() {
   const attempt = attempter(opts, labels, failures);
   log(`bench: ${opts.servers.map((s) => labels[s]).join(', ')}; ${opts.rounds} round(s)${opts.quick ? ' (quick)' : ''}; ${cpus().length} cores; CLK_TCK ${CLK_TCK}`);
   const rounds = [];
-  for (let r = 0; r < opts.rounds; r++) rounds.push(await runRound(opts, r, attempt));
+  const authFixture = opts.auth ? await startAuthFixture() : undefined;
+  try {
+    for (let r = 0; r < opts.rounds; r++) rounds.push(await runRound(opts, r, attempt, authFixture));
+  } finally {
+    await authFixture?.stop();
+  }
   const soak = {};
   for (const server of opts.soakSeconds > 0 ? classicOf(opts.servers) : []) {
     soak[server] = await attempt(0, server, 'soak', () => soakSuite(server, opts, opts.soakSeconds, log));
@@ -231,8 +251,12 @@ async function main() {
 
   const metrics = metricsFor(opts.levels);
   const statelessMetrics = statelessMetricsFor(opts.statelessLevels);
-  const targets = targetsFor({ rounds, soak, servers: opts.servers, metrics });
-  const summary = [...ratioLines(rounds, opts.servers, metrics), ...statelessRatioLines(rounds, opts.servers, statelessMetrics)];
+  const targets = [...targetsFor({ rounds, soak, servers: opts.servers, metrics }), ...(opts.auth ? authTargets(rounds, opts.authLevel) : [])];
+  const summary = [
+    ...(opts.auth ? authRatioLines(rounds, opts.authLevel) : []),
+    ...ratioLines(rounds, opts.servers, metrics),
+    ...statelessRatioLines(rounds, opts.servers, statelessMetrics),
+  ];
   const notes = statelessNotes(rounds, statelessOf(opts.servers));
   mkdirSync(opts.out, { recursive: true });
   const file = join(opts.out, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);

@@ -76,8 +76,9 @@ export function post({ agent, port, path, headers, body, timeoutMs }) {
 
 /** One Streamable HTTP session, driven with raw JSON-RPC: initialize → notifications/initialized → tools/call. */
 export class HttpMcpSession {
-  constructor({ agent, port, path = '/mcp', requestTimeoutMs = 10_000 }) {
-    Object.assign(this, { agent, port, path, requestTimeoutMs });
+  /** `credentials`: headers sent with every request (Authorization for the authenticated suite). */
+  constructor({ agent, port, path = '/mcp', requestTimeoutMs = 10_000, credentials = {} }) {
+    Object.assign(this, { agent, port, path, requestTimeoutMs, credentials });
     this.nextId = 1;
     this.sessionId = undefined;
     this.protocolVersion = undefined;
@@ -85,7 +86,7 @@ export class HttpMcpSession {
   }
 
   headers() {
-    const h = {};
+    const h = { ...this.credentials };
     if (this.sessionId !== undefined) h['Mcp-Session-Id'] = this.sessionId;
     if (this.protocolVersion !== undefined) h['MCP-Protocol-Version'] = this.protocolVersion;
     return h;

@@ -93,10 +93,11 @@ export async function stdioSuite(key, options) {
   }
 }
 
-/** An HTTP server on a free loopback port, waited for until it accepts connections. */
-async function startHttp(key, options) {
+/** An HTTP server on a free loopback port, waited for until it accepts connections. `extra.env(port)`: more environment. */
+async function startHttp(key, options, extra = {}) {
   const port = await freePort();
-  const handle = spawnServer({ ...SERVERS[key].http(port, options.nodeArgs, options), stdin: 'ignore', stdout: 'ignore' });
+  const spec = SERVERS[key].http(port, options.nodeArgs, options);
+  const handle = spawnServer({ ...spec, env: { ...spec.env, ...extra.env?.(port) }, stdin: 'ignore', stdout: 'ignore' });
   let died;
   handle.onUnexpectedExit = (code, signal) => {
     died = new Error(`server exited unexpectedly (code ${code}, signal ${signal})\n${handle.stderrTail.slice(-1500)}`);
@@ -108,7 +109,7 @@ async function startHttp(key, options) {
     throw new Error(`${error.message}\n${handle.stderrTail.slice(-1500)}`);
   }
   const agent = createAgent();
-  const session = () => new HttpMcpSession({ agent, port, requestTimeoutMs: options.requestTimeoutMs });
+  const session = (credentials = {}) => new HttpMcpSession({ agent, port, requestTimeoutMs: options.requestTimeoutMs, credentials });
   const stateless = () => new StatelessMcpClient({ agent, port, requestTimeoutMs: options.requestTimeoutMs });
   const stop = async () => {
     agent.destroy();
@@ -118,8 +119,8 @@ async function startHttp(key, options) {
   return { handle, agent, port, session, stateless, stop };
 }
 
-async function openSessions(server, count, concurrency) {
-  const sessions = Array.from({ length: count }, () => server.session());
+async function openSessions(server, count, concurrency, credentials = {}) {
+  const sessions = Array.from({ length: count }, () => server.session(credentials));
   await pool(count, concurrency, (i) => sessions[i].open());
   return sessions;
 }
@@ -262,6 +263,37 @@ export async function soakSuite(key, options, seconds, log) {
       slopeKbPerMin: slope(steady.map((s) => [s.t / 60, s.rssKb])),
       samples,
     };
+  } catch (error) {
+    throw await explained(server.handle, error);
+  } finally {
+    await server.stop();
+  }
+}
+
+/** The authenticated HTTP suite's variants: no auth configured, an API key, a JWT access token. */
+export const AUTH_VARIANTS = ['none', 'apikey', 'jwt'];
+
+/**
+ * tfo-mcp over Streamable HTTP with `sessions` sessions (one call in flight each), as the http
+ * suite's row of that level, once per variant: `none` is the server without `auth` (the unchanged
+ * hot path); `apikey` and `jwt` run a server with auth.api_keys and auth.oauth, every request
+ * carrying `Authorization: Bearer`. One credential per server: it is checked on its first request
+ * (scrypt for the key, the signature for the token) during the warm-up, and from then on the
+ * verdict is cached, which is the cost a long-lived client pays per call.
+ */
+export async function authHttpSuite(variant, options, fixture) {
+  const server = await startHttp('tfo', options, variant === 'none' ? {} : { env: fixture.env });
+  try {
+    const credential = variant === 'apikey' ? fixture.apiKey : variant === 'jwt' ? await fixture.jwt(server.port) : undefined;
+    const credentials = credential === undefined ? {} : { Authorization: `Bearer ${credential}` };
+    await sleep(options.settleMs);
+    const level = options.authLevel;
+    const sessions = await openSessions(server, level, 16, credentials);
+    const echo = (lane, n) => sessions[lane].echo(`m${n}`);
+    await drive({ lanes: level, durationMs: options.httpWarmupMs, maxCalls: options.maxCalls, call: echo });
+    const measuredLevel = await measured(server.handle.pid, () => drive({ lanes: level, durationMs: options.phaseMs, maxCalls: options.maxCalls, call: echo }));
+    await pool(sessions.length, 16, (i) => sessions[i].close());
+    return { variant, level, ...measuredLevel };
   } catch (error) {
     throw await explained(server.handle, error);
   } finally {

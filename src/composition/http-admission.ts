@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { AuthOutcome, Authenticator } from '../application/ports/authenticator.js';
+import type { AuthOutcome, Authenticator, Credentials } from '../application/ports/authenticator.js';
 import type { Logger } from '../application/ports/logger.js';
 import type { RateLimiter } from '../application/ports/rate-limiter.js';
 import { ANONYMOUS, type Principal } from '../domain/auth/principal.js';
@@ -55,8 +55,7 @@ export class HttpAdmission implements HttpAuth {
     let principal = ANONYMOUS;
     let admission = ANONYMOUS_ADMISSION;
     if (authenticator) {
-      const credentials = { authorization: req.headersDistinct['authorization'] ?? [], apiKey: req.headersDistinct['x-api-key'] ?? [] };
-      const outcome = await authenticator.authenticate(credentials);
+      const outcome = await authenticator.authenticate(credentialsOf(req.rawHeaders));
       if (outcome.kind !== 'authenticated') return this.refused(outcome, req);
       principal = outcome.principal;
       admission = { ok: true, principal };
@@ -133,6 +132,24 @@ export class HttpAdmission implements HttpAuth {
         };
     }
   }
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+
+/**
+ * Every Authorization and X-API-Key value as received, repeats included (node keeps only the first
+ * Authorization in `req.headers`): one pass over the raw header list, which node has already,
+ * instead of `headersDistinct`, which builds an object of every header on each request.
+ */
+export function credentialsOf(raw: readonly string[]): Credentials {
+  let authorization: string[] | undefined;
+  let apiKey: string[] | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 13 && name.toLowerCase() === 'authorization') (authorization ??= []).push(raw[i + 1]!);
+    else if (name.length === 9 && name.toLowerCase() === 'x-api-key') (apiKey ??= []).push(raw[i + 1]!);
+  }
+  return { authorization: authorization ?? NONE, apiKey: apiKey ?? NONE };
 }
 
 function tooManyRequests(principal: Principal, limit: string, retryAfterMs: number): Admission {

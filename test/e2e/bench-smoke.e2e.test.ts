@@ -30,11 +30,20 @@ describe('npm run bench – harness smoke run (--quick --only tfo)', () => {
     expect({ code, tail: code === 0 ? '' : output.slice(-2000) }).toEqual({ code: 0, tail: '' });
     const files = (await readdir(out)).filter((f) => f.endsWith('.json'));
     expect(files).toHaveLength(1);
-    const results = JSON.parse(await readFile(join(out, files[0]), 'utf8')) as { failures: unknown[]; medians: Record<string, Record<string, number>> };
+    const results = JSON.parse(await readFile(join(out, files[0]), 'utf8')) as {
+      failures: unknown[];
+      medians: Record<string, Record<string, number>>;
+      rounds: { tfo: { auth?: Record<string, { throughput: number; cpuUsPerCall: number }> } }[];
+    };
     expect(results.failures).toEqual([]);
     const tfo = results.medians['tfo'];
     expect(tfo['stdio.serial.throughput']).toBeGreaterThan(0);
     expect(tfo['http.16.throughput']).toBeGreaterThan(0);
     expect(tfo['held.kbPerSession']).toBeGreaterThan(0);
+    // The authenticated HTTP suite: no auth, an API key, a JWT from the test support's oidc-provider.
+    const auth = results.rounds[0]!.tfo.auth!;
+    for (const variant of ['none', 'apikey', 'jwt']) expect(auth[variant]).toMatchObject({ throughput: expect.any(Number), cpuUsPerCall: expect.any(Number) });
+    expect(auth['jwt']!.throughput).toBeGreaterThan(0);
+    expect(output).toMatch(/ratio auth\/none http@16: cpu\/call api-key \d+\.\d\d jwt \d+\.\d\d/);
   }, 120_000);
 });

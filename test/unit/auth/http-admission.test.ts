@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { AuthOutcome, Authenticator, Credentials } from '../../../src/application/ports/authenticator.js';
 import { CompositeAuthenticator } from '../../../src/composition/composite-authenticator.js';
-import { HttpAdmission, realmChallenge, type Challenge } from '../../../src/composition/http-admission.js';
+import { credentialsOf, HttpAdmission, realmChallenge, type Challenge } from '../../../src/composition/http-admission.js';
 import { Grants } from '../../../src/domain/auth/grants.js';
 import { ANONYMOUS, type Principal } from '../../../src/domain/auth/principal.js';
 import { rateLimitsSchema } from '../../../src/infrastructure/config/rate-limits.schema.js';
@@ -14,7 +14,8 @@ const ALICE: Principal = Object.freeze({ id: 'key:alice', kind: 'api-key', grant
 const BATCH: Principal = Object.freeze({ id: 'key:batch', kind: 'api-key', grants: Grants.parse(['tools:*']), rateLimitClass: 'batch' });
 
 function request(headers: Record<string, string[]> = {}): IncomingMessage {
-  return { headersDistinct: headers, socket: { remoteAddress: '127.0.0.1' } } as unknown as IncomingMessage;
+  const rawHeaders = Object.entries(headers).flatMap(([name, values]) => values.flatMap((value) => [name, value]));
+  return { rawHeaders, socket: { remoteAddress: '127.0.0.1' } } as unknown as IncomingMessage;
 }
 
 /** Answers `outcome` and remembers what it was shown. */
@@ -174,6 +175,17 @@ describe('HttpAdmission – documents and description', () => {
 
   it('describe – the mechanisms, and the limiter\'s own description (enabled: false without one)', () => {
     expect(admission({ kind: 'absent' }).describe()).toEqual({ authentication: { oauth: {} }, rate_limits: { enabled: false } });
+  });
+});
+
+describe('credentialsOf (the raw header list)', () => {
+  it('every Authorization and X-API-Key value in any case, in order; other headers ignored', () => {
+    const raw = ['Host', 'x', 'AUTHORIZATION', 'Bearer a', 'Content-Type', 'application/json', 'authorization', 'Bearer b', 'X-Api-Key', 'k1', 'x-api-key', 'k2', 'X-API-Keys', 'not this'];
+    expect(credentialsOf(raw)).toEqual({ authorization: ['Bearer a', 'Bearer b'], apiKey: ['k1', 'k2'] });
+  });
+
+  it('neither header – two empty lists', () => {
+    expect(credentialsOf(['Host', 'x', 'Accept', '*/*'])).toEqual({ authorization: [], apiKey: [] });
   });
 });
 
