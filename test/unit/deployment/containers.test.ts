@@ -58,16 +58,19 @@ describe('docker-compose.yml', () => {
     expect([config.analytics.clickhouse.username, config.analytics.clickhouse.password]).toEqual([chEnv['CLICKHOUSE_USER'], chEnv['CLICKHOUSE_PASSWORD']]);
   });
 
-  it('published port – bound to loopback on the host', () => {
-    expect(app.ports).toEqual(['127.0.0.1:8080:8080']);
+  it('published port – bound to loopback on the host, one variable (TFO_MCP_PORT) for the port and the allowed Host values', () => {
+    expect(app.ports).toEqual(['127.0.0.1:${TFO_MCP_PORT:-8080}:8080']);
+    const allowed = String(app.environment?.['ALLOWED_HOSTS'] ?? app.environment?.['TELEMETRYFLOW_MCP_SERVER__HTTP__ALLOWED_HOSTS'] ?? '').split(',');
+    expect(allowed).toEqual(expect.arrayContaining(['localhost:${TFO_MCP_PORT:-8080}', '127.0.0.1:${TFO_MCP_PORT:-8080}', '127.0.0.1:8080']));
   });
 });
 
 describe('Dockerfile', () => {
-  it('multi-stage – build stage, then a runtime stage with production dependencies only', () => {
+  it('multi-stage – build stage, then a runtime stage with only what the bundle loads (no node_modules copied whole)', () => {
     expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
-    expect(dockerfile).toMatch(/npm prune --omit=dev/);
-    expect(dockerfile).toMatch(/COPY --from=build \/app\/node_modules/);
+    expect(dockerfile).toMatch(/runtime-tree\.mjs \/runtime/);
+    expect(dockerfile).toMatch(/^COPY --from=build \/runtime \.\/$/m);
+    expect(dockerfile).not.toMatch(/COPY --from=build \/app\/node_modules/);
   });
 
   it('runs as a non-root user, exposes 8080 with a HEALTHCHECK on /health, and has stdio and http entrypoints', () => {
