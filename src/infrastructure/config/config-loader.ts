@@ -5,6 +5,7 @@ import { ConfigError } from './config-error.js';
 import { configProblems, plainMessages } from './config-problems.js';
 import { aliasEnvLayer, envLayer, flagLayer, SourceIndex, yamlLayer, type ConfigFlag, type ConfigLayer } from './config-sources.js';
 import { CLAUDE_ENV_ALIASES, configSchema, type AppConfig, type ResolvedConfig } from './config.schema.js';
+import { moveDeprecatedTelemetry } from './telemetry.schema.js';
 import { resolveRoots, RootsProblem, type ResolvedRoots } from './roots.js';
 import { assertBackendConfigured, dockerHostOf, moveDeprecatedSecurity, type Moved } from './execution-config.js';
 
@@ -35,31 +36,38 @@ export function loadConfig(options: LoadOptions): ResolvedConfig {
   const parsed = configSchema.safeParse(merged, { error: plainMessages });
   if (!parsed.success) throw ConfigError.all(configProblems(parsed.error, merged, sources, configSchema));
   try {
-    return resolved(moveDeprecatedSecurity(parsed.data, merged), options);
+    return resolved(moveDeprecatedSecurity(parsed.data, merged), options, merged);
   } catch (error) {
     // Checks after parsing know the key; the source index adds where its value was set.
     throw error instanceof ConfigError ? sources.locate(error) : error;
   }
 }
 
-function resolved({ config, deprecations }: Moved, options: LoadOptions): ResolvedConfig {
+function resolved({ config, deprecations }: Moved, options: LoadOptions, merged: Readonly<Record<string, unknown>>): ResolvedConfig {
   assertSafeBind(config.server.http.host, config.server.http.allow_insecure_remote || authConfigured(config.auth));
   assertApiKeyStore(config.auth, config.persistence.driver);
   assertRateLimitClasses(config.auth, config.rate_limits);
   assertBackendConfigured(config.execution);
   const roots = rootsOf(config.mcp.roots, options);
   const { security: _moved, ...rest } = config;
+  const telemetry = moveDeprecatedTelemetry(config.telemetry, sectionOf(merged.telemetry));
   const execution = { ...config.execution, docker: { ...config.execution.docker, host: config.execution.docker.host ?? dockerHostOf(options.env) } };
   const result = {
     ...rest,
     server: { ...config.server, version: config.server.version ?? options.version },
     mcp: { ...config.mcp, roots: roots.roots, roots_source: roots.source, ...(roots.note ? { roots_note: roots.note } : {}) },
     execution,
+    telemetry: telemetry.telemetry,
   };
   // Notes, not configuration: hidden from print, redaction and the reload comparison.
   Object.defineProperty(result, 'security', { value: execution.security, enumerable: false });
-  Object.defineProperty(result, 'deprecations', { value: Object.freeze(deprecations), enumerable: false });
+  Object.defineProperty(result, 'deprecations', { value: Object.freeze([...deprecations, ...telemetry.deprecations]), enumerable: false });
   return deepFreeze(result) as unknown as ResolvedConfig;
+}
+
+/** The section as written (before defaults), to tell a key set from a default. */
+function sectionOf(value: unknown): Readonly<Record<string, unknown>> | undefined {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
 }
 
 function rootsOf(configured: readonly string[] | undefined, options: LoadOptions): ResolvedRoots {

@@ -3,6 +3,8 @@ import { authSchema } from './auth.schema.js';
 import { bool, int, list, listOf } from './config-values.js';
 import { executionSchema, securitySchema } from './execution.schema.js';
 import { rateLimitsSchema } from './rate-limits.schema.js';
+import { telemetrySchema, type TelemetryConfig } from './telemetry.schema.js';
+import type { ConfigDeprecation } from './config-deprecation.js';
 
 export { DEFAULT_ALLOWED_COMMANDS, DEFAULT_BLOCKED_COMMANDS, DEFAULT_REFUSED_ENV } from './execution.schema.js';
 
@@ -149,15 +151,8 @@ const mcpSchema = z
 const loggingSchema = z
   .object({
     level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
-    format: z.enum(['json', 'text']).default('json'),
-  })
-  .strict();
-
-const telemetrySchema = z
-  .object({
-    enabled: bool.default(false),
-    service_name: z.string().min(1).default('tfo-mcp'),
-    otlp_endpoint: z.string().url().optional(),
+    /** `pretty`: colourless lines for a terminal; `text` is its old name, still accepted. */
+    format: z.enum(['json', 'pretty', 'text']).default('json'),
   })
   .strict();
 
@@ -268,6 +263,8 @@ export type ResolvedConfig = AppConfig & {
     readonly roots_note?: string;
   };
   readonly server: AppConfig['server'] & { readonly version: string };
+  /** The deprecated telemetry keys moved (telemetry.schema.ts). */
+  readonly telemetry: TelemetryConfig;
   readonly execution: AppConfig['execution'] & { readonly docker: AppConfig['execution']['docker'] & { readonly host: string } };
   /**
    * @deprecated read `execution.security`. The same object, kept (not enumerable, so neither printed
@@ -278,9 +275,4 @@ export type ResolvedConfig = AppConfig & {
   readonly deprecations: readonly ConfigDeprecation[];
 };
 
-export interface ConfigDeprecation {
-  readonly key: string;
-  readonly movedTo: string;
-  /** Both were set: the new key's value is used. */
-  readonly ignored: boolean;
-}
+export type { ConfigDeprecation } from './config-deprecation.js';

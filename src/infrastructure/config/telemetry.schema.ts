@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { otlpSchema, type OtlpConfig } from '../telemetry/tracing/otlp.schema.js';
 import { ConfigError } from './config-error.js';
 import { bool, int } from './config-values.js';
-import type { ConfigDeprecation } from './config.schema.js';
+import type { ConfigDeprecation } from './config-deprecation.js';
 
 /**
  * `telemetry`: Prometheus metrics and OpenTelemetry traces. Both are off by default, and then
