@@ -136,6 +136,19 @@ export function describeOutboxContract(name: string, factory: () => Promise<Outb
       expect(ids(await fx.outbox.claim(10))).toEqual(['e3']);
     });
 
+    it('backlog - empty: nothing pending, no age; then pending, parked and the age of the oldest waiting entry', async () => {
+      await expect(fx.outbox.backlog()).resolves.toEqual({ pending: 0, oldestAgeSeconds: 0, parked: 0 });
+      await fx.outbox.append(testEvents(3));
+      const batch = await fx.outbox.claim(2);
+      await fx.outbox.release(ids(batch), 'rejected', 1);
+      const backlog = await fx.outbox.backlog();
+      expect(backlog).toMatchObject({ pending: 1, parked: 2 });
+      expect(backlog.oldestAgeSeconds).toBeGreaterThanOrEqual(0);
+      expect(Number.isFinite(backlog.oldestAgeSeconds)).toBe(true);
+      await drainOutbox(fx.outbox);
+      await expect(fx.outbox.backlog()).resolves.toEqual({ pending: 0, oldestAgeSeconds: 0, parked: 2 });
+    });
+
     it('release - maxAttempts 1 - the first failure parks', async () => {
       await fx.outbox.append(testEvents(1));
       const batch = await fx.outbox.claim(1);

@@ -1,5 +1,6 @@
 import { isTransientPublishFailure, type EventPublisher } from '../ports/event-publisher.js';
 import type { Logger } from '../ports/logger.js';
+import { NO_METRICS, type Metrics } from '../ports/metrics.js';
 import type { Outbox } from '../ports/outbox.js';
 
 /** An attempt limit no outage reaches (and that fits a SQL integer column). */
@@ -30,6 +31,8 @@ export class OutboxRelay {
     private readonly publisher: EventPublisher,
     private readonly logger: Logger,
     private readonly options: OutboxRelayOptions,
+    /** Publish latency by outcome and parked events (telemetry.metrics). */
+    private readonly metrics: Metrics = NO_METRICS,
   ) {}
 
   start(): void {
@@ -91,8 +94,12 @@ export class OutboxRelay {
     const batch = await this.outbox.claim(this.options.batchSize);
     if (batch.length === 0) return false;
     const ids = batch.map((entry) => entry.event.id);
+    const started = this.metrics.relayPublishStarted();
+    let published = false;
     try {
       await this.publisher.publish(batch.map((entry) => entry.event));
+      published = true;
+      this.metrics.relayPublishEnded(started, ids.length, 'ok');
       await this.outbox.markPublished(ids);
       this.failures = 0;
       return true;
@@ -100,8 +107,11 @@ export class OutboxRelay {
       this.failures += 1;
       const message = error instanceof Error ? error.message : String(error);
       const transient = isTransientPublishFailure(error);
+      // Published but not marked (the outbox failed): not a publish failure.
+      if (!published) this.metrics.relayPublishEnded(started, ids.length, transient ? 'transient' : 'rejected');
       // An outage is retried for as long as it lasts; only rejections count toward parking.
-      await this.outbox.release(ids, message, transient ? NEVER_PARK : this.options.maxAttempts);
+      const { parked } = await this.outbox.release(ids, message, transient ? NEVER_PARK : this.options.maxAttempts);
+      if (parked.length > 0) this.metrics.relayParked(parked.length);
       this.logger.warn('event publish failed; will retry', { events: ids.length, attempt: this.failures, transient, error: message });
       this.scheduleRetry();
       return false;

@@ -1,4 +1,5 @@
 import type { DomainEvent } from '../../domain/shared/domain-event.js';
+import type { OutboxBacklog } from './metrics.js';
 
 export interface OutboxEntry {
   readonly event: DomainEvent;
@@ -19,4 +20,6 @@ export interface Outbox {
   /** Called when new entries were appended (a cheap wake-up for the relay). */
   onAppend(listener: () => void): void;
   pending(): Promise<number>;
+  /** What waits and for how long (the outbox-lag gauges), read at scrape time. */
+  backlog(): Promise<OutboxBacklog>;
 }

@@ -9,6 +9,7 @@ import { Command, type CommandHandler } from '../bus/message-bus.js';
 import { ClientAnswerPending, ClientInterrupt } from '../ports/client-requests.js';
 import type { Clock, IdGenerator } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
+import { NO_METRICS, type Metrics, type ToolOutcome } from '../ports/metrics.js';
 import { callerOf, logFieldsOf, type Origin, type RequestOrigin } from '../origin.js';
 import type { TaskService } from '../tasks/task-service.js';
 import type { TaskView } from '../tasks/task-view.js';
@@ -81,6 +82,10 @@ export interface ExecuteToolDependencies {
   readonly tasks?: TaskService;
   /** Tool-level rate limits and the concurrency cap (rate_limits); absent = none. */
   readonly limits?: ToolLimits;
+  /** Tool runs, cache lookups and tool-level refusals (telemetry.metrics); absent = none. */
+  readonly metrics?: Metrics;
+  /** The executor backend a tool's commands run on, for its metrics label; absent or unknown: `none`. */
+  readonly backendOf?: (tool: string) => string;
 }
 
 /**
@@ -93,7 +98,11 @@ export interface ExecuteToolDependencies {
 export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
   readonly handles = ExecuteToolCommand;
 
-  constructor(private readonly d: ExecuteToolDependencies) {}
+  private readonly metrics: Metrics;
+
+  constructor(private readonly d: ExecuteToolDependencies) {
+    this.metrics = d.metrics ?? NO_METRICS;
+  }
 
   async execute(command: ExecuteToolCommand): Promise<ToolCallOutcome> {
     const { origin, tool } = command;
@@ -106,7 +115,10 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
       throw new ApplicationError('task.required', `Tool ${tool.slice(0, 128)} runs only as a task: declare the tasks extension in this request's client capabilities`);
     }
     const admission = this.d.limits === undefined ? undefined : await this.d.limits.admit(caller, tool, command.nested);
-    if (admission !== undefined && isRefused(admission)) return errorResult(admission.refused);
+    if (admission !== undefined && isRefused(admission)) {
+      this.metrics.rateLimited(admission.kind);
+      return errorResult(admission.refused);
+    }
     // The slot, if any, is given back when this call ends, or by the task's work once it ends (asTask).
     let held = admission;
     try {
@@ -122,6 +134,7 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
       const cacheable = this.d.results?.cacheable(registered.tool) === true;
       if (cacheable) {
         const hit = await this.d.results!.get(registered.tool, parsed.data);
+        this.metrics.cacheLookup(hit !== undefined);
         if (hit) {
           execution.succeed();
           await this.d.executions.save(execution);
@@ -207,10 +220,15 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
   ): Promise<ToolCallResult> {
     const tool = registered.tool.name;
     const run = new ToolRun(context, this.d.settings.toolTimeoutMs, origin, caller);
+    const started = this.metrics.toolCallStarted();
+    let outcome: ToolOutcome = 'error';
     let output: ToolOutput;
     try {
       output = await run.race(registered.definition.run(input, run.context));
+      outcome = 'ok';
     } catch (error) {
+      if (run.timedOut) outcome = 'timeout';
+      else if (error instanceof ClientInterrupt || isCancelled(context)) outcome = 'cancelled';
       if (error instanceof ClientInterrupt) {
         execution.fail('cancelled', error instanceof ClientAnswerPending ? 'waiting for client input' : error.message, true);
         await this.d.executions.save(execution);
@@ -227,6 +245,7 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
       return this.failed(execution, 'error', failure.envelope);
     } finally {
       run.dispose();
+      this.metrics.toolCallEnded(started, tool, this.d.backendOf?.(tool) ?? 'none', outcome);
     }
     execution.succeed();
     await this.d.executions.save(execution);

@@ -7,7 +7,12 @@ export interface ToolAdmission {
   release(): void;
 }
 
-export type ToolLimitOutcome = ToolAdmission | { readonly refused: ToolErrorEnvelope };
+/** `kind`: which check refused, for the rate-limit metrics. */
+export type ToolLimitOutcome = ToolAdmission | ToolRefusal;
+export interface ToolRefusal {
+  readonly refused: ToolErrorEnvelope;
+  readonly kind: 'concurrency' | 'tool_call';
+}
 
 const NOTHING_HELD: ToolAdmission = Object.freeze({ release: () => undefined });
 
@@ -47,13 +52,13 @@ export class ToolLimits {
     let admission = NOTHING_HELD;
     if (!nested) {
       const slot = await this.limiter.acquire(key);
-      if ('allowed' in slot) return { refused: rateLimited(slot.retryAfterMs, slot.limit) };
+      if ('allowed' in slot) return { refused: rateLimited(slot.retryAfterMs, slot.limit), kind: 'concurrency' };
       admission = new HeldSlot(slot);
     }
     const decision = await this.limiter.toolCall(key, tool);
     if (decision.allowed) return admission;
     admission.release();
-    return { refused: rateLimited(decision.retryAfterMs, decision.limit) };
+    return { refused: rateLimited(decision.retryAfterMs, decision.limit), kind: 'tool_call' };
   }
 
   private keyOf(caller: Principal): RateLimitKey {
@@ -66,7 +71,7 @@ export class ToolLimits {
   }
 }
 
-export function isRefused(outcome: ToolLimitOutcome): outcome is { readonly refused: ToolErrorEnvelope } {
+export function isRefused(outcome: ToolLimitOutcome): outcome is ToolRefusal {
   return 'refused' in outcome;
 }
 

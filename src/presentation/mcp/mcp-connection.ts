@@ -50,7 +50,7 @@ export class McpConnection implements SessionChannel {
   ) {
     this.clientLogLevel = LogLevel.of(deps.settings.defaultClientLogLevel);
     this.capabilities = serverCapabilities(deps.features);
-    this.dispatcher = new RequestDispatcher((error) => deps.logger.warn('protocol error', { sessionId: this.sessionId, error: error.message }));
+    this.dispatcher = new RequestDispatcher((error) => deps.logger.warn('protocol error', { sessionId: this.sessionId, error: error.message }), deps.metrics);
     registerLifecycleRoutes(this);
     registerCatalogRoutes(this);
   }

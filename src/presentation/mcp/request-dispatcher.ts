@@ -1,4 +1,5 @@
 import { ProtocolError, ProtocolErrorCode, type JSONRPCMessage, type JSONRPCRequest, type RequestId } from '@modelcontextprotocol/server';
+import { NO_METRICS, outcomeOfErrorCode, type Metrics, type RequestOutcome } from '../../application/ports/metrics.js';
 import type { MessageInfo, Transport } from '../transports/transport.js';
 
 export type RequestHandler = (request: JSONRPCRequest, scope: RequestScope) => Promise<Record<string, unknown>>;
@@ -48,7 +49,11 @@ export class RequestDispatcher {
   private transport?: Transport;
   private nextOutgoingId = 0;
 
-  constructor(private readonly onError: (error: Error) => void) {
+  /** `metrics`: each request and notification served here counts as a 2025-era (`legacy`) request. */
+  constructor(
+    private readonly onError: (error: Error) => void,
+    private readonly metrics: Metrics = NO_METRICS,
+  ) {
     this.handlers.set('ping', async () => ({}));
   }
 
@@ -154,21 +159,26 @@ export class RequestDispatcher {
     if (m.method !== undefined) {
       if (m.id !== undefined) {
         const handler = this.handlers.get(m.method);
-        if (handler) this.dispatch(transport, message as JSONRPCRequest, info, handler);
-        else this.answerError(transport, m.id, ProtocolErrorCode.MethodNotFound, `Method not found: ${m.method.slice(0, 100)}`);
+        if (handler) return this.dispatch(transport, message as JSONRPCRequest, info, handler);
+        const started = this.metrics.requestStarted();
+        this.answerError(transport, m.id, ProtocolErrorCode.MethodNotFound, `Method not found: ${m.method.slice(0, 100)}`);
+        this.metrics.requestEnded(started, m.method, 'legacy', 'client_error');
         return;
       }
-      if (m.method === 'notifications/cancelled') {
-        const params = m.params as { requestId?: RequestId; reason?: unknown } | undefined;
-        if (params?.requestId !== undefined) this.running.get(params.requestId)?.cancel(params.reason);
-        return;
-      }
-      const notify = this.notificationHandlers.get(m.method);
-      if (!notify) return;
+      const started = this.metrics.requestStarted();
+      let outcome: RequestOutcome = 'ok';
       try {
-        notify(m.params);
+        if (m.method === 'notifications/cancelled') {
+          const params = m.params as { requestId?: RequestId; reason?: unknown } | undefined;
+          if (params?.requestId !== undefined) this.running.get(params.requestId)?.cancel(params.reason);
+          return;
+        }
+        this.notificationHandlers.get(m.method)?.(m.params);
       } catch (error) {
+        outcome = 'server_error';
         this.onError(error instanceof Error ? error : new Error(String(error)));
+      } finally {
+        this.metrics.requestEnded(started, m.method, 'legacy', outcome);
       }
       return;
     }
@@ -198,16 +208,20 @@ export class RequestDispatcher {
   private dispatch(transport: Transport, request: JSONRPCRequest, info: MessageInfo | undefined, handler: RequestHandler): void {
     const scope = new RequestScope(this, request, info, transport.sessionId);
     const id = request.id;
+    const started = this.metrics.requestStarted();
+    let outcome: RequestOutcome = 'cancelled';
     this.running.set(id, scope);
     handler(request, scope)
       .then(
         (result) => {
           if (scope.cancelled) return undefined;
+          outcome = 'ok';
           return transport.send({ jsonrpc: '2.0', id, result });
         },
         (error: { code?: unknown; message?: string; data?: unknown }) => {
           if (scope.cancelled) return undefined;
           const code = Number.isSafeInteger(error?.code) ? (error.code as number) : ProtocolErrorCode.InternalError;
+          outcome = outcomeOfErrorCode(code);
           const data = error?.data;
           const message = error?.message ?? 'Internal error';
           return transport.send({ jsonrpc: '2.0', id, error: data === undefined ? { code, message } : { code, message, data } });
@@ -216,6 +230,7 @@ export class RequestDispatcher {
       .catch((error: unknown) => this.onError(new Error(`Failed to send response: ${String(error)}`)))
       .finally(() => {
         if (this.running.get(id) === scope) this.running.delete(id);
+        this.metrics.requestEnded(started, request.method, 'legacy', outcome);
         scope.answered();
       });
   }

@@ -1,3 +1,4 @@
+import type { Metrics } from '../../application/ports/metrics.js';
 import type { ClientCapabilities, ServerCapabilities } from '@modelcontextprotocol/server';
 import type { CommandBus, QueryBus } from '../../application/bus/message-bus.js';
 import type { Logger } from '../../application/ports/logger.js';
@@ -44,6 +45,8 @@ export interface McpDependencies {
   readonly tasks?: TaskService;
   /** The tool catalog as tools/list shows it (same array until it changes): the HTTP edge's Mcp-Param-* checks read it. */
   readonly toolCatalog?: () => readonly ToolDescriptor[];
+  /** Requests counted by method, era and outcome (telemetry.metrics); absent: NO_METRICS. */
+  readonly metrics?: Metrics;
 }
 
 /** What the route tables need from a connection (McpConnection implements it). */

@@ -1,4 +1,5 @@
 import type { Logger } from '../../../application/ports/logger.js';
+import type { OutboxBacklog } from '../../../application/ports/metrics.js';
 import type { Outbox, OutboxEntry } from '../../../application/ports/outbox.js';
 import type { DomainEvent } from '../../../domain/shared/domain-event.js';
 
@@ -72,6 +73,20 @@ export class InMemoryOutbox implements Outbox {
 
   async pending(): Promise<number> {
     return this.queue.length - this.head + this.claimed.size;
+  }
+
+  async backlog(): Promise<OutboxBacklog> {
+    let oldest = Number.POSITIVE_INFINITY;
+    for (let i = this.head; i < this.queue.length; i += 1) {
+      const entry = this.queue[i];
+      if (entry) {
+        oldest = Date.parse(entry.event.occurredAt);
+        break;
+      }
+    }
+    for (const entry of this.claimed.values()) oldest = Math.min(oldest, Date.parse(entry.event.occurredAt));
+    const ageSeconds = Number.isFinite(oldest) ? Math.max(0, (Date.now() - oldest) / 1000) : 0;
+    return { pending: await this.pending(), oldestAgeSeconds: ageSeconds, parked: this.parked.length };
   }
 
   parkedCount(): number {

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { Logger } from '../../../application/ports/logger.js';
+import type { OutboxBacklog } from '../../../application/ports/metrics.js';
 import type { Outbox, OutboxEntry } from '../../../application/ports/outbox.js';
 import type { DomainEvent } from '../../../domain/shared/domain-event.js';
 import { OutboxAppendWatcher } from './outbox-append-watcher.js';
@@ -104,6 +105,18 @@ export class PostgresOutbox implements Outbox {
       'SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL AND parked_at IS NULL',
     );
     return rows[0]?.n ?? 0;
+  }
+
+  /** One scan for the three gauges; the age from the database's clock, as created_at is. */
+  async backlog(): Promise<OutboxBacklog> {
+    const { rows } = await this.pool.query<{ pending: number; age: number | null; parked: number }>(
+      `SELECT count(*) FILTER (WHERE published_at IS NULL AND parked_at IS NULL)::int AS pending,
+              EXTRACT(EPOCH FROM now() - min(created_at) FILTER (WHERE published_at IS NULL AND parked_at IS NULL))::float8 AS age,
+              count(*) FILTER (WHERE parked_at IS NOT NULL)::int AS parked
+         FROM outbox WHERE published_at IS NULL`,
+    );
+    const row = rows[0];
+    return { pending: row?.pending ?? 0, oldestAgeSeconds: Math.max(0, row?.age ?? 0), parked: row?.parked ?? 0 };
   }
 
   async parkedCount(): Promise<number> {

@@ -1,3 +1,4 @@
+import { NO_METRICS, outcomeOfErrorCode, type Metrics } from '../../../application/ports/metrics.js';
 import { randomBytes } from 'node:crypto';
 import {
   ProtocolError,
@@ -93,12 +94,14 @@ let sequence = 0;
 export class StatelessEndpoint {
   private readonly routes = new Map<string, StatelessRoute>();
   private readonly serverInfo: { name: string; version: string };
+  private readonly metrics: Metrics;
 
   constructor(
     private readonly deps: McpDependencies,
     private readonly options: StatelessOptions,
   ) {
     this.serverInfo = { name: deps.settings.name, version: deps.settings.version };
+    this.metrics = deps.metrics ?? NO_METRICS;
     for (const [method, handler] of catalogHandlers(deps)) this.routes.set(method, catalogRoute(handler));
     this.routes.set('server/discover', {
       params: anyParams,
@@ -118,8 +121,12 @@ export class StatelessEndpoint {
   async serve(request: StatelessRequest, reply: StatelessReply): Promise<StatelessAnswer> {
     const { message } = request;
     const id = message.id;
+    const started = this.metrics.requestStarted();
     const route = this.routes.get(message.method);
-    if (!route) return failure(id, ProtocolErrorCode.MethodNotFound, `Method not found: ${message.method.slice(0, 100)}`, undefined, 404);
+    if (!route) {
+      this.metrics.requestEnded(started, message.method, 'modern', 'client_error');
+      return failure(id, ProtocolErrorCode.MethodNotFound, `Method not found: ${message.method.slice(0, 100)}`, undefined, 404);
+    }
     const call = new StatelessCall(this.deps, request, reply, this.options.tasks === true);
     const settle = () => call.answered();
     try {
@@ -133,6 +140,7 @@ export class StatelessEndpoint {
         if (!(error instanceof ClientAnswerPending) || !call.inputPending || !MULTI_ROUND.has(message.method)) throw error;
         result = await call.inputRequired(this.options.requestState, message);
       }
+      this.metrics.requestEnded(started, message.method, 'modern', reply.gone ? 'cancelled' : 'ok');
       return { message: { jsonrpc: '2.0', id, result: this.stamp(message.method, result) }, httpStatus: 200, settle };
     } catch (error) {
       // An unforeseen failure is logged with the request's trace, so the line joins the client's trace.
@@ -140,6 +148,7 @@ export class StatelessEndpoint {
       const mapped = toMcpError(error, logger, message.method, this.deps.errorCodes);
       // SEP-2164: an unknown resource is -32602 on this revision, with the URI in data.
       const code = mapped.code === RPC.ResourceNotFound ? RPC.InvalidParams : mapped.code;
+      this.metrics.requestEnded(started, message.method, 'modern', reply.gone ? 'cancelled' : outcomeOfErrorCode(code));
       return { ...failure(id, code, mapped.message, mapped.data, BAD_REQUEST_CODES.has(code) ? 400 : 200), settle };
     }
   }

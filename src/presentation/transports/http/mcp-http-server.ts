@@ -48,6 +48,11 @@ export interface HttpServerOptions {
   readonly retryMs: number;
   readonly legacySse: boolean;
   readonly responseMode: 'auto' | 'json' | 'sse';
+  /**
+   * `GET path` answers a Prometheus scrape (telemetry.metrics on, without a port of its own): a plain
+   * node:http handler from the composition root, served like /health (Host/Origin checked, no auth).
+   */
+  readonly metrics?: { readonly path: string; readonly handle: (req: IncomingMessage, res: ServerResponse) => Promise<void> };
 }
 
 /** Transport-level failures use the JSON-RPC server-error range, as the SDK's transport does. */
@@ -153,6 +158,7 @@ export class McpHttpServer {
     const rejected = rejectedByHostOrOrigin(req, this.guards);
     if (rejected) return fail(res, 403, TRANSPORT_ERROR, `Forbidden: ${rejected}`);
     if (url.pathname === '/health' || url.pathname === '/ready') return this.health(url.pathname, req, res);
+    if (this.options.metrics !== undefined && url.pathname === this.options.metrics.path) return this.options.metrics.handle(req, res);
     if (req.method === 'OPTIONS') return preflight(req, res, this.guards);
     const document = this.auth && (req.method === 'GET' || req.method === 'HEAD') ? this.auth.wellKnown(url.pathname) : undefined;
     if (document) return this.publish(req, res, document);
