@@ -21,6 +21,8 @@ import { InFlightBudget } from './application/limits/in-flight-budget.js';
 import { wireSharedState } from './composition/cache.wiring.js';
 import { wireAnalytics, wireEvents } from './composition/events.wiring.js';
 import { wirePersistence } from './composition/persistence.wiring.js';
+import { wireMetrics, type MetricsRoute } from './composition/metrics.wiring.js';
+import type { Metrics } from './application/ports/metrics.js';
 import type { Wired } from './composition/wiring.js';
 import type { WiredHttpAuth } from './composition/auth.wiring.js';
 import type { RateLimiter } from './application/ports/rate-limiter.js';
@@ -78,6 +80,8 @@ export interface Application {
   readonly events: InMemoryEventPublisher | undefined;
   /** Who may use the HTTP endpoints (set by start() when `auth` or `rate_limits` is configured on HTTP). */
   httpAuth(): HttpAuth | undefined;
+  /** `GET /metrics` on the MCP listener (telemetry.metrics on, HTTP, no port of its own). */
+  readonly metricsRoute: MetricsRoute | undefined;
   start(): Promise<void>;
   stop(timeoutMs: number): Promise<void>;
 }
@@ -111,12 +115,14 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
   reloads?.subscribe(({ requestState }) => requestStates.replaceKeys(requestState.keys, requestState.ttlSeconds));
 
   // One wiring per technology family; each says how it starts and how it closes.
-  const [persistence, events, analytics, shared] = await Promise.all([
+  const [persistence, events, analytics, shared, telemetry] = await Promise.all([
     wirePersistence(config, logger, meta),
     wireEvents(config, logger),
     wireAnalytics(config, logger, clock),
     wireSharedState(config, logger, clock),
+    wireMetrics(config, logger),
   ]);
+  const metrics = telemetry.metrics;
   // Loaded only when enabled; its own Redis connection closes before the other adapters.
   const limits = config.rate_limits.enabled ? await (await import('./composition/rate-limit.wiring.js')).wireRateLimiter(config, logger) : undefined;
   const wired: Wired<unknown>[] = [persistence, shared, analytics, events, ...(limits ? [limits] : [])];
@@ -140,7 +146,7 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
   c.bind(TOKENS.PromptCatalog).toConstantValue(new PromptCatalog(conformance ? [...CODE_PROMPTS, ...conformance.prompts] : CODE_PROMPTS));
   c.bind(TOKENS.OutboxRelay).toResolvedValue(
     (o, p, l) =>
-      new OutboxRelay(o, p, l, { batchSize: config.events.relay_batch_size, maxAttempts: config.events.relay_max_attempts }),
+      new OutboxRelay(o, p, l, { batchSize: config.events.relay_batch_size, maxAttempts: config.events.relay_max_attempts }, metrics),
     [TOKENS.Outbox, TOKENS.EventPublisher, TOKENS.Logger],
   );
   const toolResults = new ToolResultCache(shared.adapters.cache, {
@@ -149,7 +155,14 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
   });
   const tasks = config.mcp.tasks.enabled ? bindTasks(c, config, persistence.adapters) : undefined;
   const claude = claudeSetup(c, config, persistence.adapters.conversations);
-  const { commands, queries } = bindUseCases(c, config, toolResults, analytics.adapters.reader, tasks, conformance, claude, limits?.adapters);
+  const { commands, queries } = bindUseCases(c, config, toolResults, analytics.adapters.reader, tasks, conformance, claude, limits?.adapters, metrics);
+  const budget = c.get(TOKENS.ExecutionBudget);
+  telemetry.observe({
+    ...(persistence.adapters.pool ? { pool: { pool: persistence.adapters.pool, max: config.persistence.postgres.pool_max } } : {}),
+    ...(events.adapters.nats ? { nats: events.adapters.nats } : {}),
+    executor: () => ({ running: budget.total, capacity: budget.globalCap }),
+    outbox: () => persistence.adapters.outbox.backlog(),
+  });
   const relay = c.get(TOKENS.OutboxRelay);
   const families = [...toolFamilies(c, config, execution, conformance), new ConversationTools({ commands, queries, owners: claude.owners, settings: claude.settings })];
 
@@ -165,10 +178,12 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
       toolChanges: (listener) => c.get(TOKENS.ToolRegistry).onChange(listener),
       toolCatalog: () => c.get(TOKENS.ToolRegistry).descriptors(),
       ...(tasks ? { tasks } : {}),
+      metrics,
     },
     replayStore: shared.adapters.replayStore,
     events: events.adapters.memory,
     httpAuth: () => httpAuth?.auth,
+    metricsRoute: telemetry.route,
     async start() {
       await requestStates.selfCheck();
       for (const w of wired) await w.start?.();
@@ -182,6 +197,8 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
       for (const family of families) {
         for (const definition of family.tools()) await commands.execute(new RegisterToolCommand(definition));
       }
+      // Last: a metrics port that cannot be opened stops start-up (MetricsListenerError, metrics.listen_failed).
+      await telemetry.start();
       // In the background: a slow or dead API never holds start-up; a retiring model is a warning.
       void checkConfiguredModel(claude.llm, config.claude.model, logger);
     },
@@ -193,6 +210,7 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
       await execution.auditLine.close().catch((error: unknown) => logger.warn('closing the audit log failed', { error: String(error) }));
       await httpAuth?.close().catch((error: unknown) => logger.warn('closing the authenticators failed', { error: String(error) }));
       await relay.stop(timeoutMs);
+      await telemetry.close().catch((error: unknown) => logger.warn('closing the metrics listener failed', { error: String(error) }));
       for (const w of [...wired].reverse()) {
         await w.close?.().catch((error: unknown) => logger.warn('closing an adapter failed', { error: String(error) }));
       }
@@ -301,6 +319,7 @@ function bindUseCases(
   conformance: ConformanceProfile | undefined,
   claude: ClaudeSetup,
   rateLimiter: RateLimiter | undefined,
+  metrics: Metrics,
 ): { commands: CommandBus; queries: QueryBus } {
   const T = TOKENS;
   const workspaces = c.get(T.Workspaces);
@@ -319,6 +338,8 @@ function bindUseCases(
     toolResults,
     ...(tasks ? { tasks } : {}),
     ...(rateLimiter ? { rateLimiter } : {}),
+    metrics,
+    backendOf: commandBackend(c.get(T.Executor)),
     conversations: { repository: claude.repository, backends: new LlmBackends(claude.settings.backend, claude.llm), settings: claude.settings },
   };
   const resources = new ResourceCatalog([
@@ -349,6 +370,11 @@ function toolFamilies(c: Container, config: ResolvedConfig, execution: Execution
     new CommandCheckTools(executor, workspaces, () => setup().policy, () => setup().limits),
     new SystemStatusTools(statusReport(c), executor),
   ];
+}
+
+/** The tools that run commands are labelled with the executor's backend (replaced on reload); the others with `none`. */
+function commandBackend(executor: { readonly backend: string }): (tool: string) => string {
+  return (tool) => (tool === 'execute_command' ? executor.backend : 'none');
 }
 
 /** The status://health report, built from the same parts as the one the server resources read. */

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { buildApplication } from './container.js';
+import { buildApplication, type Application } from './container.js';
 import { ConfigError, loadConfig, type LoadOptions } from './infrastructure/config/config-loader.js';
 import { ConfigReloader } from './infrastructure/config/config-reload.js';
 import type { ResolvedConfig } from './infrastructure/config/config.schema.js';
@@ -64,7 +64,7 @@ async function serveStdio(config: ResolvedConfig, output: Writable, reload: () =
   const logger = new WinstonLogger(createWinston(config.logging));
   const reloads = new ConfigReloader(reload, config, logger);
   const app = await buildApplication(config, logger, reloads);
-  await app.start();
+  await startApplication(app, config);
 
   let stopping = false;
   const shutdown = async (reason: string, code = 0) => {
@@ -128,9 +128,10 @@ async function serveHttp(config: ResolvedConfig, reload: () => ResolvedConfig): 
   const logger = new WinstonLogger(createWinston(config.logging));
   const reloads = new ConfigReloader(reload, config, logger);
   const app = await buildApplication(config, logger, reloads);
-  await app.start();
+  await startApplication(app, config);
   const http = config.server.http;
-  const server = new McpHttpServer(app.mcp, app.replayStore, httpServerOptions(config), app.httpAuth());
+  const options = app.metricsRoute ? { ...httpServerOptions(config), metrics: app.metricsRoute } : httpServerOptions(config);
+  const server = new McpHttpServer(app.mcp, app.replayStore, options, app.httpAuth());
   let stopping = false;
   const shutdown = async (reason: string) => {
     if (stopping) return;
@@ -208,6 +209,17 @@ function reloadRunningServer(command: Extract<CliCommand, { kind: 'config-reload
       return fail(`config reload: process ${outcome.pid} named by ${file} is not running (a stale pid file); nothing was signalled`, 1);
     case 'not_tfo_mcp':
       return fail(`config reload: process ${outcome.pid} named by ${file} is not tfo-mcp (a stale pid file, its pid reused); nothing was signalled`, 1);
+  }
+}
+
+/** A metrics port that cannot be opened (metrics.listen_failed) ends start-up as a busy MCP port does: the reason, exit 1. */
+async function startApplication(app: Application, config: ResolvedConfig): Promise<void> {
+  try {
+    await app.start();
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== 'metrics.listen_failed') throw error;
+    await app.stop(config.mcp.timeouts.shutdown_ms);
+    fail((error as Error).message, 1);
   }
 }
 

@@ -8,6 +8,7 @@ import { GetHealthHandler, type HealthReport } from '../application/health/get-h
 import type { Clock, IdGenerator } from '../application/ports/clock.js';
 import type { HealthCheck } from '../application/ports/health.js';
 import type { Logger } from '../application/ports/logger.js';
+import type { Metrics } from '../application/ports/metrics.js';
 import type { Outbox } from '../application/ports/outbox.js';
 import type { RateLimiter } from '../application/ports/rate-limiter.js';
 import { GetPromptHandler } from '../application/prompts/get-prompt.query.js';
@@ -64,6 +65,10 @@ export interface UseCaseDependencies {
    * in ExecuteTool); absent = no tool-level limits. Request buckets are the transport's.
    */
   readonly rateLimiter?: RateLimiter;
+  /** Tool runs, cache lookups and tool-level refusals (telemetry.metrics); absent = none. */
+  readonly metrics?: Metrics;
+  /** The executor backend a tool's commands run on (its metrics label). */
+  readonly backendOf?: (tool: string) => string;
 }
 
 export interface ConversationDependencies {
@@ -106,6 +111,8 @@ export function createBuses(d: UseCaseDependencies, resources: ResourceCatalog):
       ...(d.toolResults ? { results: d.toolResults } : {}),
       ...(d.tasks ? { tasks: d.tasks } : {}),
       ...(limits ? { limits } : {}),
+      ...(d.metrics ? { metrics: d.metrics } : {}),
+      ...(d.backendOf ? { backendOf: d.backendOf } : {}),
     }),
   );
 

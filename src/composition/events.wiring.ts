@@ -6,6 +6,7 @@ import type { ResolvedConfig } from '../infrastructure/config/config.schema.js';
 import { EmbeddedHealthCheck } from '../infrastructure/health/embedded-health-checks.js';
 import { InMemoryEventPublisher } from '../infrastructure/messaging/memory/in-memory-event-publisher.js';
 import { NullEventPublisher } from '../infrastructure/messaging/memory/null-event-publisher.js';
+import type { NatsConnectionStatus } from '../infrastructure/messaging/nats/nats-connection.js';
 import type { StreamOptions } from '../infrastructure/messaging/nats/stream-setup.js';
 import type { Wired } from './wiring.js';
 
@@ -13,6 +14,8 @@ export interface Events {
   readonly publisher: EventPublisher;
   /** The embedded publisher, when events.driver is memory (in-process subscribers, recent events). */
   readonly memory?: InMemoryEventPublisher;
+  /** The NATS connection (events.driver nats), for the connection-state gauge. */
+  readonly nats?: { status(): Pick<NatsConnectionStatus, 'state'> };
 }
 
 export function natsStreamOptions(config: ResolvedConfig): StreamOptions {
@@ -51,7 +54,7 @@ export async function wireEvents(config: ResolvedConfig, logger: Logger): Promis
         stream: natsStreamOptions(config),
       });
       return {
-        adapters: { publisher },
+        adapters: { publisher, nats: connection },
         healthChecks: [new NatsHealthCheck(connection, nats.stream)],
         start: async () => {
           connection.start();
