@@ -145,6 +145,20 @@ describe('API keys in Postgres across replicas', () => {
   }, 20_000);
 });
 
+describe('shutdown', () => {
+  it('SIGTERM – the key store\'s LISTEN connection and the limiter\'s Redis connection close, and the server exits 0 at once', async () => {
+    const c = await startHttpServer({ ...env, TELEMETRYFLOW_MCP_LOGGING__LEVEL: 'info' });
+    expect((await echo(c, calm.key)).status).toBe(200);
+
+    const started = Date.now();
+    const exit = await c.stop(10_000);
+
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(c.logRecords().filter((r) => /failed/.test(String(r['message'])))).toEqual([]);
+  }, 30_000);
+});
+
 describe('sessions adopted by another replica', () => {
   it('a session opened on A – on B another key gets 404 as for an unknown id; its own key is served there', async () => {
     const sessionId = await mustOpenSession(a.url, bearer(ops.key));
