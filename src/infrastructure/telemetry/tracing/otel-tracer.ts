@@ -13,7 +13,7 @@ import {
 } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { traceContextOf } from './trace-headers.js';
-import type { ActiveSpan, LogTraceFields, PublishedEvent, RequestSpanInfo, TraceContext, Tracer } from './tracer.js';
+import type { ActiveSpan, LogTraceFields, PublishedEvent, RequestSpanInfo, TraceContext, Tracer } from '../../../application/ports/tracer.js';
 
 // Span names must stay few: a client-chosen method or an unexpected event type must not mint new ones.
 const METHOD = /^[a-z][A-Za-z_/]{0,63}$/;

@@ -10,7 +10,7 @@ import { OtelTracer } from './otel-tracer.js';
 import type { OtlpConfig } from './otlp.schema.js';
 import { AllowListSpanExporter } from './span-attributes.js';
 import { tracesUrl } from './traces-url.js';
-import type { Tracer } from './tracer.js';
+import type { Tracer } from '../../../application/ports/tracer.js';
 
 /**
  * Sets up the OpenTelemetry SDK for `telemetry.otlp`. The composition root imports this module

@@ -1,4 +1,4 @@
-import type { TraceContext } from './tracer.js';
+import type { TraceContext } from '../../../application/ports/tracer.js';
 
 /**
  * W3C Trace Context on the wire, without OpenTelemetry: the NATS publisher writes an event's

@@ -1,4 +1,4 @@
-import type { Tracer } from './tracer.js';
+import type { Tracer } from '../../../application/ports/tracer.js';
 
 interface Bus {
   execute(message: object): Promise<unknown>;

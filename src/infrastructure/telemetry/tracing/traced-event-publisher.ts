@@ -1,6 +1,6 @@
 import type { EventPublisher } from '../../../application/ports/event-publisher.js';
 import type { DomainEvent } from '../../../domain/shared/domain-event.js';
-import type { TraceContext, Tracer } from './tracer.js';
+import type { TraceContext, Tracer } from '../../../application/ports/tracer.js';
 
 /**
  * The relay's publish as PRODUCER spans, one per event, each a child of the context the event

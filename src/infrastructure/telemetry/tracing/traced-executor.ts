@@ -1,5 +1,5 @@
 import type { ExecutionRequest, ExecutionResult, Executor } from '../../../application/ports/executor.js';
-import type { Tracer } from './tracer.js';
+import type { Tracer } from '../../../application/ports/tracer.js';
 
 /**
  * An execution backend whose runs are spans (`execute <backend>`), with the exit code and whether

@@ -1,4 +1,4 @@
-import { NO_SPAN, NO_TRACING } from '../../../../../src/infrastructure/telemetry/tracing/tracer.js';
+import { NO_SPAN, NO_TRACING } from '../../../../../src/application/ports/tracer.js';
 
 const PARENT = { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' };
 

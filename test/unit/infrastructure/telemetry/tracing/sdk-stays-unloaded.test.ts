@@ -18,7 +18,7 @@ function staticImports(file: string, seen = new Map<string, string[]>()): Map<st
 
 describe('what a server without telemetry.otlp loads', () => {
   it.each([
-    'infrastructure/telemetry/tracing/tracer.ts',
+    'application/ports/tracer.ts',
     'infrastructure/telemetry/tracing/trace-headers.ts',
     'infrastructure/telemetry/tracing/otlp.schema.ts',
     'infrastructure/logging/winston-logger.ts',
