@@ -23,6 +23,11 @@ import { wireAnalytics, wireEvents } from './composition/events.wiring.js';
 import { wirePersistence } from './composition/persistence.wiring.js';
 import { wireMetrics, type MetricsRoute } from './composition/metrics.wiring.js';
 import type { Metrics } from './application/ports/metrics.js';
+import { NO_TRACING, type Tracer } from './application/ports/tracer.js';
+import type { EventPublisher } from './application/ports/event-publisher.js';
+import { tracedBus } from './infrastructure/telemetry/tracing/traced-bus.js';
+import { tracedExecutor } from './infrastructure/telemetry/tracing/traced-executor.js';
+import { TracedEventPublisher } from './infrastructure/telemetry/tracing/traced-event-publisher.js';
 import type { Wired } from './composition/wiring.js';
 import type { WiredHttpAuth } from './composition/auth.wiring.js';
 import type { RateLimiter } from './application/ports/rate-limiter.js';
@@ -90,8 +95,10 @@ export interface Application {
  * The only composition root: every port is bound to the adapter the config selects (one
  * exhaustive switch per port), and nothing else in the code base reads config or the container.
  * `reloads` (main.ts: SIGHUP) hands the parts of the config that apply without a restart.
+ * `tracer` (main.ts, telemetry.otlp): requests, handlers, tool runs, executions and relay publishes
+ * become spans, and events record the span they happened in; NO_TRACING leaves every path as it was.
  */
-export async function buildApplication(config: ResolvedConfig, logger: Logger, reloads?: ConfigReloads): Promise<Application> {
+export async function buildApplication(config: ResolvedConfig, logger: Logger, reloads?: ConfigReloads, tracer: Tracer = NO_TRACING): Promise<Application> {
   const c = new Container({ defaultScope: 'Singleton' });
   const settings: ServerSettings = {
     name: config.server.name,
@@ -105,7 +112,7 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
   };
   const clock = new SystemClock();
   const ids = new RandomUuidGenerator();
-  const meta: EventMetaSource = () => ({ id: ids.next(), occurredAt: clock.now() });
+  const meta: EventMetaSource = tracer.enabled ? tracedMeta(ids, clock, tracer) : () => ({ id: ids.next(), occurredAt: clock.now() });
   c.bind(TOKENS.Settings).toConstantValue(settings);
   c.bind(TOKENS.Logger).toConstantValue(logger);
   c.bind(TOKENS.Clock).toConstantValue(clock);
@@ -131,7 +138,7 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
   c.bind(TOKENS.Outbox).toConstantValue(persistence.adapters.outbox);
   c.bind(TOKENS.SessionRepository).toConstantValue(persistence.adapters.sessions);
   c.bind(TOKENS.ToolExecutionRepository).toConstantValue(persistence.adapters.executions);
-  const destinations = [events.adapters.publisher, ...(analytics.adapters.projection ? [analytics.adapters.projection] : [])];
+  const destinations = tracedDestinations(tracer, config, events.adapters.publisher, analytics.adapters.projection);
   c.bind(TOKENS.EventPublisher).toConstantValue(destinations.length === 1 ? destinations[0] : new CompositeEventPublisher(destinations));
   const execution = bindExecution(c, config, reloads);
 
@@ -155,7 +162,7 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
   });
   const tasks = config.mcp.tasks.enabled ? bindTasks(c, config, persistence.adapters) : undefined;
   const claude = claudeSetup(c, config, persistence.adapters.conversations);
-  const { commands, queries } = bindUseCases(c, config, toolResults, analytics.adapters.reader, tasks, conformance, claude, limits?.adapters, metrics);
+  const { commands, queries } = bindUseCases(c, config, toolResults, analytics.adapters.reader, tasks, conformance, claude, limits?.adapters, metrics, tracer);
   const budget = c.get(TOKENS.ExecutionBudget);
   telemetry.observe({
     ...(persistence.adapters.pool ? { pool: { pool: persistence.adapters.pool, max: config.persistence.postgres.pool_max } } : {}),
@@ -164,7 +171,7 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
     outbox: () => persistence.adapters.outbox.backlog(),
   });
   const relay = c.get(TOKENS.OutboxRelay);
-  const families = [...toolFamilies(c, config, execution, conformance), new ConversationTools({ commands, queries, owners: claude.owners, settings: claude.settings })];
+  const families = [...toolFamilies(c, config, execution, conformance, tracer), new ConversationTools({ commands, queries, owners: claude.owners, settings: claude.settings })];
 
   return {
     mcp: {
@@ -179,6 +186,7 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
       toolCatalog: () => c.get(TOKENS.ToolRegistry).descriptors(),
       ...(tasks ? { tasks } : {}),
       metrics,
+      ...(tracer.enabled ? { tracer } : {}),
     },
     replayStore: shared.adapters.replayStore,
     events: events.adapters.memory,
@@ -320,6 +328,7 @@ function bindUseCases(
   claude: ClaudeSetup,
   rateLimiter: RateLimiter | undefined,
   metrics: Metrics,
+  tracer: Tracer,
 ): { commands: CommandBus; queries: QueryBus } {
   const T = TOKENS;
   const workspaces = c.get(T.Workspaces);
@@ -339,6 +348,7 @@ function bindUseCases(
     ...(tasks ? { tasks } : {}),
     ...(rateLimiter ? { rateLimiter } : {}),
     metrics,
+    ...(tracer.enabled ? { tracer } : {}),
     backendOf: commandBackend(c.get(T.Executor)),
     conversations: { repository: claude.repository, backends: new LlmBackends(claude.settings.backend, claude.llm), settings: claude.settings },
   };
@@ -349,12 +359,15 @@ function bindUseCases(
     new ConversationResources(claude.repository, claude.owners),
     ...(conformance ? [conformance.resources()] : []),
   ]);
-  const { commands, queries } = createBuses(deps, resources);
+  const buses = createBuses(deps, resources);
+  // A view of each bus with one span per message (the same handlers); the plain buses when off.
+  const commands = tracer.enabled ? tracedBus(buses.commands, tracer) : buses.commands;
+  const queries = tracer.enabled ? tracedBus(buses.queries, tracer) : buses.queries;
   c.bind(T.CommandBus).toConstantValue(commands);
   return { commands, queries };
 }
 
-function toolFamilies(c: Container, config: ResolvedConfig, execution: Execution, conformance: ConformanceProfile | undefined): ToolFamily[] {
+function toolFamilies(c: Container, config: ResolvedConfig, execution: Execution, conformance: ConformanceProfile | undefined, tracer: Tracer): ToolFamily[] {
   const workspaces = c.get(TOKENS.Workspaces);
   const s = config.execution.security;
   const executions = c.get(TOKENS.ExecutionBudget);
@@ -365,11 +378,25 @@ function toolFamilies(c: Container, config: ResolvedConfig, execution: Execution
     new SystemTools(c.get(TOKENS.SystemProbe), workspaces.server),
     new FileTools(workspaces, {
       readBudget: c.get(TOKENS.ReadBudget), maxFileBytes: s.max_file_bytes, maxReadBytes: s.max_read_bytes, maxListEntries: s.max_list_entries, maxSearchResults: s.max_search_results }),
-    new CommandTools(executor, workspaces, () => setup().policy, () => ({ ...setup().limits, executions }), audit),
+    new CommandTools(tracer.enabled ? tracedExecutor(executor, tracer) : executor, workspaces, () => setup().policy, () => ({ ...setup().limits, executions }), audit),
     // The same policy object and backend as execute_command, so the answer is what a run would meet.
     new CommandCheckTools(executor, workspaces, () => setup().policy, () => setup().limits),
     new SystemStatusTools(statusReport(c), executor),
   ];
+}
+
+/** Event ids and times, and the span active where the event happened (tracing on). */
+function tracedMeta(ids: RandomUuidGenerator, clock: SystemClock, tracer: Tracer): EventMetaSource {
+  return () => {
+    const trace = tracer.current();
+    return trace ? { id: ids.next(), occurredAt: clock.now(), trace } : { id: ids.next(), occurredAt: clock.now() };
+  };
+}
+
+/** The relay's destinations; with tracing on each publish is a PRODUCER span whose context the message carries. */
+function tracedDestinations(tracer: Tracer, config: ResolvedConfig, events: EventPublisher, projection: EventPublisher | undefined): EventPublisher[] {
+  if (!tracer.enabled) return [events, ...(projection ? [projection] : [])];
+  return [new TracedEventPublisher(events, tracer, config.events.driver), ...(projection ? [new TracedEventPublisher(projection, tracer, 'clickhouse')] : [])];
 }
 
 /** The tools that run commands are labelled with the executor's backend (replaced on reload); the others with `none`. */

@@ -5,6 +5,7 @@ import { homedir, userInfo } from 'node:os';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { buildApplication, type Application } from './container.js';
+import { NO_TRACING, type Tracer } from './application/ports/tracer.js';
 import { ConfigError, loadConfig, type LoadOptions } from './infrastructure/config/config-loader.js';
 import { ConfigReloader } from './infrastructure/config/config-reload.js';
 import type { ResolvedConfig } from './infrastructure/config/config.schema.js';
@@ -61,9 +62,10 @@ function configFor(command: Extract<CliCommand, { configPath?: string }>): Resol
 async function serveStdio(config: ResolvedConfig, output: Writable, reload: () => ResolvedConfig): Promise<void> {
   // Our code never writes to stdout, but a dependency might (nats.js does on rare error paths).
   for (const method of ['log', 'info', 'debug', 'dir', 'table'] as const) console[method] = console.error.bind(console);
-  const logger = new WinstonLogger(createWinston(config.logging));
+  const tracing = await startTelemetryTracing(config);
+  const logger = new WinstonLogger(createWinston(config.logging), tracing.tracer);
   const reloads = new ConfigReloader(reload, config, logger);
-  const app = await buildApplication(config, logger, reloads);
+  const app = await buildApplication(config, logger, reloads, tracing.tracer);
   await startApplication(app, config);
 
   let stopping = false;
@@ -75,6 +77,7 @@ async function serveStdio(config: ResolvedConfig, output: Writable, reload: () =
     await connection.close(reason);
     await connection.closeTransport().catch(() => undefined);
     await app.stop(config.mcp.timeouts.shutdown_ms);
+    await tracing.shutdown();
     process.exit(code);
   };
 
@@ -125,9 +128,10 @@ function onProcessEvents(logger: Logger, shutdown: (reason: string) => Promise<v
 }
 
 async function serveHttp(config: ResolvedConfig, reload: () => ResolvedConfig): Promise<void> {
-  const logger = new WinstonLogger(createWinston(config.logging));
+  const tracing = await startTelemetryTracing(config);
+  const logger = new WinstonLogger(createWinston(config.logging), tracing.tracer);
   const reloads = new ConfigReloader(reload, config, logger);
-  const app = await buildApplication(config, logger, reloads);
+  const app = await buildApplication(config, logger, reloads, tracing.tracer);
   await startApplication(app, config);
   const http = config.server.http;
   const options = app.metricsRoute ? { ...httpServerOptions(config), metrics: app.metricsRoute } : httpServerOptions(config);
@@ -140,6 +144,8 @@ async function serveHttp(config: ResolvedConfig, reload: () => ResolvedConfig): 
     // Sessions in Postgres outlive this process: a restarted server or another replica serves them on.
     await server.close(config.mcp.timeouts.shutdown_ms, config.persistence.driver === 'memory');
     await app.stop(config.mcp.timeouts.shutdown_ms);
+    // Last: the spans of the shutdown itself are exported too.
+    await tracing.shutdown();
     process.exit(0);
   };
   onProcessEvents(logger, shutdown, reloads);
@@ -210,6 +216,35 @@ function reloadRunningServer(command: Extract<CliCommand, { kind: 'config-reload
     case 'not_tfo_mcp':
       return fail(`config reload: process ${outcome.pid} named by ${file} is not tfo-mcp (a stale pid file, its pid reused); nothing was signalled`, 1);
   }
+}
+
+/** What main holds of tracing: the facade, and the flush at exit. */
+interface RunningTracing {
+  readonly tracer: Tracer;
+  shutdown(): Promise<void>;
+}
+
+const TRACING_OFF: RunningTracing = { tracer: NO_TRACING, shutdown: async () => undefined };
+
+/**
+ * The OpenTelemetry SDK, only when telemetry.otlp is configured (a dynamic import: a server without
+ * it loads none of the SDK). Patches the clients this configuration uses, before the adapters load them.
+ */
+async function startTelemetryTracing(config: ResolvedConfig): Promise<RunningTracing> {
+  const otlp = config.telemetry.otlp;
+  if (otlp === undefined) return TRACING_OFF;
+  const { startTracing } = await import('./infrastructure/telemetry/tracing/start-tracing.js');
+  const usesPostgres = config.persistence.driver === 'postgres';
+  const usesRedis = config.cache.driver === 'redis' || (config.rate_limits.enabled && config.rate_limits.store === 'redis');
+  // Export failures go to a logger of its own: the server's logger reads trace ids from this tracing.
+  const exportLogger = new WinstonLogger(createWinston(config.logging));
+  const tracing = await startTracing({
+    otlp,
+    serverVersion: config.server.version,
+    clients: ['http', ...(usesPostgres ? (['pg'] as const) : []), ...(usesRedis ? (['ioredis'] as const) : [])],
+    logger: exportLogger,
+  });
+  return { tracer: tracing.tracer, shutdown: () => tracing.shutdown().catch(() => undefined) };
 }
 
 /** A metrics port that cannot be opened (metrics.listen_failed) ends start-up as a busy MCP port does: the reason, exit 1. */

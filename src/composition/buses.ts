@@ -9,6 +9,7 @@ import type { Clock, IdGenerator } from '../application/ports/clock.js';
 import type { HealthCheck } from '../application/ports/health.js';
 import type { Logger } from '../application/ports/logger.js';
 import type { Metrics } from '../application/ports/metrics.js';
+import type { Tracer } from '../application/ports/tracer.js';
 import type { Outbox } from '../application/ports/outbox.js';
 import type { RateLimiter } from '../application/ports/rate-limiter.js';
 import { GetPromptHandler } from '../application/prompts/get-prompt.query.js';
@@ -67,6 +68,8 @@ export interface UseCaseDependencies {
   readonly rateLimiter?: RateLimiter;
   /** Tool runs, cache lookups and tool-level refusals (telemetry.metrics); absent = none. */
   readonly metrics?: Metrics;
+  /** Tool runs as spans (telemetry.otlp); absent: none. */
+  readonly tracer?: Tracer;
   /** The executor backend a tool's commands run on (its metrics label). */
   readonly backendOf?: (tool: string) => string;
 }
@@ -112,6 +115,7 @@ export function createBuses(d: UseCaseDependencies, resources: ResourceCatalog):
       ...(d.tasks ? { tasks: d.tasks } : {}),
       ...(limits ? { limits } : {}),
       ...(d.metrics ? { metrics: d.metrics } : {}),
+      ...(d.tracer ? { tracer: d.tracer } : {}),
       ...(d.backendOf ? { backendOf: d.backendOf } : {}),
     }),
   );

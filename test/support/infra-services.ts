@@ -266,6 +266,8 @@ export interface ReceivedEvent {
   readonly subject: string;
   /** The Nats-Msg-Id header. */
   readonly msgId: string | undefined;
+  /** The W3C trace context the message carries (tracing on). */
+  readonly traceparent: string | undefined;
   readonly redeliveryCount: number;
   readonly envelope: {
     readonly id: string;
@@ -325,6 +327,7 @@ export async function readStreamDurable(url: string, stream: string, expected: n
           seq: m.seq,
           subject: m.subject,
           msgId: m.headers?.get('Nats-Msg-Id') || undefined,
+          traceparent: m.headers?.get('traceparent') || undefined,
           redeliveryCount: m.info.redeliveryCount,
           envelope: JSON.parse(decoder.decode(m.data)) as ReceivedEvent['envelope'],
         });

@@ -10,6 +10,7 @@ import { ClientAnswerPending, ClientInterrupt } from '../ports/client-requests.j
 import type { Clock, IdGenerator } from '../ports/clock.js';
 import type { Logger } from '../ports/logger.js';
 import { NO_METRICS, type Metrics, type ToolOutcome } from '../ports/metrics.js';
+import type { Tracer } from '../ports/tracer.js';
 import { callerOf, logFieldsOf, type Origin, type RequestOrigin } from '../origin.js';
 import type { TaskService } from '../tasks/task-service.js';
 import type { TaskView } from '../tasks/task-view.js';
@@ -84,6 +85,8 @@ export interface ExecuteToolDependencies {
   readonly limits?: ToolLimits;
   /** Tool runs, cache lookups and tool-level refusals (telemetry.metrics); absent = none. */
   readonly metrics?: Metrics;
+  /** Each tool run as a span (telemetry.otlp); absent: none. */
+  readonly tracer?: Tracer;
   /** The executor backend a tool's commands run on, for its metrics label; absent or unknown: `none`. */
   readonly backendOf?: (tool: string) => string;
 }
@@ -224,7 +227,8 @@ export class ExecuteToolHandler implements CommandHandler<ExecuteToolCommand> {
     let outcome: ToolOutcome = 'error';
     let output: ToolOutput;
     try {
-      output = await run.race(registered.definition.run(input, run.context));
+      const tracer = this.d.tracer;
+      output = await run.race(tracer === undefined ? registered.definition.run(input, run.context) : tracer.toolRun(tool, () => registered.definition.run(input, run.context)));
       outcome = 'ok';
     } catch (error) {
       if (run.timedOut) outcome = 'timeout';

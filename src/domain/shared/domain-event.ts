@@ -37,6 +37,11 @@ export interface EventActor {
 export interface EventMeta {
   readonly id: string;
   readonly occurredAt: Date;
+  /**
+   * The span active where the event happened (tracing on): wins over the request's own context, so
+   * the event, its NATS message and a consumer's span hang under the server's span in the same trace.
+   */
+  readonly trace?: EventTrace;
 }
 
 export function domainEvent<TType extends string, TData>(
@@ -52,6 +57,7 @@ export function domainEvent<TType extends string, TData>(
   // Literals rather than a conditional spread: every tool call records an event, and the
   // spread built and copied a throwaway object each time.
   const occurredAt = isoTimestamp(meta.occurredAt);
+  if (meta.trace !== undefined) trace = meta.trace;
   if (actor !== undefined) return withActor(aggregateType, aggregateId, type, data, meta.id, occurredAt, actor, sessionId, trace);
   if (trace !== undefined) {
     return sessionId === undefined

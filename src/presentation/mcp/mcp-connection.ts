@@ -50,7 +50,11 @@ export class McpConnection implements SessionChannel {
   ) {
     this.clientLogLevel = LogLevel.of(deps.settings.defaultClientLogLevel);
     this.capabilities = serverCapabilities(deps.features);
-    this.dispatcher = new RequestDispatcher((error) => deps.logger.warn('protocol error', { sessionId: this.sessionId, error: error.message }), deps.metrics);
+    this.dispatcher = new RequestDispatcher(
+      (error) => deps.logger.warn('protocol error', { sessionId: this.sessionId, error: error.message }),
+      deps.metrics,
+      deps.tracer?.enabled ? { tracer: deps.tracer, transport: transportKind } : undefined,
+    );
     registerLifecycleRoutes(this);
     registerCatalogRoutes(this);
   }

@@ -1,5 +1,6 @@
 import { ProtocolError, ProtocolErrorCode, type JSONRPCMessage, type JSONRPCRequest, type RequestId } from '@modelcontextprotocol/server';
 import { NO_METRICS, outcomeOfErrorCode, type Metrics, type RequestOutcome } from '../../application/ports/metrics.js';
+import type { RequestSpanInfo, Tracer } from '../../application/ports/tracer.js';
 import type { MessageInfo, Transport } from '../transports/transport.js';
 
 export type RequestHandler = (request: JSONRPCRequest, scope: RequestScope) => Promise<Record<string, unknown>>;
@@ -49,10 +50,14 @@ export class RequestDispatcher {
   private transport?: Transport;
   private nextOutgoingId = 0;
 
-  /** `metrics`: each request and notification served here counts as a 2025-era (`legacy`) request. */
+  /**
+   * `metrics`: each request and notification served here counts as a 2025-era (`legacy`) request.
+   * `tracing`: each request runs in its own SERVER span (given only when tracing is on).
+   */
   constructor(
     private readonly onError: (error: Error) => void,
     private readonly metrics: Metrics = NO_METRICS,
+    private readonly tracing?: { readonly tracer: Tracer; readonly transport: RequestSpanInfo['transport'] },
   ) {
     this.handlers.set('ping', async () => ({}));
   }
@@ -205,13 +210,23 @@ export class RequestDispatcher {
     transport.send({ jsonrpc: '2.0', id, error: { code, message } }).catch((error: unknown) => this.onError(new Error(`Failed to send response: ${String(error)}`)));
   }
 
+  private traced(
+    tracing: { readonly tracer: Tracer; readonly transport: RequestSpanInfo['transport'] },
+    request: JSONRPCRequest,
+    info: MessageInfo | undefined,
+    scope: RequestScope,
+    handler: RequestHandler,
+  ): Promise<Record<string, unknown>> {
+    return tracing.tracer.request(requestSpanInfo(tracing.transport, request, info), () => handler(request, scope));
+  }
+
   private dispatch(transport: Transport, request: JSONRPCRequest, info: MessageInfo | undefined, handler: RequestHandler): void {
     const scope = new RequestScope(this, request, info, transport.sessionId);
     const id = request.id;
     const started = this.metrics.requestStarted();
     let outcome: RequestOutcome = 'cancelled';
     this.running.set(id, scope);
-    handler(request, scope)
+    (this.tracing === undefined ? handler(request, scope) : this.traced(this.tracing, request, info, scope, handler))
       .then(
         (result) => {
           if (scope.cancelled) return undefined;
@@ -234,6 +249,23 @@ export class RequestDispatcher {
         scope.answered();
       });
   }
+}
+
+/** The client's trace context from `_meta` (2026-07-28 style, also honoured on a session) and the HTTP headers. */
+function requestSpanInfo(transport: RequestSpanInfo['transport'], request: JSONRPCRequest, info: MessageInfo | undefined): RequestSpanInfo {
+  const params = request.params as { _meta?: Record<string, unknown>; name?: unknown } | undefined;
+  const traceparent = params?._meta?.['traceparent'];
+  const tracestate = params?._meta?.['tracestate'];
+  const headers = info?.headers;
+  const headerParent = headers?.['traceparent'];
+  const headerState = headers?.['tracestate'];
+  return {
+    method: request.method,
+    transport,
+    ...(typeof traceparent === 'string' ? { meta: typeof tracestate === 'string' ? { traceparent, tracestate } : { traceparent } } : {}),
+    ...(typeof headerParent === 'string' ? { header: typeof headerState === 'string' ? { traceparent: headerParent, tracestate: headerState } : { traceparent: headerParent } } : {}),
+    ...(request.method === 'tools/call' && typeof params?.name === 'string' ? { toolName: params.name } : {}),
+  };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Metrics } from '../../application/ports/metrics.js';
+import type { Tracer } from '../../application/ports/tracer.js';
 import type { ClientCapabilities, ServerCapabilities } from '@modelcontextprotocol/server';
 import type { CommandBus, QueryBus } from '../../application/bus/message-bus.js';
 import type { Logger } from '../../application/ports/logger.js';
@@ -47,6 +48,8 @@ export interface McpDependencies {
   readonly toolCatalog?: () => readonly ToolDescriptor[];
   /** Requests counted by method, era and outcome (telemetry.metrics); absent: NO_METRICS. */
   readonly metrics?: Metrics;
+  /** One SERVER span per request (telemetry.otlp); absent or NO_TRACING: none. */
+  readonly tracer?: Tracer;
 }
 
 /** What the route tables need from a connection (McpConnection implements it). */

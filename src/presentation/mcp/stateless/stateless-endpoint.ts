@@ -1,3 +1,4 @@
+import type { Tracer } from '../../../application/ports/tracer.js';
 import { NO_METRICS, outcomeOfErrorCode, type Metrics } from '../../../application/ports/metrics.js';
 import { randomBytes } from 'node:crypto';
 import {
@@ -34,6 +35,10 @@ export interface StatelessRequest {
   readonly clientCapabilities: ClientCapabilities;
   readonly logLevel?: LoggingLevel;
   readonly trace?: TraceContext;
+  /** Where it came from, for its span (tracing on): stdio unless the HTTP server says http. */
+  readonly transport?: 'stdio' | 'http';
+  /** The HTTP `traceparent`/`tracestate` headers, passed only when tracing is on (`_meta`'s `trace` wins). */
+  readonly header?: { readonly traceparent?: string; readonly tracestate?: string };
   /** The authenticated subject's id; `anonymous` without authentication. */
   readonly principal: string;
   /** The authenticated caller (id = `principal`) with its grants; absent: the anonymous caller. */
@@ -95,6 +100,8 @@ export class StatelessEndpoint {
   private readonly routes = new Map<string, StatelessRoute>();
   private readonly serverInfo: { name: string; version: string };
   private readonly metrics: Metrics;
+  /** Set only when tracing is on. */
+  private readonly tracer: Tracer | undefined;
 
   constructor(
     private readonly deps: McpDependencies,
@@ -102,6 +109,7 @@ export class StatelessEndpoint {
   ) {
     this.serverInfo = { name: deps.settings.name, version: deps.settings.version };
     this.metrics = deps.metrics ?? NO_METRICS;
+    this.tracer = deps.tracer?.enabled ? deps.tracer : undefined;
     for (const [method, handler] of catalogHandlers(deps)) this.routes.set(method, catalogRoute(handler));
     this.routes.set('server/discover', {
       params: anyParams,
@@ -118,7 +126,24 @@ export class StatelessEndpoint {
     return this.routes.has(method);
   }
 
-  async serve(request: StatelessRequest, reply: StatelessReply): Promise<StatelessAnswer> {
+  /** With tracing on, the request runs in its SERVER span; off, this is one call more and nothing else. */
+  serve(request: StatelessRequest, reply: StatelessReply): Promise<StatelessAnswer> {
+    const tracer = this.tracer;
+    if (tracer === undefined) return this.answer(request, reply);
+    const { message } = request;
+    const name = (message.params as { name?: unknown } | undefined)?.name;
+    const info = {
+      method: message.method,
+      transport: request.transport ?? 'stdio',
+      ...(request.trace ? { meta: request.trace } : {}),
+      ...(request.header ? { header: request.header } : {}),
+      ...(message.method === 'tools/call' && typeof name === 'string' ? { toolName: name } : {}),
+      protocolVersion: request.protocolVersion,
+    };
+    return tracer.request(info, () => this.answer(request, reply));
+  }
+
+  private async answer(request: StatelessRequest, reply: StatelessReply): Promise<StatelessAnswer> {
     const { message } = request;
     const id = message.id;
     const started = this.metrics.requestStarted();

@@ -55,6 +55,15 @@ export interface HttpServerOptions {
   readonly metrics?: { readonly path: string; readonly handle: (req: IncomingMessage, res: ServerResponse) => Promise<void> };
 }
 
+/** The W3C trace headers as sent (validated by the tracer); read only when tracing is on. */
+function traceHeaders(req: IncomingMessage): { traceparent?: string; tracestate?: string } {
+  const { traceparent, tracestate } = req.headers;
+  return {
+    ...(typeof traceparent === 'string' ? { traceparent } : {}),
+    ...(typeof tracestate === 'string' ? { tracestate } : {}),
+  };
+}
+
 /** Transport-level failures use the JSON-RPC server-error range, as the SDK's transport does. */
 const TRANSPORT_ERROR = -32000;
 /** A listen stream whose client stops reading is ended once this much is queued for it. */
@@ -257,6 +266,7 @@ export class McpHttpServer {
       ...(revision.trace ? { trace: revision.trace } : {}),
       principal: principal.id,
       ...(principal !== ANONYMOUS ? { caller: principal } : {}),
+      ...(this.deps.tracer?.enabled ? { transport: 'http' as const, header: traceHeaders(req) } : {}),
     };
     let stream: SseStream | undefined;
     const streamable = this.options.responseMode !== 'json';
