@@ -128,7 +128,7 @@ describe('API key hash', () => {
 });
 
 describe('VerdictCache', () => {
-  it('keyOf - an HMAC under a per-process secret: never the key, and another cache gives another value', () => {
+  it('keyOf - a hash under a per-process salt: never the key, and another cache gives another value', () => {
     const key = generateApiKey();
     const cache = new VerdictCache();
 

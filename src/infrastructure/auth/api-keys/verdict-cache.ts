@@ -1,15 +1,17 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 /**
  * Remembers whether a presented key matched a stored hash, so a request does not pay scrypt each
- * time. Entries are keyed by an HMAC of the key under a random per-process secret: the cache never
- * holds a key, and its keys cannot be turned back into one or precomputed elsewhere. Each entry
+ * time. Entries are keyed by SHA-256 of a random per-process salt and the key (one-shot
+ * `crypto.hash`: an HMAC object per request was a visible share of an authenticated call, and keys
+ * carry ~238 random bits, so nothing is gained from HMAC's construction): the cache never holds a
+ * key, and its keys cannot be turned back into one or precomputed elsewhere. Each entry
  * also names the hash it was checked against, so a replaced or removed record is never answered
  * from the cache; revocation and expiry are judged on the live record at every request.
  * Matches and mismatches are kept apart, so a flood of wrong keys cannot evict the right ones.
  */
 export class VerdictCache {
-  private readonly secret = randomBytes(32);
+  private readonly salt = randomBytes(32).toString('base64url');
   private readonly matches = new Map<string, string>();
   private readonly mismatches = new Map<string, string>();
 
@@ -19,7 +21,7 @@ export class VerdictCache {
   ) {}
 
   keyOf(key: string): string {
-    return createHmac('sha256', this.secret).update(key).digest('base64url');
+    return hash('sha256', this.salt + key, 'base64url');
   }
 
   /** true/false when `cacheKey` was checked against this very `hash`; undefined otherwise. */
