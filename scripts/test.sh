@@ -38,6 +38,7 @@ fi
 SERVICE_SUITES=(
   '<rootDir>/test/integration/(postgres|redis|clickhouse|docker|ssh)/'
   '<rootDir>/test/integration/rate-limit/'
+  '<rootDir>/test/integration/auth/api-keys-postgres\.'
   '<rootDir>/test/integration/nats/(?!event-envelope\.)'
   '<rootDir>/test/e2e/infra-'
   '<rootDir>/test/e2e/replicas\.'
