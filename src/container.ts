@@ -22,7 +22,7 @@ import { wireSharedState } from './composition/cache.wiring.js';
 import { wireAnalytics, wireEvents } from './composition/events.wiring.js';
 import { wirePersistence } from './composition/persistence.wiring.js';
 import { wireMetrics, type MetricsRoute } from './composition/metrics.wiring.js';
-import type { Metrics } from './application/ports/metrics.js';
+import { NO_METRICS, type Metrics } from './application/ports/metrics.js';
 import { NO_TRACING, type Tracer } from './application/ports/tracer.js';
 import type { EventPublisher } from './application/ports/event-publisher.js';
 import { tracedBus } from './infrastructure/telemetry/tracing/traced-bus.js';
@@ -85,6 +85,8 @@ export interface Application {
   readonly events: InMemoryEventPublisher | undefined;
   /** Who may use the HTTP endpoints (set by start() when `auth` or `rate_limits` is configured on HTTP). */
   httpAuth(): HttpAuth | undefined;
+  /** What the transports report to (the sessions they hold); NO_METRICS when off. */
+  readonly metrics: Metrics;
   /** `GET /metrics` on the MCP listener (telemetry.metrics on, HTTP, no port of its own). */
   readonly metricsRoute: MetricsRoute | undefined;
   start(): Promise<void>;
@@ -140,7 +142,7 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
   c.bind(TOKENS.ToolExecutionRepository).toConstantValue(persistence.adapters.executions);
   const destinations = tracedDestinations(tracer, config, events.adapters.publisher, analytics.adapters.projection);
   c.bind(TOKENS.EventPublisher).toConstantValue(destinations.length === 1 ? destinations[0] : new CompositeEventPublisher(destinations));
-  const execution = bindExecution(c, config, reloads);
+  const execution = bindExecution(c, config, metrics, reloads);
 
   c.bind(TOKENS.HealthChecks).toConstantValue([
     ...wired.flatMap((w) => w.healthChecks),
@@ -192,13 +194,20 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
     events: events.adapters.memory,
     httpAuth: () => httpAuth?.auth,
     metricsRoute: telemetry.route,
+    metrics,
     async start() {
       await requestStates.selfCheck();
       for (const w of wired) await w.start?.();
       // After persistence started: the Postgres key store reads its (migrated) table before serving.
       if (needsHttpAuth(config)) {
         const { wireHttpAuth } = await import('./composition/auth.wiring.js');
-        httpAuth = await wireHttpAuth(config.auth, { logger, clock, ...(persistence.adapters.pool ? { pool: persistence.adapters.pool } : {}), ...(limits ? { limiter: limits.adapters } : {}) });
+        httpAuth = await wireHttpAuth(config.auth, {
+          logger,
+          clock,
+          ...(persistence.adapters.pool ? { pool: persistence.adapters.pool } : {}),
+          ...(limits ? { limiter: limits.adapters } : {}),
+          ...(metrics !== NO_METRICS ? { metrics } : {}),
+        });
       }
       relay.start();
       tasks?.start();
@@ -238,12 +247,15 @@ interface Execution {
   readonly auditLine: WinstonAuditLine;
 }
 
-function bindExecution(c: Container, config: ResolvedConfig, reloads?: ConfigReloads): Execution {
+function bindExecution(c: Container, config: ResolvedConfig, metrics: Metrics, reloads?: ConfigReloads): Execution {
   const s = config.execution.security;
   const logger = c.get(TOKENS.Logger);
   for (const message of deprecationMessages(config.deprecations)) logger.warn(message);
   c.bind(TOKENS.ReadBudget).toConstantValue(new InFlightBudget(s.max_read_bytes_in_flight, s.max_read_bytes_in_flight_per_session));
-  c.bind(TOKENS.ExecutionBudget).toConstantValue(new InFlightBudget(s.max_concurrent_executions, s.max_concurrent_executions_per_session));
+  // A refusal here is "server busy" for execute_command: counted as an executor refusal by scope.
+  c.bind(TOKENS.ExecutionBudget).toConstantValue(
+    new InFlightBudget(s.max_concurrent_executions, s.max_concurrent_executions_per_session, metrics === NO_METRICS ? undefined : (scope) => metrics.executorRefused(scope)),
+  );
   const workspaceOptions = { maxSearchFileBytes: s.max_file_bytes, allowHardlinkWrites: s.allow_hardlink_writes };
   const { roots, roots_source: source, roots_note: noRootsReason } = config.mcp;
   c.bind(TOKENS.Workspaces).toConstantValue(

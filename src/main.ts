@@ -136,6 +136,7 @@ async function serveHttp(config: ResolvedConfig, reload: () => ResolvedConfig): 
   const http = config.server.http;
   const options = app.metricsRoute ? { ...httpServerOptions(config), metrics: app.metricsRoute } : httpServerOptions(config);
   const server = new McpHttpServer(app.mcp, app.replayStore, options, app.httpAuth());
+  app.metrics.observeSessions(() => server.sessionStates());
   let stopping = false;
   const shutdown = async (reason: string) => {
     if (stopping) return;

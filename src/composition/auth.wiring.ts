@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { Metrics } from '../application/ports/metrics.js';
 import type { Authenticator } from '../application/ports/authenticator.js';
 import type { Clock } from '../application/ports/clock.js';
 import type { Logger } from '../application/ports/logger.js';
@@ -16,6 +17,8 @@ export interface HttpAuthDeps {
   readonly pool?: Pool;
   /** Request buckets (rate_limits.enabled). */
   readonly limiter?: RateLimiter;
+  /** Counts the request buckets' refusals (telemetry.metrics). */
+  readonly metrics?: Pick<Metrics, 'rateLimited'>;
 }
 
 export interface WiredHttpAuth {
@@ -67,6 +70,7 @@ export async function wireHttpAuth(auth: AuthConfig | undefined, deps: HttpAuthD
     challenge,
     ...(scopesToAsk ? { scopesToAsk } : {}),
     ...(deps.limiter ? { limiter: deps.limiter } : {}),
+    ...(deps.metrics ? { metrics: deps.metrics } : {}),
     ...(documents ? { documents } : {}),
     description: { authentication: authenticator ? mechanisms : 'none' },
     logger: deps.logger.child({ component: 'http-auth' }),

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { Metrics } from '../application/ports/metrics.js';
 import type { AuthOutcome, Authenticator, Credentials } from '../application/ports/authenticator.js';
 import type { Logger } from '../application/ports/logger.js';
 import type { RateLimiter } from '../application/ports/rate-limiter.js';
@@ -26,6 +27,8 @@ export interface HttpAdmissionOptions {
   /** What /ready shows besides the limits. */
   readonly description: Record<string, unknown>;
   readonly logger: Logger;
+  /** Refusals by the request bucket (telemetry.metrics); absent: not counted. */
+  readonly metrics?: Pick<Metrics, 'rateLimited'>;
 }
 
 /** How long a client should wait when its credential cannot be checked (the issuer is unreachable). */
@@ -75,13 +78,17 @@ export class HttpAdmission implements HttpAuth {
     const now = Date.now();
     const block = this.blocked.get(principal.id);
     if (block !== undefined) {
-      if (now < block.untilMs) return tooManyRequests(principal, block.limit, block.untilMs - now);
+      if (now < block.untilMs) {
+        this.options.metrics?.rateLimited('request');
+        return tooManyRequests(principal, block.limit, block.untilMs - now);
+      }
       this.blocked.delete(principal.id);
     }
     const key = principal.rateLimitClass === undefined ? { principalId: principal.id } : { principalId: principal.id, limitClass: principal.rateLimitClass };
     const decision = await limiter.request(key);
     if (decision.allowed) return admission;
     this.block(principal.id, now + decision.retryAfterMs, decision.limit, now);
+    this.options.metrics?.rateLimited('request');
     return tooManyRequests(principal, decision.limit, decision.retryAfterMs);
   }
 

@@ -74,9 +74,37 @@ describe('GET /metrics on the built server', () => {
     expect(valueOf(samples, 'tfo_mcp_tool_call_duration_seconds_count', { tool: 'echo', backend: 'none' })).toBe(5);
     expect(valueOf(samples, 'tfo_mcp_executor_executions_max')).toBeGreaterThan(0);
     expect(valueOf(samples, 'tfo_mcp_outbox_pending_events')).toBeGreaterThanOrEqual(0);
+    expect(valueOf(samples, 'tfo_mcp_sessions', { state: 'READY' })).toBe(1);
     expect(text).toContain('process_cpu_seconds_total');
     expect(text).not.toContain(sessionId);
     expect(promtoolCheck(text)).toEqual({ status: 0, output: '' });
+  });
+
+  it('rate limits - refusals counted by the limit that refused: the tool bucket, then the request bucket at the edge', async () => {
+    const s = await server({
+      ...METRICS_ON,
+      TELEMETRYFLOW_MCP_RATE_LIMITS__ENABLED: 'true',
+      TELEMETRYFLOW_MCP_RATE_LIMITS__DEFAULT__REQUESTS_PER_MINUTE: '60',
+      TELEMETRYFLOW_MCP_RATE_LIMITS__DEFAULT__BURST: '3',
+      TELEMETRYFLOW_MCP_RATE_LIMITS__DEFAULT__TOOL_CALLS_PER_MINUTE: '0',
+      TELEMETRYFLOW_MCP_RATE_LIMITS__DEFAULT__MAX_CONCURRENT: '0',
+      TELEMETRYFLOW_MCP_RATE_LIMITS__TOOLS__ECHO__CALLS_PER_MINUTE: '60',
+      TELEMETRYFLOW_MCP_RATE_LIMITS__TOOLS__ECHO__BURST: '1',
+    });
+    const first = await stateless(s, 1, 'tools/call', { name: 'echo', arguments: { message: 'a' } }, 'echo');
+    expect((first.result as { isError?: boolean } | undefined)?.isError).toBeFalsy();
+    const second = await stateless(s, 2, 'tools/call', { name: 'echo', arguments: { message: 'b' } }, 'echo');
+    expect((second.result as { isError?: boolean } | undefined)?.isError).toBe(true);
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const response = await fetch(s.url, { method: 'POST', headers: statelessHeaders('tools/list'), body: JSON.stringify({ jsonrpc: '2.0', id: 10 + i, method: 'tools/list', params: { _meta: statelessMeta('metrics-e2e') } }) });
+      statuses.push(response.status);
+      await response.arrayBuffer();
+    }
+    expect(statuses).toContain(429);
+    const samples = parseExposition((await scrape(`${s.base}/metrics`)).text);
+    expect(valueOf(samples, 'tfo_mcp_rate_limit_rejections_total', { limit: 'tool_call' })).toBe(1);
+    expect(valueOf(samples, 'tfo_mcp_rate_limit_rejections_total', { limit: 'request' })).toBe(statuses.filter((status) => status === 429).length);
   });
 
   it('Host checked as for /health: a foreign Host header is refused before the scrape', async () => {

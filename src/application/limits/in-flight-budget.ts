@@ -12,6 +12,8 @@ export class InFlightBudget {
   constructor(
     readonly globalCap: number,
     readonly sessionCap: number,
+    /** Told of each refusal (the executor-refusal metric); nothing by default. */
+    private readonly onRefused?: (scope: 'global' | 'session') => void,
   ) {}
 
   get total(): number {
@@ -25,8 +27,8 @@ export class InFlightBudget {
    */
   reserve(session: string, amount = 1): { release: () => void } | { refused: 'global' | 'session' } {
     const held = this.#bySession.get(session) ?? 0;
-    if (held > 0 && held + amount > this.sessionCap) return { refused: 'session' };
-    if (this.#total > 0 && this.#total + amount > this.globalCap) return { refused: 'global' };
+    if (held > 0 && held + amount > this.sessionCap) return this.refuse('session');
+    if (this.#total > 0 && this.#total + amount > this.globalCap) return this.refuse('global');
     this.#total += amount;
     this.#bySession.set(session, held + amount);
     let released = false;
@@ -40,6 +42,11 @@ export class InFlightBudget {
         else this.#bySession.delete(session);
       },
     };
+  }
+
+  private refuse(scope: 'global' | 'session'): { refused: 'global' | 'session' } {
+    this.onRefused?.(scope);
+    return { refused: scope };
   }
 }
 

@@ -23,6 +23,16 @@ describe('InFlightBudget', () => {
     held(budget.reserve('d'));
   });
 
+  it('tells onRefused of each refusal with its scope (the executor-refusal metric), and of nothing admitted', () => {
+    const refusals: string[] = [];
+    const budget = new InFlightBudget(2, 1, (scope) => refusals.push(scope));
+    held(budget.reserve('a'));
+    budget.reserve('a');
+    held(budget.reserve('b'));
+    budget.reserve('c');
+    expect(refusals).toEqual(['session', 'global']);
+  });
+
   it('counts amounts (bytes), and admits one oversized amount when nothing else is held', () => {
     const budget = new InFlightBudget(100, 60);
     const big = held(budget.reserve('a', 150));

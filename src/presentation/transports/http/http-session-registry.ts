@@ -76,6 +76,13 @@ export class HttpSessionRegistry {
     return this.sessions.size;
   }
 
+  /** The sessions held here by lifecycle state, for the sessions gauge (read at scrape time). */
+  states(): { READY: number; INITIALIZING: number } {
+    let ready = 0;
+    for (const entry of this.sessions.values()) if (entry.connection.ready) ready += 1;
+    return { READY: ready, INITIALIZING: this.sessions.size - ready };
+  }
+
   /**
    * The session's transport here; or, when another replica (or this process before a restart)
    * opened it and the shared repository still holds it open, a new transport that adopts it.

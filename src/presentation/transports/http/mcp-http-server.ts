@@ -138,6 +138,11 @@ export class McpHttpServer {
     return port;
   }
 
+  /** Sessions held by this server, by lifecycle state (the sessions gauge). */
+  sessionStates(): { READY: number; INITIALIZING: number } {
+    return this.registry.states();
+  }
+
   get sessionCount(): number {
     return this.registry.size;
   }
