@@ -171,6 +171,7 @@ export async function buildApplication(config: ResolvedConfig, logger: Logger, r
     ...(events.adapters.nats ? { nats: events.adapters.nats } : {}),
     executor: () => ({ running: budget.total, capacity: budget.globalCap }),
     outbox: () => persistence.adapters.outbox.backlog(),
+    ...(tasks ? { tasks: () => persistence.adapters.tasks.countByStatus() } : {}),
   });
   const relay = c.get(TOKENS.OutboxRelay);
   const families = [...toolFamilies(c, config, execution, conformance, tracer), new ConversationTools({ commands, queries, owners: claude.owners, settings: claude.settings })];

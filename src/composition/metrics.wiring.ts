@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Pool } from 'pg';
 import type { Logger } from '../application/ports/logger.js';
 import { NO_METRICS, type ExecutorLoad, type Metrics, type OutboxBacklog } from '../application/ports/metrics.js';
+import type { TaskStatus } from '../domain/task/task.events.js';
 import type { ResolvedConfig } from '../infrastructure/config/config.schema.js';
 import type { NatsConnectionStatus } from '../infrastructure/messaging/nats/nats-connection.js';
 
@@ -17,6 +18,8 @@ export interface MetricsProbes {
   readonly nats?: { status(): Pick<NatsConnectionStatus, 'state'> };
   readonly executor: () => ExecutorLoad;
   readonly outbox: () => Promise<OutboxBacklog>;
+  /** Tasks by status (mcp.tasks.enabled). */
+  readonly tasks?: () => Promise<Readonly<Partial<Record<TaskStatus, number>>>>;
 }
 
 export interface WiredMetrics {
@@ -58,6 +61,7 @@ export async function wireMetrics(config: ResolvedConfig, logger: Logger): Promi
       if (probes.nats) m.metrics.observeNats(natsConnectionState(probes.nats));
       m.metrics.observeExecutor(probes.executor);
       m.metrics.observeOutbox(probes.outbox);
+      if (probes.tasks) m.metrics.observeTasks(probes.tasks);
     },
     start: () => m.start(),
     close: () => m.close(),

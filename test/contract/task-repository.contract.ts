@@ -187,6 +187,16 @@ export function describeTaskRepositoryContract(name: string, factory: (meta: Eve
       await expect(fx.repository.countLive('nobody')).resolves.toBe(0);
     });
 
+    it('countByStatus - every principal, by status; none stored: empty', async () => {
+      await expect(fx.repository.countByStatus()).resolves.toEqual({});
+      await storedIn('a', 'working');
+      await storedIn('b', 'working', { principal: 'bob' });
+      await storedIn('c', 'completed');
+      await storedIn('d', 'cancelled');
+
+      await expect(fx.repository.countByStatus()).resolves.toEqual({ working: 2, completed: 1, cancelled: 1 });
+    });
+
     it('find - returns the tasks among the ids that exist', async () => {
       await created('a');
       await storedIn('b', 'completed');

@@ -75,6 +75,7 @@ describe('GET /metrics on the built server', () => {
     expect(valueOf(samples, 'tfo_mcp_executor_executions_max')).toBeGreaterThan(0);
     expect(valueOf(samples, 'tfo_mcp_outbox_pending_events')).toBeGreaterThanOrEqual(0);
     expect(valueOf(samples, 'tfo_mcp_sessions', { state: 'READY' })).toBe(1);
+    expect(valueOf(samples, 'tfo_mcp_tasks', { status: 'working' })).toBe(0);
     expect(text).toContain('process_cpu_seconds_total');
     expect(text).not.toContain(sessionId);
     expect(promtoolCheck(text)).toEqual({ status: 0, output: '' });

@@ -1,4 +1,5 @@
 import type { Task } from './task.js';
+import type { TaskStatus } from './task.events.js';
 
 /**
  * Another save of the same task committed first (two replicas, or a cancel racing the work's end).
@@ -36,6 +37,8 @@ export interface TaskRepository {
   save(task: Task): Promise<void>;
   /** Live (working or input_required) tasks the principal holds. */
   countLive(principal: string): Promise<number>;
+  /** Stored tasks of every principal by status (the tasks gauge); statuses with none are left out. */
+  countByStatus(): Promise<Partial<Record<TaskStatus, number>>>;
   /** Marks `ids` (live tasks `ownerReplica` runs) as alive at `at`; not a state change, no version bump. */
   heartbeat(ownerReplica: string, ids: readonly string[], at: Date): Promise<void>;
   /** Live tasks whose owner last beat before `staleBefore`, oldest first, at most `limit`. */

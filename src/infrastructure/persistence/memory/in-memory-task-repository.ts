@@ -2,7 +2,7 @@ import type { Outbox } from '../../../application/ports/outbox.js';
 import { signalFor, type TaskSignal, type TaskSignals } from '../../../application/tasks/task-signals.js';
 import { DomainError } from '../../../domain/shared/domain-error.js';
 import type { EventMetaSource } from '../../../domain/shared/event-meta-source.js';
-import { LIVE_TASK_STATUSES, Task, type TaskSnapshot } from '../../../domain/task/task.js';
+import { LIVE_TASK_STATUSES, Task, type TaskSnapshot, type TaskStatus } from '../../../domain/task/task.js';
 import { TaskVersionConflict, type TaskRepository } from '../../../domain/task/task.repository.js';
 
 /**
@@ -51,6 +51,12 @@ export class InMemoryTaskRepository implements TaskRepository, TaskSignals {
 
   async countLive(principal: string): Promise<number> {
     return this.live(principal);
+  }
+
+  async countByStatus(): Promise<Partial<Record<TaskStatus, number>>> {
+    const counts: Partial<Record<TaskStatus, number>> = {};
+    for (const row of this.rows.values()) counts[row.status] = (counts[row.status] ?? 0) + 1;
+    return counts;
   }
 
   async heartbeat(ownerReplica: string, ids: readonly string[], at: Date): Promise<void> {

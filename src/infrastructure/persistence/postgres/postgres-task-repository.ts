@@ -119,6 +119,11 @@ export class PostgresTaskRepository implements TaskRepository {
     return rows[0]?.n ?? 0;
   }
 
+  async countByStatus(): Promise<Partial<Record<TaskStatus, number>>> {
+    const { rows } = await this.pool.query<{ status: TaskStatus; n: number }>('SELECT status, count(*)::int AS n FROM tasks GROUP BY status');
+    return Object.fromEntries(rows.map((row) => [row.status, row.n])) as Partial<Record<TaskStatus, number>>;
+  }
+
   async heartbeat(ownerReplica: string, ids: readonly string[], at: Date): Promise<void> {
     if (ids.length === 0) return;
     await this.pool.query(
