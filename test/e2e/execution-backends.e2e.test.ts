@@ -285,7 +285,9 @@ describe.each(BACKENDS)('hostile table and resource rows through the built serve
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, rssBytes(h.pid))), 50);
     try {
-      const flood = call(h, { command: 'yes', args: ['hostile-output-line'], timeout_ms: 4_000 });
+      // Docker stops the container once 2 × the cap + 64 MiB has streamed (about 3 s at podman's ~20 MB/s, longer
+      // on a loaded machine): its timeout leaves room for that, so the output stop, not the deadline, ends it.
+      const flood = call(h, { command: 'yes', args: ['hostile-output-line'], timeout_ms: backend === 'docker' ? 20_000 : 4_000 });
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       const asked = Date.now();
       const echo = await call(h, { command: 'echo', args: ['still answering'] });
