@@ -271,7 +271,8 @@ export class McpHttpServer {
       ...(revision.trace ? { trace: revision.trace } : {}),
       principal: principal.id,
       ...(principal !== ANONYMOUS ? { caller: principal } : {}),
-      ...(this.deps.tracer?.enabled ? { transport: 'http' as const, header: traceHeaders(req) } : {}),
+      // undefined, not {}: tracing off spreads nothing and allocates nothing.
+      ...(this.deps.tracer?.enabled ? { transport: 'http' as const, header: traceHeaders(req) } : undefined),
     };
     let stream: SseStream | undefined;
     const streamable = this.options.responseMode !== 'json';
