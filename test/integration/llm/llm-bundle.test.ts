@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { startupFiles } from '../../support/bundle-startup.js';
 import { builtServerPath } from '../../support/server-path.js';
 
 // Cold start: the built server must not load @anthropic-ai/sdk until a Claude tool is called. The bundle
@@ -8,22 +9,6 @@ import { builtServerPath } from '../../support/server-path.js';
 // loads at start-up, so none of that may hold SDK code.
 const SDK_MARKERS = ['X-Stainless-Timeout', 'Anthropic/JS '];
 const WIRING_MARKER = 'no API key: set claude.api_key or ANTHROPIC_API_KEY';
-
-/** main.js and every chunk it imports statically, transitively. */
-function startupFiles(main: string): string[] {
-  const seen = new Set<string>();
-  const pending = [main];
-  while (pending.length > 0) {
-    const file = pending.pop()!;
-    if (seen.has(file)) continue;
-    seen.add(file);
-    const text = readFileSync(file, 'utf8');
-    for (const match of text.matchAll(/^\s*(?:import|export)\s*(?:[^'"()]*?\sfrom\s*)?["'](\.{1,2}\/[^"']+\.js)["']/gm)) {
-      pending.push(path.resolve(path.dirname(file), match[1]));
-    }
-  }
-  return [...seen];
-}
 
 describe('bundle: @anthropic-ai/sdk stays out of start-up', () => {
   const main = builtServerPath();
