@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { describe, expect, it } from '@jest/globals';
 
 /**
  * What the built server loads at start-up: main.js and every chunk it imports statically,
@@ -30,4 +31,24 @@ export function startupFilesHolding(startup: readonly string[], marker: string):
 export function chunksHolding(main: string, marker: string): string[] {
   const dir = path.join(path.dirname(main), 'chunks');
   return readdirSync(dir).filter((name) => name.endsWith('.js') && readFileSync(path.join(dir, name), 'utf8').includes(marker));
+}
+
+/**
+ * The two checks every optional subsystem gets: each marker (a string only that subsystem's code
+ * holds) is in no file loaded at start-up, and is in some chunk of the bundle all the same.
+ */
+export function describeKeptOutOfStartup(title: string, markers: Readonly<Record<string, string>>, main: () => string): void {
+  describe(title, () => {
+    const server = main();
+    const startup = startupFiles(server);
+
+    it.each(Object.entries(markers))('%s – in no file loaded at start-up', (_, marker) => {
+      expect(startup.length).toBeGreaterThan(1);
+      expect(startupFilesHolding(startup, marker)).toEqual([]);
+    });
+
+    it.each(Object.entries(markers))('%s – in the bundle all the same, in a chunk of its own (so the check above is not vacuous)', (_, marker) => {
+      expect(chunksHolding(server, marker).length).toBeGreaterThan(0);
+    });
+  });
 }

@@ -1,5 +1,4 @@
-import { describe, expect, it } from '@jest/globals';
-import { chunksHolding, startupFiles, startupFilesHolding } from '../../support/bundle-startup.js';
+import { describeKeptOutOfStartup } from '../../support/bundle-startup.js';
 import { builtServerPath } from '../../support/server-path.js';
 
 /**
@@ -13,16 +12,4 @@ const LAZY = {
   'the metrics listener': 'MetricsListenerError',
 };
 
-describe('bundle: metrics and traces stay out of start-up', () => {
-  const main = builtServerPath();
-  const startup = startupFiles(main);
-
-  it.each(Object.entries(LAZY))('%s – in no file loaded at start-up', (_, marker) => {
-    expect(startup.length).toBeGreaterThan(1);
-    expect(startupFilesHolding(startup, marker)).toEqual([]);
-  });
-
-  it.each(Object.entries(LAZY))('%s – in the bundle all the same, in a chunk of its own (so the check above is not vacuous)', (_, marker) => {
-    expect(chunksHolding(main, marker).length).toBeGreaterThan(0);
-  });
-});
+describeKeptOutOfStartup('bundle: metrics and traces stay out of start-up', LAZY, builtServerPath);
