@@ -27,6 +27,8 @@ const { values: args } = parseArgs({
     cold: { type: 'boolean', default: false },
     // tfo-mcp over HTTP with auth configured and every request authenticated (the bench's auth suite).
     auth: { type: 'string', default: 'none' },
+    // tfo-mcp with telemetry.metrics.enabled (the features suite's `metrics` variant).
+    metrics: { type: 'boolean', default: false },
     // tfo-mcp's entry: `modules` (tsc's per-module build, so time is attributed per file) or
     // `bundle` (dist/main.js, what ships). Default: modules under load, bundle for --cold.
     entry: { type: 'string' },
@@ -35,8 +37,8 @@ const { values: args } = parseArgs({
   strict: true,
 });
 // sdk2 (the bare SDK v2 handler) serves only the stateless 2026-07-28 path, which this profiler does not drive.
-if (!SERVERS[args.server]?.stdio || !['stdio', 'http'].includes(args.transport) || !['none', 'apikey', 'jwt'].includes(args.auth) || (args.auth !== 'none' && (args.server !== 'tfo' || args.transport !== 'http'))) {
-  process.stderr.write('usage: node bench/profile.mjs [--server tfo|sdk|fastmcp] [--transport stdio|http] [--auth none|apikey|jwt (tfo over http)] [--seconds N] [--lanes N] [--top N] [--cold]\n');
+if (!SERVERS[args.server]?.stdio || !['stdio', 'http'].includes(args.transport) || !['none', 'apikey', 'jwt'].includes(args.auth) || ((args.auth !== 'none' || args.metrics) && (args.server !== 'tfo' || args.transport !== 'http'))) {
+  process.stderr.write('usage: node bench/profile.mjs [--server tfo|sdk|fastmcp] [--transport stdio|http] [--auth none|apikey|jwt (tfo over http)] [--metrics (tfo over http)] [--seconds N] [--lanes N] [--top N] [--cold]\n');
   process.exit(2);
 }
 process.env.TFO_BENCH_ENTRY = args.entry ?? (args.cold ? 'bundle' : 'modules');
@@ -87,7 +89,8 @@ async function loadHttp() {
   const port = await freePort();
   const auth = args.auth === 'none' ? undefined : await startAuthFixture();
   const spec = SERVERS[args.server].http(port, nodeArgs);
-  const handle = spawnServer({ ...spec, env: { ...spec.env, ...auth?.env(port) }, stdin: 'ignore', stdout: 'ignore' });
+  const metricsEnv = args.metrics ? { TELEMETRYFLOW_MCP_TELEMETRY__METRICS__ENABLED: 'true' } : {};
+  const handle = spawnServer({ ...spec, env: { ...spec.env, ...auth?.env(port), ...metricsEnv }, stdin: 'ignore', stdout: 'ignore' });
   await waitForPort(port, 20_000, handle.alive);
   const credential = args.auth === 'apikey' ? auth.apiKey : args.auth === 'jwt' ? await auth.jwt(port) : undefined;
   const credentials = credential === undefined ? {} : { Authorization: `Bearer ${credential}` };

@@ -14,9 +14,10 @@ import { metricsFor, statelessMetricsFor, table } from './lib/report.mjs';
 import { BENCH_DIR, SERVERS } from './lib/servers.mjs';
 import { median } from './lib/stats.mjs';
 import { ratioLines, resultsDocument, soakLines, statelessNotes, statelessRatioLines, targetLines, targetsFor } from './lib/summary.mjs';
-import { AUTH_VARIANTS, authHttpSuite, coldStart, heldSuite, httpSuite, soakSuite, statelessSuite, stdioSuite } from './lib/suites.mjs';
+import { coldStart, heldSuite, httpSuite, soakSuite, statelessSuite, stdioSuite, variantsSuite } from './lib/suites.mjs';
+import { VARIANTS } from './lib/variants.mjs';
 import { startAuthFixture } from './lib/auth-fixture.mjs';
-import { authRatioLines, authTable, authTargets } from './lib/auth-report.mjs';
+import { variantRatioLines, variantTargets, variantsTable } from './lib/variants-report.mjs';
 
 const USAGE = `usage: node bench/run.mjs [options]
   --quick            one round, short windows, 300 held sessions: a smoke run, figures indicative only
@@ -26,7 +27,7 @@ const USAGE = `usage: node bench/run.mjs [options]
   --soak SECONDS     also run a soak (16 HTTP sessions under load, RSS sampled) for each server; default off
   --held N           sessions opened in the sessions-held test (default 1000)
   --sdk-json         run the bare-SDK HTTP baseline with enableJsonResponse (default: the SDK default, SSE answers)
-  --no-auth          leave out the authenticated HTTP suite (tfo-mcp without auth, with an API key, with a JWT)
+  --no-features      leave out the features suite (tfo-mcp off, with an API key, with a JWT, with metrics on)
   --out DIR          where the JSON results go (default bench/results)
   --help`;
 
@@ -47,7 +48,7 @@ function options() {
         soak: { type: 'string' },
         held: { type: 'string' },
         'sdk-json': { type: 'boolean', default: false },
-        'no-auth': { type: 'boolean', default: false },
+        'no-features': { type: 'boolean', default: false },
         out: { type: 'string' },
         help: { type: 'boolean', default: false },
       },
@@ -77,9 +78,13 @@ function options() {
     soakSeconds: int(parsed.soak, '--soak', 0, 0, 3600),
     held: int(parsed.held, '--held', quick ? 300 : 1000, 10, 10_000),
     sdkJson: parsed['sdk-json'],
-    // The authenticated HTTP suite runs with tfo-mcp (16 sessions, as the http suite's middle row).
-    auth: servers.includes('tfo') && !parsed['no-auth'],
-    authLevel: 16,
+    // The features suite runs with tfo-mcp (16 sessions, as the http suite's middle row): one server
+    // per variant, warmed up, then alternating measured windows (bench/lib/variants.mjs).
+    features: servers.includes('tfo') && !parsed['no-features'],
+    variantLevel: 16,
+    variantWarmupMs: quick ? 1000 : 3000,
+    variantWindowMs: quick ? 500 : 1000,
+    variantPasses: quick ? 2 : 4,
     out: parsed.out ?? join(BENCH_DIR, 'results'),
     // Phase lengths (ms). Every phase also stops at maxCalls.
     warmupMs: quick ? 200 : 1000,
@@ -121,7 +126,7 @@ function guard(opts) {
     (opts.quick ? 90_000 : 180_000) * classic * Math.max(1, opts.rounds / 3) +
     opts.soakSeconds * 1500 * classic +
     (opts.quick ? 20_000 : 40_000) * statelessOf(opts.servers).length * opts.rounds +
-    (opts.auth ? (opts.quick ? 30_000 : 60_000) * opts.rounds : 0);
+    (opts.features ? (opts.quick ? 40_000 : 100_000) * opts.rounds : 0);
   const watchdog = setTimeout(() => {
     log(`bench: watchdog: the run exceeded ${Math.round(budgetMs / 1000)} s; stopping every server it started`);
     killAllStarted();
@@ -183,10 +188,7 @@ async function runRound(opts, r, attempt, authFixture) {
     round[server].stateless = await attempt(r, server, 'h2026', () => statelessSuite(server, opts));
   }
   if (authFixture && round.tfo) {
-    round.tfo.auth = {};
-    for (const variant of rotate(AUTH_VARIANTS, r)) {
-      round.tfo.auth[variant] = await attempt(r, 'tfo', `auth:${variant}`, () => authHttpSuite(variant, opts, authFixture));
-    }
+    round.tfo.variants = await attempt(r, 'tfo', 'features', () => variantsSuite(rotate(VARIANTS, r), opts, authFixture, log));
   }
   return round;
 }
@@ -211,7 +213,7 @@ function render({ opts, labels, rounds, soak, metrics, statelessMetrics, notes, 
       ...notes,
     );
   }
-  if (opts.auth) out.push('', authTable(rounds, opts.authLevel));
+  if (opts.features) out.push('', variantsTable(rounds, opts.variantLevel));
   if (opts.soakSeconds > 0 && classic.length > 0) out.push('', ...soakLines(soak, classic, labels, opts.soakSeconds));
   if (targets.length > 0) out.push('', ...targetLines(targets));
   if (failures.length > 0) {
@@ -238,7 +240,7 @@ async function main() {
   const attempt = attempter(opts, labels, failures);
   log(`bench: ${opts.servers.map((s) => labels[s]).join(', ')}; ${opts.rounds} round(s)${opts.quick ? ' (quick)' : ''}; ${cpus().length} cores; CLK_TCK ${CLK_TCK}`);
   const rounds = [];
-  const authFixture = opts.auth ? await startAuthFixture() : undefined;
+  const authFixture = opts.features ? await startAuthFixture() : undefined;
   try {
     for (let r = 0; r < opts.rounds; r++) rounds.push(await runRound(opts, r, attempt, authFixture));
   } finally {
@@ -251,9 +253,9 @@ async function main() {
 
   const metrics = metricsFor(opts.levels);
   const statelessMetrics = statelessMetricsFor(opts.statelessLevels);
-  const targets = [...targetsFor({ rounds, soak, servers: opts.servers, metrics }), ...(opts.auth ? authTargets(rounds, opts.authLevel) : [])];
+  const targets = [...targetsFor({ rounds, soak, servers: opts.servers, metrics }), ...(opts.features ? variantTargets(rounds, opts.variantLevel) : [])];
   const summary = [
-    ...(opts.auth ? authRatioLines(rounds, opts.authLevel) : []),
+    ...(opts.features ? variantRatioLines(rounds, opts.variantLevel) : []),
     ...ratioLines(rounds, opts.servers, metrics),
     ...statelessRatioLines(rounds, opts.servers, statelessMetrics),
   ];

@@ -4,9 +4,10 @@ import { summarizeLatencies } from './stats.mjs';
 /**
  * Runs `lanes` independent loops, each with one request in flight, until `durationMs` has passed
  * or `maxCalls` calls were issued, whichever comes first. The first error stops every lane and
- * is rethrown. Returns the call count, the elapsed wall time and the latency summary.
+ * is rethrown. Returns the call count, the elapsed wall time and the latency summary (and with
+ * `keepLatencies` every latency, for summaries over several windows).
  */
-export async function drive({ lanes, durationMs, maxCalls, call }) {
+export async function drive({ lanes, durationMs, maxCalls, call, keepLatencies = false }) {
   const latencies = [];
   let issued = 0;
   let failure;
@@ -26,7 +27,7 @@ export async function drive({ lanes, durationMs, maxCalls, call }) {
   const elapsedMs = performance.now() - start;
   if (failure !== undefined) throw failure;
   const calls = latencies.length;
-  return { calls, elapsedMs, throughput: (calls * 1000) / elapsedMs, latency: summarizeLatencies(latencies) };
+  return { calls, elapsedMs, throughput: (calls * 1000) / elapsedMs, latency: summarizeLatencies(latencies), ...(keepLatencies ? { latencies } : {}) };
 }
 
 /** Runs `task(i)` for i in [0, count) with at most `concurrency` at once; the first error is rethrown. */

@@ -6,6 +6,7 @@ import { cpuMs, freePort, rssKb, spawnServer, stopServer, waitForPort } from './
 import { SERVERS } from './servers.mjs';
 import { median, slope } from './stats.mjs';
 import { StdioRpcClient } from './stdio-client.mjs';
+import { variantsRound } from './variants.mjs';
 
 const START_TIMEOUT_MS = 20_000;
 
@@ -270,33 +271,10 @@ export async function soakSuite(key, options, seconds, log) {
   }
 }
 
-/** The authenticated HTTP suite's variants: no auth configured, an API key, a JWT access token. */
-export const AUTH_VARIANTS = ['none', 'apikey', 'jwt'];
-
 /**
- * tfo-mcp over Streamable HTTP with `sessions` sessions (one call in flight each), as the http
- * suite's row of that level, once per variant: `none` is the server without `auth` (the unchanged
- * hot path); `apikey` and `jwt` run a server with auth.api_keys and auth.oauth, every request
- * carrying `Authorization: Bearer`. One credential per server: it is checked on its first request
- * (scrypt for the key, the signature for the token) during the warm-up, and from then on the
- * verdict is cached, which is the cost a long-lived client pays per call.
+ * tfo-mcp in several configurations side by side (no auth, API key, JWT, metrics on): one round of
+ * bench/lib/variants.mjs, with this file's way of starting a server and opening sessions.
  */
-export async function authHttpSuite(variant, options, fixture) {
-  const server = await startHttp('tfo', options, variant === 'none' ? {} : { env: fixture.env });
-  try {
-    const credential = variant === 'apikey' ? fixture.apiKey : variant === 'jwt' ? await fixture.jwt(server.port) : undefined;
-    const credentials = credential === undefined ? {} : { Authorization: `Bearer ${credential}` };
-    await sleep(options.settleMs);
-    const level = options.authLevel;
-    const sessions = await openSessions(server, level, 16, credentials);
-    const echo = (lane, n) => sessions[lane].echo(`m${n}`);
-    await drive({ lanes: level, durationMs: options.httpWarmupMs, maxCalls: options.maxCalls, call: echo });
-    const measuredLevel = await measured(server.handle.pid, () => drive({ lanes: level, durationMs: options.phaseMs, maxCalls: options.maxCalls, call: echo }));
-    await pool(sessions.length, 16, (i) => sessions[i].close());
-    return { variant, level, ...measuredLevel };
-  } catch (error) {
-    throw await explained(server.handle, error);
-  } finally {
-    await server.stop();
-  }
+export function variantsSuite(variants, options, fixture, log) {
+  return variantsRound(variants, options, fixture, { startHttp, openSessions, log });
 }

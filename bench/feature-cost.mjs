@@ -1,25 +1,30 @@
 #!/usr/bin/env node
-// The authenticated HTTP suite of `npm run bench` on its own: tfo-mcp over Streamable HTTP without
-// auth, with an API key and with a JWT (a real oidc-provider on loopback), interleaved over rounds
-// (the order rotates) so machine drift hits every variant alike. Needs only dist/ (npm run build).
-//   node bench/auth-cost.mjs                 5 rounds, 2 s measured per variant and round (~1.5 min)
-//   node bench/auth-cost.mjs --rounds 3 --sessions 64
-//   node bench/auth-cost.mjs --micro         only the admission itself, in this process: CPU per request
-//                                            of HttpAdmission.admit for an API key and a JWT (no HTTP)
+// The features suite of `npm run bench` on its own: tfo-mcp over Streamable HTTP with nothing on
+// (`none`), with an API key and with a JWT (a real oidc-provider on loopback) on every request, and
+// with Prometheus metrics on; one server per variant, measured in alternating windows (the order
+// rotates per pass and per round) so machine drift hits every variant alike. Needs only dist/.
+//   node bench/feature-cost.mjs                 3 rounds (~1.5 min)
+//   node bench/feature-cost.mjs --rounds 5 --variants none,jwt --sessions 64
+//   node bench/feature-cost.mjs --micro         only the admission itself, in this process: CPU per
+//                                               request of HttpAdmission.admit for an API key and a JWT
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { startAuthFixture } from './lib/auth-fixture.mjs';
-import { authRatioLines, authTable, authTargets } from './lib/auth-report.mjs';
 import { killAllStarted } from './lib/proc.mjs';
 import { REPO_DIR } from './lib/servers.mjs';
-import { AUTH_VARIANTS, authHttpSuite } from './lib/suites.mjs';
+import { variantsSuite } from './lib/suites.mjs';
+import { VARIANTS } from './lib/variants.mjs';
+import { variantRatioLines, variantTargets, variantsTable } from './lib/variants-report.mjs';
 
 const { values: args } = parseArgs({
   options: {
-    rounds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '3' },
     sessions: { type: 'string', default: '16' },
-    seconds: { type: 'string', default: '2' },
+    variants: { type: 'string', default: VARIANTS.join(',') },
+    warmup: { type: 'string', default: '3' },
+    window: { type: 'string', default: '1' },
+    passes: { type: 'string', default: '4' },
     micro: { type: 'boolean', default: false },
     calls: { type: 'string', default: '200000' },
   },
@@ -29,21 +34,29 @@ if (args.micro) {
   await micro(Math.max(1000, Number(args.calls)));
   process.exit(0);
 }
+const variants = args.variants.split(',').filter(Boolean);
+const unknown = variants.filter((v) => !VARIANTS.includes(v));
+if (unknown.length > 0 || !variants.includes('none')) {
+  process.stderr.write(`feature-cost: --variants is a comma list of ${VARIANTS.join(', ')}, including none (got ${args.variants})\n`);
+  process.exit(2);
+}
 const rounds = Math.min(20, Math.max(1, Number(args.rounds)));
 const options = {
-  authLevel: Math.min(256, Math.max(1, Number(args.sessions))),
-  phaseMs: Math.min(30_000, Math.max(500, Number(args.seconds) * 1000)),
-  httpWarmupMs: 500,
+  variantLevel: Math.min(256, Math.max(1, Number(args.sessions))),
+  variantWarmupMs: Math.min(30_000, Math.max(0, Number(args.warmup) * 1000)),
+  variantWindowMs: Math.min(30_000, Math.max(200, Number(args.window) * 1000)),
+  variantPasses: Math.min(20, Math.max(1, Number(args.passes))),
   settleMs: 300,
   maxCalls: 500_000,
   requestTimeoutMs: 10_000,
   nodeArgs: [],
 };
+const perRoundMs = variants.length * (options.variantWarmupMs + options.variantPasses * options.variantWindowMs + 10_000);
 const watchdog = setTimeout(() => {
-  process.stderr.write('auth-cost: watchdog fired; stopping every server it started\n');
+  process.stderr.write('feature-cost: watchdog fired; stopping every server it started\n');
   killAllStarted();
   process.exit(3);
-}, rounds * AUTH_VARIANTS.length * (options.phaseMs + 15_000) + 30_000);
+}, rounds * perRoundMs + 30_000);
 watchdog.unref();
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => (killAllStarted(), process.exit(130)));
 
@@ -51,24 +64,19 @@ const fixture = await startAuthFixture();
 const results = [];
 try {
   for (let r = 0; r < rounds; r += 1) {
-    const auth = {};
-    for (let i = 0; i < AUTH_VARIANTS.length; i += 1) {
-      const variant = AUTH_VARIANTS[(i + r) % AUTH_VARIANTS.length];
-      auth[variant] = await authHttpSuite(variant, options, fixture);
-      process.stderr.write(`  round ${r + 1}/${rounds} ${variant.padEnd(6)} ${auth[variant].cpuUsPerCall.toFixed(1)} µs CPU/call, ${auth[variant].throughput.toFixed(0)} calls/s\n`);
-    }
-    results.push({ tfo: { auth } });
+    process.stderr.write(`round ${r + 1}/${rounds}\n`);
+    const order = variants.map((_, i) => variants[(i + r) % variants.length]);
+    results.push({ tfo: { variants: await variantsSuite(order, options, fixture, (line) => process.stderr.write(`${line}\n`)) } });
   }
 } finally {
   await fixture.stop();
 }
-const target = authTargets(results, options.authLevel)[0];
 process.stdout.write(
   `${[
-    authTable(results, options.authLevel),
+    variantsTable(results, options.variantLevel),
     '',
-    `  ${target.met === undefined ? 'n/a   ' : target.met ? 'met   ' : 'MISSED'}  ${target.name}: ${target.shown}`,
-    ...authRatioLines(results, options.authLevel),
+    ...variantTargets(results, options.variantLevel).map((t) => `  ${t.met === undefined ? 'n/a   ' : t.met ? 'met   ' : 'MISSED'}  ${t.name}: ${t.shown}`),
+    ...variantRatioLines(results, options.variantLevel),
   ].join('\n')}\n`,
 );
 clearTimeout(watchdog);

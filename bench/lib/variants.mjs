@@ -1,0 +1,136 @@
+import { request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { drive, pool } from './load.mjs';
+import { cpuMs } from './proc.mjs';
+import { summarizeLatencies } from './stats.mjs';
+
+/**
+ * tfo-mcp over Streamable HTTP in several configurations, measured side by side: what a feature
+ * costs per call on the hot path. One server per variant, all started and warmed up first, then
+ * short measured windows in turn (none, apikey, jwt, metrics, none, …) so the machine's drift (a
+ * shared 2-core VM whose speed moves by ±30 % within a minute) lands on every variant alike.
+ *
+ * - `none`: no `auth`, no telemetry: the unchanged hot path.
+ * - `apikey`, `jwt`: auth.api_keys and auth.oauth configured, every request carrying
+ *   `Authorization: Bearer` with an API key or a JWT from a real OpenID Connect provider. Each
+ *   credential is verified on its first request, in the warm-up; the windows show what a long-lived
+ *   client pays per call (the verdict cache).
+ * - `metrics`: telemetry.metrics.enabled (GET /metrics on the same port); one scrape in the middle of
+ *   every window, far more often than Prometheus's 15 s, so the scrape's cost is not understated.
+ *
+ * Per variant: calls and server CPU (user + system, every thread: JIT and GC included) summed over
+ * its windows, latency percentiles over every call of its windows.
+ */
+export const VARIANTS = ['none', 'apikey', 'jwt', 'metrics'];
+
+const METRICS_ENV = { TELEMETRYFLOW_MCP_TELEMETRY__METRICS__ENABLED: 'true' };
+
+function configOf(variant, fixture) {
+  switch (variant) {
+    case 'none':
+      return { env: undefined, credential: async () => undefined };
+    case 'apikey':
+      return { env: fixture.env, credential: async () => fixture.apiKey };
+    case 'jwt':
+      return { env: fixture.env, credential: (port) => fixture.jwt(port) };
+    case 'metrics':
+      return { env: () => METRICS_ENV, credential: async () => undefined, scrape: true };
+    default:
+      throw new Error(`unknown variant ${variant}`);
+  }
+}
+
+/** GET /metrics; rejects unless it answers 200 with tfo-mcp's own families (metrics really on). */
+function scrape(port) {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/metrics', headers: { Host: `127.0.0.1:${port}` }, timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => (res.statusCode === 200 && body.includes('tfo_mcp_') ? resolve(body.length) : reject(new Error(`GET /metrics answered ${res.statusCode} without tfo_mcp_ families`))));
+    });
+    req.on('timeout', () => req.destroy(new Error('GET /metrics timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * One round: `variants` (in this order for the first pass, rotated by one each pass) with
+ * `options.variantLevel` sessions each. `startHttp(key, options, extra)` and `openSessions` come
+ * from suites.mjs (passed in to keep one definition of how a server is started).
+ */
+export async function variantsRound(variants, options, fixture, { startHttp, openSessions, log }) {
+  const started = [];
+  let figures;
+  try {
+    figures = await measureAll(variants, options, fixture, { startHttp, openSessions, log }, started);
+  } finally {
+    // Every server is stopped; one that died during the round fails it (stop rethrows its exit).
+    const stopped = await Promise.allSettled(started.map((server) => server.stop()));
+    const died = stopped.find((s) => s.status === 'rejected');
+    if (died && figures !== undefined) throw died.reason;
+  }
+  return figures;
+}
+
+async function measureAll(variants, options, fixture, { startHttp, openSessions, log }, started) {
+  {
+    const servers = {};
+    for (const variant of variants) {
+      const config = configOf(variant, fixture);
+      const server = await startHttp('tfo', options, config.env ? { env: config.env } : {});
+      started.push(server);
+      const credential = await config.credential(server.port);
+      const sessions = await openSessions(server, options.variantLevel, 16, credential === undefined ? {} : { Authorization: `Bearer ${credential}` });
+      servers[variant] = { server, sessions, scrape: config.scrape === true, windows: [], latencies: [] };
+    }
+    await sleep(options.settleMs);
+    // Warm-up per server, long enough for V8's tier-up: its compiler threads are process CPU, and the
+    // variant with more code on the path would otherwise pay its compilation inside the windows.
+    for (const variant of variants) {
+      const { sessions, scrape: scraping, server } = servers[variant];
+      if (scraping) await scrape(server.port);
+      await drive({ lanes: sessions.length, durationMs: options.variantWarmupMs, maxCalls: options.maxCalls, call: (lane, n) => sessions[lane].echo(`w${n}`) });
+    }
+    for (let pass = 0; pass < options.variantPasses; pass += 1) {
+      for (let i = 0; i < variants.length; i += 1) {
+        const variant = variants[(i + pass) % variants.length];
+        const entry = servers[variant];
+        const pid = entry.server.handle.pid;
+        const cpu0 = cpuMs(pid);
+        const scraped = entry.scrape ? sleep(options.variantWindowMs / 2).then(() => scrape(entry.server.port)) : undefined;
+        const result = await drive({ lanes: entry.sessions.length, durationMs: options.variantWindowMs, maxCalls: options.maxCalls, call: (lane, n) => entry.sessions[lane].echo(`m${n}`), keepLatencies: true });
+        await scraped;
+        entry.windows.push({ calls: result.calls, seconds: result.elapsedMs / 1000, cpuMs: cpuMs(pid) - cpu0 });
+        for (const ms of result.latencies) entry.latencies.push(ms);
+      }
+    }
+    const figures = {};
+    for (const variant of variants) {
+      const { windows, latencies, sessions } = servers[variant];
+      const calls = windows.reduce((sum, w) => sum + w.calls, 0);
+      const seconds = windows.reduce((sum, w) => sum + w.seconds, 0);
+      const cpu = windows.reduce((sum, w) => sum + w.cpuMs, 0);
+      const latency = summarizeLatencies(latencies);
+      figures[variant] = {
+        variant,
+        level: sessions.length,
+        windows: windows.length,
+        calls,
+        seconds,
+        throughput: calls / seconds,
+        p50: latency.p50,
+        p90: latency.p90,
+        p99: latency.p99,
+        max: latency.max,
+        cpuMs: cpu,
+        cpuUsPerCall: calls > 0 ? (cpu * 1000) / calls : Number.NaN,
+        windowCpuUsPerCall: windows.map((w) => (w.calls > 0 ? (w.cpuMs * 1000) / w.calls : Number.NaN)),
+      };
+      log?.(`  ${variant.padEnd(7)} ${figures[variant].cpuUsPerCall.toFixed(1)} µs CPU/call, ${figures[variant].throughput.toFixed(0)} calls/s (windows: ${figures[variant].windowCpuUsPerCall.map((x) => x.toFixed(0)).join(' ')} µs)`);
+    }
+    for (const variant of variants) await pool(servers[variant].sessions.length, 16, (i) => servers[variant].sessions[i].close());
+    return figures;
+  }
+}
