@@ -6,8 +6,8 @@ import { fmt, medianOf, ratioOf } from './report.mjs';
  * medians of rounds and ratios medians of within-round ratios against `none`, as everywhere else in
  * the harness.
  */
-const LABELS = { none: 'off', apikey: 'API key', jwt: 'JWT', metrics: 'metrics' };
-const COMPARED = ['apikey', 'jwt', 'metrics'];
+const LABELS = { none: 'off', apikey: 'API key', jwt: 'JWT', metrics: 'metrics', traces: 'traces' };
+const COMPARED = ['apikey', 'jwt', 'metrics', 'traces'];
 
 export const VARIANT_METRICS = [
   { key: 'variant.throughput', label: 'throughput', unit: 'calls/s', better: 'higher', digits: 0, get: (r) => r.throughput },
@@ -38,7 +38,7 @@ export function variantsTable(rounds, level) {
   }
   const widths = header.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   return [
-    `[http features (tfo-mcp): ${level} sessions, one call in flight each, one server per variant, measured in alternating windows. off: no auth, no telemetry; API key / JWT: every request carries Authorization: Bearer, each credential verified once, then from the verdict cache; metrics: telemetry.metrics.enabled, /metrics scraped once per window]`,
+    `[http features (tfo-mcp): ${level} sessions, one call in flight each, one server per variant, measured in alternating windows. off: no auth, no telemetry; API key / JWT: every request carries Authorization: Bearer, each credential verified once, then from the verdict cache; metrics: telemetry.metrics.enabled, /metrics scraped once per window; traces: telemetry.otlp, 100 % sampled, exported to a sink]`,
     ...rows.map((r) => r.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')),
   ].join('\n');
 }
@@ -66,8 +66,10 @@ export function variantRatioLines(rounds, level) {
   if (per.some((x) => x.none && (x.apikey || x.jwt))) {
     lines.push(`ratio auth/none http@${level}: cpu/call api-key ${r('apikey', 'variant.cpu')} jwt ${r('jwt', 'variant.cpu')}, throughput api-key ${r('apikey', 'variant.throughput')} jwt ${r('jwt', 'variant.throughput')}, p99 api-key ${r('apikey', 'variant.p99')} jwt ${r('jwt', 'variant.p99')}`);
   }
-  if (per.some((x) => x.none && x.metrics)) {
-    lines.push(`ratio metrics/none http@${level}: cpu/call ${r('metrics', 'variant.cpu')}, throughput ${r('metrics', 'variant.throughput')}, p99 ${r('metrics', 'variant.p99')}`);
+  if (per.some((x) => x.none && (x.metrics || x.traces))) {
+    lines.push(
+      `ratio telemetry/none http@${level}: cpu/call metrics ${r('metrics', 'variant.cpu')} traces ${r('traces', 'variant.cpu')}, throughput metrics ${r('metrics', 'variant.throughput')} traces ${r('traces', 'variant.throughput')}, p99 metrics ${r('metrics', 'variant.p99')} traces ${r('traces', 'variant.p99')}`,
+    );
   }
   return lines;
 }

@@ -1,4 +1,4 @@
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { drive, pool } from './load.mjs';
 import { cpuMs } from './proc.mjs';
@@ -17,15 +17,17 @@ import { summarizeLatencies } from './stats.mjs';
  *   client pays per call (the verdict cache).
  * - `metrics`: telemetry.metrics.enabled (GET /metrics on the same port); one scrape in the middle of
  *   every window, far more often than Prometheus's 15 s, so the scrape's cost is not understated.
+ * - `traces`: telemetry.otlp at 100 % sampling, exporting OTLP http/protobuf to a sink in this
+ *   process (the receiving side is not the server's CPU); the round fails if no spans arrived.
  *
  * Per variant: calls and server CPU (user + system, every thread: JIT and GC included) summed over
  * its windows, latency percentiles over every call of its windows.
  */
-export const VARIANTS = ['none', 'apikey', 'jwt', 'metrics'];
+export const VARIANTS = ['none', 'apikey', 'jwt', 'metrics', 'traces'];
 
 const METRICS_ENV = { TELEMETRYFLOW_MCP_TELEMETRY__METRICS__ENABLED: 'true' };
 
-function configOf(variant, fixture) {
+function configOf(variant, fixture, sink) {
   switch (variant) {
     case 'none':
       return { env: undefined, credential: async () => undefined };
@@ -35,6 +37,8 @@ function configOf(variant, fixture) {
       return { env: fixture.env, credential: (port) => fixture.jwt(port) };
     case 'metrics':
       return { env: () => METRICS_ENV, credential: async () => undefined, scrape: true };
+    case 'traces':
+      return { env: () => ({ TELEMETRYFLOW_MCP_TELEMETRY__OTLP__ENDPOINT: `http://127.0.0.1:${sink.port}`, TELEMETRYFLOW_MCP_TELEMETRY__OTLP__SAMPLING_RATIO: '1' }), credential: async () => undefined };
     default:
       throw new Error(`unknown variant ${variant}`);
   }
@@ -62,10 +66,12 @@ function scrape(port) {
  */
 export async function variantsRound(variants, options, fixture, { startHttp, openSessions, log }) {
   const started = [];
+  const sink = variants.includes('traces') ? await otlpSink() : undefined;
   let figures;
   try {
-    figures = await measureAll(variants, options, fixture, { startHttp, openSessions, log }, started);
+    figures = await measureAll(variants, options, fixture, { startHttp, openSessions, log, sink }, started);
   } finally {
+    await sink?.close();
     // Every server is stopped; one that died during the round fails it (stop rethrows its exit).
     const stopped = await Promise.allSettled(started.map((server) => server.stop()));
     const died = stopped.find((s) => s.status === 'rejected');
@@ -74,11 +80,11 @@ export async function variantsRound(variants, options, fixture, { startHttp, ope
   return figures;
 }
 
-async function measureAll(variants, options, fixture, { startHttp, openSessions, log }, started) {
+async function measureAll(variants, options, fixture, { startHttp, openSessions, log, sink }, started) {
   {
     const servers = {};
     for (const variant of variants) {
-      const config = configOf(variant, fixture);
+      const config = configOf(variant, fixture, sink);
       const server = await startHttp('tfo', options, config.env ? { env: config.env } : {});
       started.push(server);
       const credential = await config.credential(server.port);
@@ -131,6 +137,33 @@ async function measureAll(variants, options, fixture, { startHttp, openSessions,
       log?.(`  ${variant.padEnd(7)} ${figures[variant].cpuUsPerCall.toFixed(1)} µs CPU/call, ${figures[variant].throughput.toFixed(0)} calls/s (windows: ${figures[variant].windowCpuUsPerCall.map((x) => x.toFixed(0)).join(' ')} µs)`);
     }
     for (const variant of variants) await pool(servers[variant].sessions.length, 16, (i) => servers[variant].sessions[i].close());
+    if (sink) {
+      // The exporter sends every 5 s or every 512 spans: by now, many batches.
+      if (sink.requests === 0) throw new Error('traces: the OTLP sink received no export; tracing did not run');
+      figures.traces.exports = sink.requests;
+      figures.traces.exportedBytes = sink.bytes;
+    }
     return figures;
   }
+}
+
+/** An OTLP/HTTP receiver that keeps nothing: it counts exports and bytes and answers 200. */
+async function otlpSink() {
+  const sink = { requests: 0, bytes: 0, port: 0 };
+  const server = createServer((req, res) => {
+    req.on('data', (chunk) => (sink.bytes += chunk.length));
+    req.on('end', () => {
+      sink.requests += 1;
+      res.writeHead(200, { 'content-type': 'application/x-protobuf' });
+      res.end();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  sink.port = server.address().port;
+  sink.close = () =>
+    new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  return sink;
 }

@@ -33,21 +33,22 @@ describe('npm run bench – harness smoke run (--quick --only tfo)', () => {
     const results = JSON.parse(await readFile(join(out, files[0]), 'utf8')) as {
       failures: unknown[];
       medians: Record<string, Record<string, number>>;
-      rounds: { tfo: { variants?: Record<string, { throughput: number; cpuUsPerCall: number; windows: number }> } }[];
+      rounds: { tfo: { variants?: Record<string, { throughput: number; cpuUsPerCall: number; windows: number; exports?: number }> } }[];
     };
     expect(results.failures).toEqual([]);
     const tfo = results.medians['tfo'];
     expect(tfo['stdio.serial.throughput']).toBeGreaterThan(0);
     expect(tfo['http.16.throughput']).toBeGreaterThan(0);
     expect(tfo['held.kbPerSession']).toBeGreaterThan(0);
-    // The features suite: off, an API key, a JWT from the test support's oidc-provider, metrics on;
-    // each measured in two alternating windows (--quick).
+    // The features suite: off, an API key, a JWT from the test support's oidc-provider, metrics on,
+    // traces exported to the harness's sink; each measured in two alternating windows (--quick).
     const variants = results.rounds[0]!.tfo.variants!;
-    for (const variant of ['none', 'apikey', 'jwt', 'metrics']) expect(variants[variant]).toMatchObject({ throughput: expect.any(Number), cpuUsPerCall: expect.any(Number), windows: 2 });
+    for (const variant of ['none', 'apikey', 'jwt', 'metrics', 'traces']) expect(variants[variant]).toMatchObject({ throughput: expect.any(Number), cpuUsPerCall: expect.any(Number), windows: 2 });
     expect(variants['jwt']!.throughput).toBeGreaterThan(0);
     expect(variants['metrics']!.throughput).toBeGreaterThan(0);
+    expect(variants['traces']).toMatchObject({ exports: expect.any(Number), exportedBytes: expect.any(Number) });
     expect(output).toMatch(/ratio auth\/none http@16: cpu\/call api-key \d+\.\d\d jwt \d+\.\d\d/);
-    expect(output).toMatch(/ratio metrics\/none http@16: cpu\/call \d+\.\d\d, throughput \d+\.\d\d/);
+    expect(output).toMatch(/ratio telemetry\/none http@16: cpu\/call metrics \d+\.\d\d traces \d+\.\d\d/);
     expect(output).toMatch(/http CPU per call @16 with metrics on ≤ 1\.1× off/);
   }, 120_000);
 });
