@@ -3,8 +3,12 @@ import { existsSync } from 'node:fs';
 
 export const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const REPO_DIR = fileURLToPath(new URL('../..', import.meta.url));
-/** dist/main.js is the bundle that ships; TFO_BENCH_ENTRY=modules runs tsc's per-module build (profiles). */
+/**
+ * dist/main.js is the bundle that ships; TFO_BENCH_ENTRY=modules runs tsc's per-module build (profiles).
+ * TFO_BENCH_MAIN=/path/to/other/dist/main.js runs another build (an A/B against an older commit).
+ */
 const tfoMain = () =>
+  process.env.TFO_BENCH_MAIN ??
   fileURLToPath(new URL(process.env.TFO_BENCH_ENTRY === 'modules' ? '../../dist/modules/main.js' : '../../dist/main.js', import.meta.url));
 const serverScript = (name) => fileURLToPath(new URL(`../servers/${name}`, import.meta.url));
 
