@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Stand-ins for the registry images the Dockerfile and docker-compose.yml name, for machines that reach
+# Stand-ins for the registry images the Dockerfile, docker-compose.yml and docker-compose.scale.yml name,
+# for machines that reach
 # no container registry (these: only Debian's packages and the npm registry). Built from Debian packages
 # with mmdebstrap, plus this machine's own Node for the node base.
 #
@@ -9,17 +10,19 @@
 # Each stand-in is tagged with the real, fully qualified name, so that the Dockerfile and the compose file
 # run unmodified. That is only honest in a store nobody else uses: scripts/container-check.sh keeps its
 # own (see docs/containers.md). Every stand-in carries the label org.tfo-mcp.stand-in (what it really
-# is) and org.tfo-mcp.stand-in.recipe (a hash of this script, standin/ and the host's Node version): a
-# stand-in whose recipe changed is rebuilt, and an image without the label (a real one) is never touched.
+# is) and org.tfo-mcp.stand-in.recipe (a hash of the functions of this script that build it, plus standin/
+# for the services and the host's Node version for node): a stand-in whose recipe changed is rebuilt,
+# and an image without the label (a real one) is never touched.
 #
 # Recipes, by repository:
 #   node                        Debian bookworm (minbase, slimmed like debian:bookworm-slim) + this machine's
 #                               node and npm in /usr/local + user node (uid 1000), as node:20-bookworm-slim has
 #   postgres, redis, nats,      one shared Debian rootfs (postgresql-15, redis-server, nats-server,
-#   clickhouse-server           clickhouse-server 18.16, wget), with an entrypoint per service (standin/*.sh)
-#                               that keeps the part of the official image's contract the compose file uses
-# The versions are Debian's (Postgres 15, Redis 7.0, NATS 2.9, ClickHouse 18.16), whatever the tag says;
-# `describe` says so in the check's log.
+#   clickhouse-server,          clickhouse-server 18.16, haproxy, prometheus, wget), with an entrypoint per
+#   haproxy, prometheus         service (standin/*.sh) where one is needed, keeping the part of the official
+#                               image's contract the compose files use
+# The versions are Debian's (Postgres 15, Redis 7.0, NATS 2.9, ClickHouse 18.16, HAProxy 2.6, Prometheus
+# 2.42), whatever the tag says; `describe` says so in the check's log.
 #
 # Needs root and mmdebstrap (installed with apt-get when missing). Packages come from the Debian mirror
 # ($TFO_DEBIAN_MIRROR, default deb.debian.org), reusing any .deb already in /var/cache/apt/archives.
@@ -38,14 +41,20 @@ SERVICE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 log() { echo "standins: $*" >&2; }
 die() { echo "standins: $*" >&2; exit 1; }
 
-recipe() { # the hash a stand-in of this kind is labelled with
-  { cat "$0" "$HERE"/standin/*; [ "$1" != node ] || node --version; } | sha256sum | cut -c1-16
+recipe() { # the hash a stand-in of this kind is labelled with: what builds it, so that adding a service
+  # stand-in leaves the node base (and every image built on it) alone
+  {
+    echo "$SUITE"; declare -f debian_rootfs
+    if [ "$1" = node ]; then declare -f build_node; node --version
+    else declare -f build_services_rootfs build_service; cat "$HERE"/standin/*; fi
+  } | sha256sum | cut -c1-16
 }
 kind_of() { # IMAGE -> node | postgres | redis | nats | clickhouse
   local repo=${1%%:*}
   case "${repo##*/}" in
     node) echo node ;; postgres) echo postgres ;; redis) echo redis ;; nats) echo nats ;;
     clickhouse-server) echo clickhouse ;;
+    haproxy) echo haproxy ;; prometheus) echo prometheus ;;
     *) return 1 ;;
   esac
 }
@@ -60,6 +69,8 @@ describe() { # IMAGE: what its stand-in is (the org.tfo-mcp.stand-in label says 
     redis) echo "Debian redis-server 7.0, protected mode off like the official image" ;;
     nats) echo "Debian nats-server 2.9 (JetStream), options pass through like the official image, wget" ;;
     clickhouse) echo "Debian clickhouse-server 18.16, entrypoint for CLICKHOUSE_USER/PASSWORD, wget" ;;
+    haproxy) echo "Debian haproxy 2.6, config in /usr/local/etc/haproxy, user haproxy, entrypoint like the official image's" ;;
+    prometheus) echo "Debian prometheus 2.42, config in /etc/prometheus, data in /prometheus, user nobody" ;;
   esac
 }
 
@@ -114,16 +125,20 @@ build_node() { # IMAGE
 build_services_rootfs() {
   local want; want=$(recipe services)
   if [ "$(label_of "$SERVICES_ROOTFS" "$LABEL.recipe")" = "$want" ]; then return 0; fi
-  log "building $SERVICES_ROOTFS (postgresql-15, redis-server, nats-server, clickhouse-server, wget)"
-  # Postgres's JIT (LLVM, about 110 MB) is left out: without it the server simply does not JIT. Debian's
-  # own cluster (created by the package) is removed: the entrypoint makes one where the image expects it.
-  local jit=()
-  for path in '/usr/lib/llvm-14/*' '/usr/lib/x86_64-linux-gnu/libLLVM-14.so*' '/usr/lib/postgresql/15/lib/llvmjit*' '/usr/lib/postgresql/15/lib/bitcode/*'; do
-    jit+=("--dpkgopt=path-exclude=$path")
+  log "building $SERVICES_ROOTFS (postgresql-15, redis-server, nats-server, clickhouse-server, haproxy, prometheus, wget)"
+  # Postgres's JIT (LLVM, about 110 MB) is left out: without it the server simply does not JIT. So are
+  # the time zone data of Prometheus's web UI (moment-timezone, 214 MB; the API does not use it) and
+  # promtool (46 MB). Debian's own Postgres cluster (created by the package) is removed: the entrypoint
+  # makes one where the image expects it.
+  local excluded=()
+  for path in '/usr/lib/llvm-14/*' '/usr/lib/x86_64-linux-gnu/libLLVM-14.so*' '/usr/lib/postgresql/15/lib/llvmjit*' '/usr/lib/postgresql/15/lib/bitcode/*' \
+      '/usr/share/javascript/moment-timezone/*' '/usr/bin/promtool'; do
+    excluded+=("--dpkgopt=path-exclude=$path")
   done
-  debian_rootfs "${jit[@]}" \
-    --include=postgresql-15,redis-server,nats-server,clickhouse-server,clickhouse-client,wget \
+  debian_rootfs "${excluded[@]}" \
+    --include=postgresql-15,redis-server,nats-server,clickhouse-server,clickhouse-client,haproxy,prometheus,wget \
     --customize-hook='rm -rf "$1/var/lib/postgresql/15" "$1/etc/postgresql/15"' \
+    --customize-hook='mkdir -p "$1/prometheus" "$1/usr/local/etc/haproxy" && chown 65534:65534 "$1/prometheus"' \
     2>"$LOGDIR/mmdebstrap-services.log" \
   | "$ENGINE" import --quiet --change "ENV PATH=$SERVICE_PATH" \
       --change "LABEL $LABEL=\"Debian $SUITE service packages\"" --change "LABEL $LABEL.recipe=$want" - "$SERVICES_ROOTFS" >/dev/null \
@@ -134,10 +149,13 @@ build_service() { # IMAGE KIND
   local image=$1 kind=$2 ctx
   build_services_rootfs
   ctx=$(mktemp -d)
-  cp "$HERE/standin/$kind-entrypoint.sh" "$ctx/entrypoint.sh"
   {
     echo "FROM $SERVICES_ROOTFS"
-    echo 'COPY entrypoint.sh /usr/local/bin/docker-entrypoint.sh'
+    if [ -f "$HERE/standin/$kind-entrypoint.sh" ]; then
+      cp "$HERE/standin/$kind-entrypoint.sh" "$ctx/entrypoint.sh"
+      echo 'COPY entrypoint.sh /usr/local/bin/docker-entrypoint.sh'
+      echo 'ENTRYPOINT ["docker-entrypoint.sh"]'
+    fi
     case "$kind" in
       postgres) echo "ENV PATH=/usr/lib/postgresql/15/bin:$SERVICE_PATH PGDATA=/var/lib/postgresql/data"
                 echo 'VOLUME /var/lib/postgresql/data'; echo 'EXPOSE 5432'
@@ -146,8 +164,14 @@ build_service() { # IMAGE KIND
       redis) echo 'VOLUME /data'; echo 'WORKDIR /data'; echo 'EXPOSE 6379'; echo 'CMD ["redis-server"]' ;;
       nats) echo 'EXPOSE 4222 6222 8222'; echo 'CMD ["nats-server", "-m", "8222"]' ;;
       clickhouse) echo 'VOLUME /var/lib/clickhouse'; echo 'EXPOSE 8123 9000'; echo 'CMD ["clickhouse-server"]' ;;
+      # As haproxy:2.8: master-worker in the foreground (the entrypoint adds -W -db), soft stop on SIGUSR1.
+      haproxy) echo 'USER haproxy'; echo 'WORKDIR /var/lib/haproxy'; echo 'STOPSIGNAL SIGUSR1'
+               echo 'CMD ["haproxy", "-f", "/usr/local/etc/haproxy/haproxy.cfg"]' ;;
+      # As prom/prometheus: the binary is the entrypoint, the flags the command.
+      prometheus) echo 'USER nobody'; echo 'WORKDIR /prometheus'; echo 'VOLUME /prometheus'; echo 'EXPOSE 9090'
+                  echo 'ENTRYPOINT ["/usr/bin/prometheus"]'
+                  echo 'CMD ["--config.file=/etc/prometheus/prometheus.yml", "--storage.tsdb.path=/prometheus"]' ;;
     esac
-    echo 'ENTRYPOINT ["docker-entrypoint.sh"]'
     echo "LABEL $LABEL=\"$(describe "$image")\""
     echo "LABEL $LABEL.recipe=$(recipe "$kind")"
   } > "$ctx/Containerfile"
