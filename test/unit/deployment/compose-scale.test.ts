@@ -6,11 +6,21 @@ import { loadConfig } from '../../../src/infrastructure/config/config-loader.js'
 /**
  * docker-compose.scale.yml (three replicas behind HAProxy, Prometheus scraping each) checked for what
  * can be checked without a container engine: the replicas' environment is a valid configuration on
- * the shared services with metrics on the port Prometheus scrapes, only the proxy is published, and
- * the proxy balances round robin without stickiness, checking /health with a Host the replicas accept.
+ * the shared services with metrics on the port Prometheus scrapes, only the proxy and Prometheus are
+ * published, and the proxy balances round robin without stickiness over as many slots as there are
+ * replicas, checking /health with a Host the replicas accept, with the resolver of whichever engine
+ * runs it. scripts/container-check.sh (mode scale) runs the stack itself.
  */
 const ROOT = resolve(new URL('.', import.meta.url).pathname, '../../..');
-type Service = { image?: string; deploy?: { replicas?: number }; environment?: Record<string, string>; ports?: string[]; volumes?: string[]; depends_on?: unknown };
+type Service = {
+  image?: string;
+  deploy?: { replicas?: number };
+  environment?: Record<string, string>;
+  ports?: string[];
+  volumes?: string[];
+  depends_on?: unknown;
+  healthcheck?: { test?: unknown };
+};
 const compose = parse(readFileSync(resolve(ROOT, 'docker-compose.scale.yml'), 'utf8')) as { services: Record<string, Service> };
 const haproxy = readFileSync(resolve(ROOT, 'deploy/haproxy/haproxy.cfg'), 'utf8');
 const prometheus = parse(readFileSync(resolve(ROOT, 'deploy/prometheus/prometheus.yml'), 'utf8')) as {
@@ -29,8 +39,15 @@ describe('docker-compose.scale.yml', () => {
     expect(config.telemetry.metrics).toEqual({ enabled: true, port: 9464, host: '0.0.0.0', path: '/metrics' });
   });
 
-  it('the proxy alone is published, on loopback; Prometheus finds every replica on the metrics port', () => {
+  it('the health check is one shell string - podman-compose 1.0.3 consumes a list form on the first replica and rejects it on the second', () => {
+    expect(app.healthcheck?.test).toEqual(expect.stringContaining("fetch('http://127.0.0.1:8080/health')"));
+  });
+
+  it('the proxy and Prometheus alone are published, on loopback; Prometheus finds every replica on the metrics port', () => {
     expect(compose.services['proxy'].ports).toEqual(['127.0.0.1:${TFO_MCP_PORT:-8080}:8080']);
+    expect(compose.services['prometheus'].ports).toEqual(['127.0.0.1:${TFO_PROMETHEUS_PORT:-9090}:9090']);
+    const published = Object.entries(compose.services).filter(([, service]) => service.ports !== undefined).map(([name]) => name);
+    expect(published.sort()).toEqual(['prometheus', 'proxy']);
     expect(compose.services['proxy'].volumes).toContain('./deploy/haproxy/haproxy.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro');
     const job = prometheus.scrape_configs.find((c) => c.job_name === 'tfo-mcp');
     expect(job?.dns_sd_configs?.[0]).toMatchObject({ names: ['tfo-mcp'], port: 9464 });
@@ -43,6 +60,13 @@ describe('docker-compose.scale.yml', () => {
     const host = /hdr Host (\S+)/.exec(haproxy)?.[1];
     expect(String(app.environment?.['TELEMETRYFLOW_MCP_SERVER__HTTP__ALLOWED_HOSTS']).split(',')).toContain(host);
     expect(haproxy).toMatch(/^\s*retry-on conn-failure$/m);
-    expect(haproxy).toMatch(/server-template tfo-mcp 3 tfo-mcp:8080 check/);
+  });
+
+  it('HAProxy - one server slot per replica, found with the nameservers of the container (Docker and podman alike)', () => {
+    const slots = Number(/server-template tfo-mcp (\d+) tfo-mcp:8080 check .*resolvers compose/.exec(haproxy)?.[1]);
+    expect(slots).toBe(app.deploy?.replicas);
+    expect(haproxy).toMatch(/^\s*parse-resolv-conf$/m);
+    // No engine-specific address: Docker's 127.0.0.11 is not podman's DNS, and podman's differs per network.
+    expect(haproxy).not.toMatch(/^\s*nameserver /m);
   });
 });
