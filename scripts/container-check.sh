@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# The container image and the compose stack, for real: build the Dockerfile, run the image and talk to
+# The container image and the compose stacks, for real: build the Dockerfile, run the image and talk to
 # it, then bring docker-compose.yml up unmodified and follow one tool call into Postgres, NATS, Redis
-# and ClickHouse; tear down what it started. docs/containers.md explains the choices.
+# and ClickHouse, then docker-compose.scale.yml (three replicas behind HAProxy, Prometheus) and spread
+# a 2025 session and 2026-07-28 calls over the replicas; tear down what it started. docs/containers.md
+# explains the choices.
 #
-#   scripts/container-check.sh [all|image|stack]   run the checks (default all); exit 0 = every check passed
+#   scripts/container-check.sh [all|image|stack|scale]
+#                                                  run the checks (default all: image, stack, scale; stack
+#                                                  and scale use the image the last run built); exit 0 =
+#                                                  every check passed
 #   scripts/container-check.sh check               exit 0 when podman or Docker can run here; else print why
 #   scripts/container-check.sh --npm-test          as npm test runs it (scripts/test.sh): honours TFO_CONTAINERS,
 #                                                  records a skip for the totals, exit status = checks failed
@@ -32,6 +37,7 @@ ROOT=$PWD
 
 DIR=${TFO_CONTAINER_DIR:-/var/tmp/tfo-mcp-containers}
 PROJECT=tfo-mcp-check
+SCALE_PROJECT=tfo-mcp-check-scale
 APP_IMAGE=localhost/tfo-mcp:container-check
 MODE=${1:-all}
 
@@ -99,7 +105,7 @@ if [ "$MODE" = --npm-test ]; then
   exit "$(( ${count:-1} > 100 ? 100 : ${count:-1} ))"
 fi
 
-case "$MODE" in all|image|stack|check) ;; *) echo "usage: $0 [all|image|stack|check|--npm-test]" >&2; exit 2 ;; esac
+case "$MODE" in all|image|stack|scale|check) ;; *) echo "usage: $0 [all|image|stack|scale|check|--npm-test]" >&2; exit 2 ;; esac
 pick_engine
 if [ "$MODE" = check ]; then [ -z "$cannot" ] || { echo "$cannot"; exit 1; }; exit 0; fi
 if [ -n "$cannot" ]; then loud "SKIPPED: $cannot"; exit 77; fi
@@ -186,7 +192,7 @@ docker_setup() {
 # --- Cleanup: only what this run started --------------------------------------------------------------
 TMP=$(mktemp -d)
 started=()          # containers run by this script
-stack_up=0
+stack_up=0          # the compose stack of STACK_FILE/STACK_PROJECT is (maybe) up
 services_job=       # the background build of missing service stand-ins
 built=0             # this run built the image
 cleanup() {
@@ -194,7 +200,7 @@ cleanup() {
   local c
   [ -z "$services_job" ] || wait "$services_job"
   for c in "${started[@]}"; do "$ENGINE" rm -f -t 0 "$c" >/dev/null 2>&1; done
-  if [ "$stack_up" -eq 1 ]; then compose down -v -t 10 >>"$LOG/compose-down.log" 2>&1; stack_remains_removed; fi
+  if [ "$stack_up" -eq 1 ]; then compose_down -t 10 >>"$LOG/compose-down.log" 2>&1; stack_remains_removed >/dev/null; fi
   if [ "$ENGINE" = podman ]; then
     # conmon outlives a container by exit_command_delay; end those of this store (ours: the lock is held).
     local pid
@@ -240,9 +246,12 @@ wait_http() { # URL SECONDS: until it answers 200
   return 1
 }
 image_size_mb() { "$ENGINE" image inspect --format '{{.Size}}' "$1" 2>/dev/null | awk '{ printf "%.0f", $1 / 1000000 }'; }
-# The images the Dockerfile and the compose file name (the base from the Dockerfile's ARG default).
+# The images the Dockerfile and the compose files name (the base from the Dockerfile's ARG default).
 NODE_IMAGE=$(sed -n 's/^ARG NODE_IMAGE=//p' Dockerfile | head -1)
-SERVICE_IMAGES=$(sed -n 's/^ *image: *\([^$ ]*\) *$/\1/p' docker-compose.yml)
+images_of() { sed -n 's/^ *image: *\([^$ ]*\) *$/\1/p' "$1"; }
+STACK_IMAGES=$(images_of docker-compose.yml)
+SCALE_IMAGES=$(images_of docker-compose.scale.yml)
+SERVICE_IMAGES=$(printf '%s\n' $STACK_IMAGES $SCALE_IMAGES | sort -u)
 
 ensure_images() { # IMAGE...: present, pulled (TFO_CONTAINER_PULL=1) or built as stand-ins
   local image missing=()
@@ -372,14 +381,34 @@ EOF
     _ "$keys" "$shared" "$APP_IMAGE" "$TFO_SSH_USER"
 }
 
-# ==== The compose stack ======================================================================================
-compose() { TFO_MCP_PORT=$STACK_PORT TFO_MCP_IMAGE=$APP_IMAGE "${COMPOSE[@]}" -p "$PROJECT" -f docker-compose.yml "$@"; }
-container_of() { "$ENGINE" ps -q --filter "label=com.docker.compose.project=$PROJECT" --filter "label=com.docker.compose.service=$1" | head -1; }
+# ==== The compose stacks =====================================================================================
+# The stack being checked: docker-compose.yml as $PROJECT, then docker-compose.scale.yml as $SCALE_PROJECT.
+STACK_FILE=docker-compose.yml STACK_PROJECT=$PROJECT STACK_PORT= PROMETHEUS_PORT=
+compose() {
+  TFO_MCP_PORT=$STACK_PORT TFO_PROMETHEUS_PORT=$PROMETHEUS_PORT TFO_MCP_IMAGE=$APP_IMAGE \
+    "${COMPOSE[@]}" -p "$STACK_PROJECT" -f "$STACK_FILE" "$@"
+}
+containers_of() { "$ENGINE" ps -q --filter "label=com.docker.compose.project=$STACK_PROJECT" --filter "label=com.docker.compose.service=$1"; }
+container_of() { containers_of "$1" | head -1; }
+# Anonymous volumes (an image's VOLUME that the compose file mounts nothing on: redis's /data,
+# prometheus's /prometheus) carry no project label, and podman-compose 1.0.3's `down -v` leaves them:
+# their names are taken from the project's containers before every down, and removed after it.
+remember_volumes() {
+  local c
+  for c in $("$ENGINE" ps -aq --filter "label=com.docker.compose.project=$STACK_PROJECT"); do
+    "$ENGINE" inspect --format '{{range .Mounts}}{{if eq .Type "volume"}}{{.Name}}{{"\n"}}{{end}}{{end}}' "$c" 2>/dev/null
+  done | sed '/^$/d' >>"$TMP/volumes"
+}
+compose_down() { remember_volumes; compose down -v "$@"; }
 stack_remains_removed() {
-  "$ENGINE" network rm "${PROJECT}_default" >/dev/null 2>&1
-  local left
-  left=$("$ENGINE" ps -aq --filter "label=com.docker.compose.project=$PROJECT"; "$ENGINE" volume ls -q --filter "label=com.docker.compose.project=$PROJECT")
-  [ -z "$left" ]
+  "$ENGINE" network rm "${STACK_PROJECT}_default" >/dev/null 2>&1
+  local v left
+  for v in $(sort -u "$TMP/volumes" 2>/dev/null); do "$ENGINE" volume rm -f "$v" >/dev/null 2>&1; done
+  left=$("$ENGINE" ps -aq --filter "label=com.docker.compose.project=$STACK_PROJECT"
+         "$ENGINE" volume ls -q --filter "label=com.docker.compose.project=$STACK_PROJECT"
+         "$ENGINE" network ls -q --filter "name=^${STACK_PROJECT}_default\$"
+         for v in $(sort -u "$TMP/volumes" 2>/dev/null); do "$ENGINE" volume inspect --format '{{.Name}}' "$v" 2>/dev/null; done)
+  [ -z "$left" ] || { echo "left: $(echo $left)"; return 1; }
 }
 # until SECONDS COMMAND...: retry until it succeeds
 until_ok() { local deadline=$(( $(date +%s) + $1 )) out; shift; while :; do out=$("$@" 2>&1) && { echo "$out"; return 0; }; [ "$(date +%s)" -lt "$deadline" ] || { echo "$out"; return 1; }; sleep 0.5; done; }
@@ -459,10 +488,10 @@ stack_checks() {
   t=$(now)
   [ -z "$services_job" ] || { wait "$services_job"; services_job=; }
   # shellcheck disable=SC2086
-  check "service images" ensure_images $SERVICE_IMAGES || return 1
+  check "service images" ensure_images $STACK_IMAGES || return 1
   say "       ($(since "$t") s)"
   # Leftovers of an interrupted run of this project (this store is the check's own).
-  compose down -v -t 0 >"$LOG/compose-predown.log" 2>&1; stack_remains_removed
+  compose_down -t 0 >"$LOG/compose-predown.log" 2>&1; stack_remains_removed >/dev/null
   t=$(now)
   stack_up=1
   if ! compose up -d --no-build >"$LOG/compose-up.log" 2>&1; then fail "compose up" "see $LOG/compose-up.log"; tail -5 "$LOG/compose-up.log"; return 1; fi
@@ -482,19 +511,121 @@ stack_checks() {
   # Docker runs health checks on its own schedule (tfo-mcp's first after 15 s); podman here runs them on demand.
   check "health checks of every service" until_ok 45 stack_health
   "$ENGINE" logs "$(container_of tfo-mcp)" >"$LOG/stack-tfo-mcp.log" 2>&1
-  t=$(now)
-  if compose down -v -t 10 >"$LOG/compose-down.log" 2>&1 && stack_remains_removed; then
+  stack_down "compose down" compose-down
+}
+
+# stack_down NAME LOGNAME: down -v, then nothing of the project may remain (a check of its own)
+stack_down() {
+  local t left; t=$(now)
+  if compose_down -t 10 >"$LOG/$2.log" 2>&1 && left=$(stack_remains_removed); then
     stack_up=0
-    pass "compose down" "$(since "$t") s; no container, volume or network of $PROJECT left"
+    pass "$1" "$(since "$t") s; no container, volume or network of $STACK_PROJECT left"
   else
-    fail "compose down" "see $LOG/compose-down.log"
+    fail "$1" "${left:-} see $LOG/$2.log"
   fi
 }
 
+# ==== The scale stack: three replicas behind HAProxy, Prometheus ==============================================
+# The replicas' addresses as the network's DNS gives them to the proxy, and as the engine assigned them.
+scale_dns() {
+  local c dns assigned n
+  n=$(containers_of tfo-mcp | wc -l)
+  [ "$n" -eq 3 ] || { echo "$n tfo-mcp containers running, not 3"; return 1; }
+  dns=$("$ENGINE" exec "$(container_of proxy)" getent ahostsv4 tfo-mcp | awk '{ print $1 }' | sort -u | tr '\n' ' ') || return 1
+  assigned=$(for c in $(containers_of tfo-mcp); do "$ENGINE" inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$c"; done | sort -u | tr '\n' ' ')
+  [ "$dns" = "$assigned" ] || { echo "tfo-mcp resolves to ${dns:-nothing}in the proxy, the replicas have ${assigned}"; return 1; }
+  echo "3 replicas; tfo-mcp resolves to ${dns}in the proxy's container, one A record each"
+}
+# Every replica answers /ready, and the proxy's last word on each of its three servers is UP (HAProxy
+# logs every state change; the first comes when DNS fills the slot).
+scale_replicas_up() {
+  local c ready=0 states
+  for c in $(containers_of tfo-mcp); do
+    "$ENGINE" exec "$c" node -e "fetch('http://127.0.0.1:8080/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))" && ready=$((ready + 1))
+  done
+  states=$("$ENGINE" logs "$(container_of proxy)" 2>&1 | awk '
+    match($0, /Server replicas\/tfo-mcp[0-9]+/) {
+      s = substr($0, RSTART + 16, RLENGTH - 16)
+      if ($0 ~ / is UP/) state[s] = "UP"; else if ($0 ~ / is DOWN|going DOWN|MAINT/) state[s] = "DOWN"
+    }
+    END { for (s in state) { printf "%s%s:%s", sep, s, state[s]; sep = " " } }')
+  [ "$ready" -eq 3 ] && [ "$(grep -o ':UP' <<<"$states" | wc -l)" -eq 3 ] || { echo "$ready of 3 replicas ready; proxy: ${states:-no server state logged}"; return 1; }
+  echo "3 replicas ready; proxy: $states"
+}
+# Each replica's own count of tools/call (its metrics port, from inside its container): all three served
+# calls, and the one 2025 session's calls were served by more than one replica.
+scale_spread() {
+  local c n=0 served=0 legacy_on=0 per=() counts legacy modern
+  for c in $(containers_of tfo-mcp); do
+    n=$((n + 1))
+    counts=$("$ENGINE" exec "$c" node -e "fetch('http://127.0.0.1:9464/metrics').then((r) => r.text()).then((t) => process.stdout.write(t), () => process.exit(1))" \
+      | awk '/^tfo_mcp_requests_total\{/ && /method="tools\/call"/ { if (/era="legacy"/) l += $NF; else if (/era="modern"/) m += $NF } END { printf "%d %d", l, m }') || return 1
+    read -r legacy modern <<<"$counts"
+    per+=("#$("$ENGINE" inspect --format '{{ index .Config.Labels "com.docker.compose.container-number" }}' "$c") ${legacy}+${modern}")
+    [ $((legacy + modern)) -gt 0 ] && served=$((served + 1))
+    [ "$legacy" -gt 0 ] && legacy_on=$((legacy_on + 1))
+  done
+  local line="tools/call per replica, 2025 session + 2026-07-28: ${per[*]}"
+  [ "$n" -eq 3 ] && [ "$served" -eq 3 ] && [ "$legacy_on" -ge 2 ] || { echo "$line (want all 3 serving, the session on 2 or more)"; return 1; }
+  echo "$line"
+}
+scale_prometheus() { # the tfo-mcp job's targets: the three replicas, every one up
+  local json; json=$(curl -s --max-time 3 "http://127.0.0.1:$PROMETHEUS_PORT/api/v1/targets?state=active") || { echo "no answer on 127.0.0.1:$PROMETHEUS_PORT"; return 1; }
+  node -e '
+    const targets = JSON.parse(process.argv[1]).data.activeTargets.filter((t) => t.labels.job === "tfo-mcp");
+    const up = targets.filter((t) => t.health === "up");
+    const line = `job tfo-mcp: ${up.length} of ${targets.length} targets up (${targets.map((t) => `${t.labels.instance} ${t.health}`).join(", ")})`;
+    console.log(line);
+    process.exit(targets.length === 3 && up.length === 3 ? 0 : 1);' "$json"
+}
+
+scale_checks() {
+  local t stage; stage=$(now)
+  # The stack stage's project goes first if it is still there (it stopped half-way).
+  [ "$stack_up" -eq 0 ] || stack_down "compose down (before the scale stack)" compose-down
+  STACK_FILE=docker-compose.scale.yml STACK_PROJECT=$SCALE_PROJECT
+  STACK_PORT=$(free_port) PROMETHEUS_PORT=$(free_port)
+  if [ "$MODE" = all ] && [ "$built" -ne 1 ]; then
+    [ -z "$services_job" ] || { wait "$services_job"; services_job=; }
+    fail "scale stack" "not run: the image did not build"; return 1
+  fi
+  "$ENGINE" image inspect "$APP_IMAGE" >/dev/null 2>&1 || { fail "scale stack" "no $APP_IMAGE: run the image checks first (mode all)"; return 1; }
+  t=$(now)
+  [ -z "$services_job" ] || { wait "$services_job"; services_job=; }
+  # shellcheck disable=SC2086
+  check "scale: service images (+ haproxy, prometheus)" ensure_images $SCALE_IMAGES || return 1
+  compose_down -t 0 >"$LOG/scale-predown.log" 2>&1; stack_remains_removed >/dev/null
+  t=$(now)
+  stack_up=1
+  if ! compose up -d --no-build >"$LOG/scale-up.log" 2>&1; then fail "scale: compose up" "see $LOG/scale-up.log"; tail -5 "$LOG/scale-up.log"; return 1; fi
+  local up_took; up_took=$(since "$t")
+  if wait_http "http://127.0.0.1:$STACK_PORT/ready" 90; then
+    pass "scale: compose up, /ready through the proxy" "200 after $(since "$t") s (up returned after $up_took s; TFO_MCP_PORT=$STACK_PORT)"
+  else
+    fail "scale: compose up, /ready through the proxy" "no 200 within 90 s on 127.0.0.1:$STACK_PORT"
+    "$ENGINE" logs "$(container_of proxy)" 2>&1 | tail -8
+    return 1
+  fi
+  check "scale: three replicas under one DNS name" until_ok 20 scale_dns
+  check "scale: the proxy has the three up" until_ok 45 scale_replicas_up
+  check "scale: a 2025 session through the proxy (3 calls)" node scripts/container/mcp-probe.mjs http "http://127.0.0.1:$STACK_PORT/mcp" --list /workspace/src --repeat 3
+  check "scale: 2026-07-28 stateless calls through the proxy (3)" node scripts/container/mcp-probe.mjs stateless "http://127.0.0.1:$STACK_PORT/mcp" --list /workspace/src --repeat 3
+  check "scale: round robin reached every replica" scale_spread
+  # Prometheus scrapes every 15 s (deploy/prometheus/prometheus.yml): a replica that was still restarting
+  # at its first scrape is up at the second.
+  check "scale: Prometheus scrapes the three replicas" until_ok 45 scale_prometheus
+  local c
+  for c in proxy prometheus; do "$ENGINE" logs "$(container_of "$c")" >"$LOG/scale-$c.log" 2>&1; done
+  "$ENGINE" logs "$(container_of tfo-mcp)" >"$LOG/scale-tfo-mcp.log" 2>&1
+  stack_down "scale: compose down" scale-down
+  say "       (scale stage: $(since "$stage") s)"
+}
+
 case "$MODE" in
-  all) image_checks; stack_checks ;;
+  all) image_checks; stack_checks; scale_checks ;;
   image) image_checks ;;
   stack) stack_checks ;;
+  scale) scale_checks ;;
 esac
 summary
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
