@@ -4,7 +4,7 @@ import { assertApiKeyStore, type AuthConfig } from './auth.schema.js';
 import { ConfigError } from './config-error.js';
 import { configProblems, plainMessages } from './config-problems.js';
 import { aliasEnvLayer, envLayer, flagLayer, SourceIndex, yamlLayer, type ConfigFlag, type ConfigLayer } from './config-sources.js';
-import { CLAUDE_ENV_ALIASES, configSchema, type AppConfig, type ResolvedConfig } from './config.schema.js';
+import { CLAUDE_ENV_ALIASES, configSchemaFor, type AppConfig, type ResolvedConfig } from './config.schema.js';
 import { moveDeprecatedTelemetry } from './telemetry.schema.js';
 import { resolveRoots, RootsProblem, type ResolvedRoots } from './roots.js';
 import { assertBackendConfigured, dockerHostOf, moveDeprecatedSecurity, type Moved } from './execution-config.js';
@@ -33,8 +33,10 @@ export function loadConfig(options: LoadOptions): ResolvedConfig {
   const layers = [aliasEnvLayer(options.env, CLAUDE_ENV_ALIASES), readYaml(options), envLayer(options.env), flagLayer(options.flags ?? [])];
   const sources = new SourceIndex([...layers].reverse());
   const merged = layers.reduce<Record<string, unknown>>((config, layer) => deepMerge(config, layer.values), {});
-  const parsed = configSchema.safeParse(merged, { error: plainMessages });
-  if (!parsed.success) throw ConfigError.all(configProblems(parsed.error, merged, sources, configSchema));
+  // Sections the layers leave out (auth, rate_limits, telemetry) are never built: see configSchemaFor.
+  const schema = configSchemaFor(merged);
+  const parsed = schema.safeParse(merged, { error: plainMessages });
+  if (!parsed.success) throw ConfigError.all(configProblems(parsed.error, merged, sources, schema));
   try {
     return resolved(moveDeprecatedSecurity(parsed.data, merged), options, merged);
   } catch (error) {

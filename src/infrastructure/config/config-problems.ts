@@ -60,19 +60,23 @@ function valueAt(input: unknown, path: KeyPath): unknown {
 
 type Def = { type: string; innerType?: z.core.$ZodType; out?: z.core.$ZodType; shape?: Record<string, z.core.$ZodType> };
 
-/** The keys the schema knows at `path`, looking through defaults, optionals and preprocessing. */
+/** The keys the schema knows at `path`, looking through defaults, optionals, preprocessing and z.lazy (sections built on use). */
 export function keysAt(schema: z.core.$ZodType, path: KeyPath): string[] {
   let node: z.core.$ZodType | undefined = schema;
   for (let depth = 0; node !== undefined; depth++) {
-    let def = node._zod.def as Def;
-    while (def.innerType ?? (def.type === 'pipe' ? def.out : undefined)) {
-      node = (def.innerType ?? def.out)!;
-      def = node._zod.def as Def;
-    }
+    for (let inner = innerOf(node); inner !== undefined; inner = innerOf(node)) node = inner;
+    const def = node._zod.def as Def;
     if (depth === path.length) return def.shape ? Object.keys(def.shape) : [];
     node = def.shape?.[String(path[depth])];
   }
   return [];
+}
+
+/** The schema `node` wraps, if it is a wrapper: a default, an optional, a pipe's output, a lazy's built schema. */
+function innerOf(node: z.core.$ZodType): z.core.$ZodType | undefined {
+  const def = node._zod.def as Def;
+  if (def.type === 'lazy') return (node as z.core.$ZodLazy)._zod.innerType;
+  return def.innerType ?? (def.type === 'pipe' ? def.out : undefined);
 }
 
 /** The one known key within two edits of `name`, if exactly one is closest. */

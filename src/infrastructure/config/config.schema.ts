@@ -2,8 +2,8 @@ import { z } from 'zod';
 import { authSchema } from './auth.schema.js';
 import { bool, int, list, listOf } from './config-values.js';
 import { executionSchema, securitySchema } from './execution.schema.js';
-import { rateLimitsSchema } from './rate-limits.schema.js';
-import { telemetrySchema, type TelemetryConfig } from './telemetry.schema.js';
+import { rateLimitsDefaults, rateLimitsSchema } from './rate-limits.schema.js';
+import { telemetryDefaults, telemetrySchema, type TelemetryConfig } from './telemetry.schema.js';
 import type { ConfigDeprecation } from './config-deprecation.js';
 
 export { DEFAULT_ALLOWED_COMMANDS, DEFAULT_BLOCKED_COMMANDS, DEFAULT_REFUSED_ENV } from './execution.schema.js';
@@ -250,6 +250,40 @@ export const configSchema = z
     analytics: analyticsSchema.prefault({}),
   })
   .strict();
+
+/**
+ * Sections a server without them never builds a schema for (auth.schema.ts, rate-limits.schema.ts,
+ * telemetry.schema.ts: z.lazy): building and first running those schemas was most of what issues 14
+ * and 15 added to start-up. What each becomes when the configuration leaves it out: nothing (auth),
+ * or the defaults an empty section parses to.
+ */
+const SECTIONS_BUILT_WHEN_PRESENT = {
+  auth: () => z.undefined().optional(),
+  rate_limits: () => z.undefined().optional().transform(rateLimitsDefaults),
+  telemetry: () => z.undefined().optional().transform(telemetryDefaults),
+} as const;
+type DeferredSection = keyof typeof SECTIONS_BUILT_WHEN_PRESENT;
+const DEFERRED_SECTIONS = Object.keys(SECTIONS_BUILT_WHEN_PRESENT) as DeferredSection[];
+const schemasByAbsent = new Map<string, typeof configSchema>();
+
+/**
+ * The schema `input` (the merged layers) is parsed with: configSchema, with each deferred section the
+ * input leaves out replaced by what it becomes (SECTIONS_BUILT_WHEN_PRESENT). A section that is there
+ * (even as null or a wrong type) keeps its full schema, so its problems read as before.
+ */
+export function configSchemaFor(input: Readonly<Record<string, unknown>>): typeof configSchema {
+  const absent = DEFERRED_SECTIONS.filter((key) => input[key] === undefined);
+  if (absent.length === 0) return configSchema;
+  const key = absent.join();
+  let schema = schemasByAbsent.get(key);
+  if (schema === undefined) {
+    const placeholders = Object.fromEntries(absent.map((section) => [section, SECTIONS_BUILT_WHEN_PRESENT[section]()]));
+    // Spread keeps every key where configSchema has it: the parsed config's key order (config print) is unchanged.
+    schema = z.object({ ...configSchema.shape, ...placeholders }).strict() as unknown as typeof configSchema;
+    schemasByAbsent.set(key, schema);
+  }
+  return schema;
+}
 
 export type AppConfig = z.infer<typeof configSchema>;
 /**

@@ -14,42 +14,59 @@ import type { ConfigDeprecation } from './config-deprecation.js';
  * - on `host:port` when `port` is set, whatever the transport: how a stdio deployment is scraped.
  */
 
-const metricsSchema = z
-  .object({
-    enabled: bool.default(false),
-    /** A listener of its own for scrapes; absent: none. 0 picks a free port (tests). */
-    port: int(0, 65535, 'expected a port 1–65535 (or 0 for any free port)').optional(),
-    /** Where `port` listens. Metrics carry no secrets, so any address may serve them (0.0.0.0 in a container). */
-    host: z.string().min(1).default('127.0.0.1'),
-    path: z
-      .string()
-      .regex(/^\/[A-Za-z0-9._~/-]{0,127}$/, { error: 'expected a URL path such as /metrics' })
-      .default('/metrics'),
-  })
-  .strict()
-  .refine((metrics) => metrics.port === undefined || metrics.enabled, {
-    path: ['port'],
-    error: 'telemetry.metrics.port serves metrics only when telemetry.metrics.enabled is true: set it too, or remove the port',
-  });
+/**
+ * What a configuration without the section gets (metrics off, no traces), and the schema's defaults:
+ * one set of values, so an absent section needs no schema (config.schema.ts, configSchemaFor). A unit
+ * test holds `telemetryDefaults()` equal to what the schema makes of an empty section.
+ */
+const METRICS_DEFAULTS = { enabled: false, host: '127.0.0.1', path: '/metrics' } as const;
 
-export const telemetrySchema = z
-  .object({
-    metrics: metricsSchema.prefault({}),
-    /** Present: traces are exported there. Absent: the OpenTelemetry SDK is never loaded. */
-    otlp: otlpSchema.optional(),
-    /** Deprecated (one release): traces are on when telemetry.otlp is present. */
-    enabled: bool.optional(),
-    /** Deprecated (one release): telemetry.otlp.endpoint. */
-    otlp_endpoint: z.string().url().optional(),
-    /** Deprecated (one release): telemetry.otlp.service_name. */
-    service_name: z.string().min(1).optional(),
-  })
-  .strict();
+/** The section's schema, built on its first parse (z.lazy): see METRICS_DEFAULTS. */
+export const telemetrySchema = z.lazy(buildTelemetrySchema);
+
+function buildTelemetrySchema() {
+  const metricsSchema = z
+    .object({
+      enabled: bool.default(METRICS_DEFAULTS.enabled),
+      /** A listener of its own for scrapes; absent: none. 0 picks a free port (tests). */
+      port: int(0, 65535, 'expected a port 1–65535 (or 0 for any free port)').optional(),
+      /** Where `port` listens. Metrics carry no secrets, so any address may serve them (0.0.0.0 in a container). */
+      host: z.string().min(1).default(METRICS_DEFAULTS.host),
+      path: z
+        .string()
+        .regex(/^\/[A-Za-z0-9._~/-]{0,127}$/, { error: 'expected a URL path such as /metrics' })
+        .default(METRICS_DEFAULTS.path),
+    })
+    .strict()
+    .refine((metrics) => metrics.port === undefined || metrics.enabled, {
+      path: ['port'],
+      error: 'telemetry.metrics.port serves metrics only when telemetry.metrics.enabled is true: set it too, or remove the port',
+    });
+
+  return z
+    .object({
+      metrics: metricsSchema.prefault({}),
+      /** Present: traces are exported there. Absent: the OpenTelemetry SDK is never loaded. */
+      otlp: otlpSchema.optional(),
+      /** Deprecated (one release): traces are on when telemetry.otlp is present. */
+      enabled: bool.optional(),
+      /** Deprecated (one release): telemetry.otlp.endpoint. */
+      otlp_endpoint: z.string().url().optional(),
+      /** Deprecated (one release): telemetry.otlp.service_name. */
+      service_name: z.string().min(1).optional(),
+    })
+    .strict();
+}
 
 type ParsedTelemetry = z.infer<typeof telemetrySchema>;
 /** The section once the deprecated keys have moved. */
 export type TelemetryConfig = Omit<ParsedTelemetry, 'enabled' | 'otlp_endpoint' | 'service_name'>;
 export type MetricsConfig = TelemetryConfig['metrics'];
+
+/** `telemetry` as an empty section parses (nothing deprecated to move). */
+export function telemetryDefaults(): TelemetryConfig {
+  return { metrics: { ...METRICS_DEFAULTS } };
+}
 
 export interface MovedTelemetry {
   readonly telemetry: TelemetryConfig;

@@ -9,11 +9,6 @@ import { int } from '../../config/config-values.js';
  * appended unless the URL already ends with it. Credentials in the URL are refused, because URLs
  * are logged; a collector that needs them belongs behind a local agent.
  */
-const endpoint = z.string().check((ctx) => {
-  const problem = endpointProblem(ctx.value);
-  if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
-});
-
 function endpointProblem(value: string): string | undefined {
   let url: URL;
   try {
@@ -26,28 +21,38 @@ function endpointProblem(value: string): string | undefined {
   return undefined;
 }
 
-/** A fraction of new traces to keep, 0–1; a caller's sampled `traceparent` is kept whatever the ratio (parent-based). */
-const ratio = z.coerce
-  .number({ error: 'expected a sampling ratio between 0 and 1' })
-  .min(0, { error: 'expected a sampling ratio between 0 and 1' })
-  .max(1, { error: 'expected a sampling ratio between 0 and 1' });
+/** The section's schema, built on its first parse (z.lazy): a server without `telemetry.otlp` never builds it. */
+export const otlpSchema = z.lazy(buildOtlpSchema);
 
-export const otlpSchema = z
-  .object({
-    endpoint,
-    protocol: z.enum(['http/protobuf', 'http/json']).default('http/protobuf'),
-    sampling_ratio: ratio.default(1),
-    /** The `service.name` resource attribute. */
-    service_name: z.string().min(1).max(255).default('tfo-mcp'),
-    /** The `service.version` resource attribute; default: the server's own version. */
-    service_version: z.string().min(1).max(255).optional(),
-    /** Bound on one export request. */
-    timeout_ms: int(100, 120_000).default(10_000),
-    /** How long ended spans wait to be exported in one batch. */
-    batch_delay_ms: int(10, 60_000).default(5_000),
-    /** Ended spans kept while the collector is slow or down; beyond it new spans are dropped, never the server. */
-    max_queue_size: int(64, 65_536).default(2_048),
-  })
-  .strict();
+function buildOtlpSchema() {
+  const endpoint = z.string().check((ctx) => {
+    const problem = endpointProblem(ctx.value);
+    if (problem !== undefined) ctx.issues.push({ code: 'custom', message: problem, input: ctx.value });
+  });
+
+  /** A fraction of new traces to keep, 0–1; a caller's sampled `traceparent` is kept whatever the ratio (parent-based). */
+  const ratio = z.coerce
+    .number({ error: 'expected a sampling ratio between 0 and 1' })
+    .min(0, { error: 'expected a sampling ratio between 0 and 1' })
+    .max(1, { error: 'expected a sampling ratio between 0 and 1' });
+
+  return z
+    .object({
+      endpoint,
+      protocol: z.enum(['http/protobuf', 'http/json']).default('http/protobuf'),
+      sampling_ratio: ratio.default(1),
+      /** The `service.name` resource attribute. */
+      service_name: z.string().min(1).max(255).default('tfo-mcp'),
+      /** The `service.version` resource attribute; default: the server's own version. */
+      service_version: z.string().min(1).max(255).optional(),
+      /** Bound on one export request. */
+      timeout_ms: int(100, 120_000).default(10_000),
+      /** How long ended spans wait to be exported in one batch. */
+      batch_delay_ms: int(10, 60_000).default(5_000),
+      /** Ended spans kept while the collector is slow or down; beyond it new spans are dropped, never the server. */
+      max_queue_size: int(64, 65_536).default(2_048),
+    })
+    .strict();
+}
 
 export type OtlpConfig = z.infer<typeof otlpSchema>;
