@@ -7,6 +7,7 @@ import type { Logger } from '../../src/application/ports/logger.js';
 import type { ServerSettings } from '../../src/application/server-settings.js';
 import type { ToolContext, ToolDefinition, ToolOutput } from '../../src/application/tools/tool-definition.js';
 import { domainEvent, type DomainEvent } from '../../src/domain/shared/domain-event.js';
+import type { JsonSchema, JsonSchemaSource } from '../../src/domain/tool/tool.js';
 import { DomainError } from '../../src/domain/shared/domain-error.js';
 import { T0 } from './fixed-clock.js';
 
@@ -87,6 +88,11 @@ export function toolDefinition(
     run,
   };
   return definition as unknown as ToolDefinition<unknown>;
+}
+
+/** A tool definition's schema as tools/list will show it (definitions may give it as a function, made on first listing). */
+export function madeSchema(source: JsonSchemaSource | undefined): JsonSchema | undefined {
+  return typeof source === 'function' ? source() : source;
 }
 
 export function textOutput(text: string): ToolOutput {

@@ -67,7 +67,7 @@ export class CommandCheckTools implements ToolFamily {
           'Says whether a program exists on the execution backend now in use (resolved on the PATH execute_command ' +
           'gives programs) and whether the security policy would allow it with the given arguments, naming the rule ' +
           'that allows or denies it. Never runs the program. Answers can change when the operator reloads the configuration.',
-        outputSchema: outputSchemaOf(output),
+        outputSchema: () => outputSchemaOf(output),
         annotations: { title: 'Check command', readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
       },
       input,

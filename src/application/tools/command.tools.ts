@@ -112,7 +112,7 @@ export class CommandTools implements ToolFamily {
           `Allowed programs: ${this.policy.allowedCommands.join(', ') || 'none'}. Paths in arguments must stay inside the ` +
           `workspace roots. Default timeout ${defaultTimeoutMs} ms, maximum ${maxTimeoutMs} ms; stdout and stderr are ` +
           `each cut at ${maxOutputBytes} bytes (see *_truncated). A non-zero exit code is reported in the result, not as an error.`,
-        outputSchema: outputSchemaOf(output),
+        outputSchema: () => outputSchemaOf(output),
         annotations: { title: 'Execute command', readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
       },
       input,

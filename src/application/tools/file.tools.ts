@@ -156,7 +156,7 @@ export class FileTools implements ToolFamily {
           `Reads a file inside the allowed roots. Returns at most ${this.maxReadBytes} bytes per call; ` +
           'for larger files page with offset/length (bytes) or start_line/end_line (lines, with total_lines). ' +
           'Binary files are refused unless allow_binary is true or encoding is "base64".',
-        outputSchema: outputSchemaOf(readFileOutput),
+        outputSchema: () => outputSchemaOf(readFileOutput),
         annotations: { title: 'Read file', ...READ_ONLY },
       },
       input,
@@ -204,7 +204,7 @@ export class FileTools implements ToolFamily {
         description:
           'Writes a file inside the allowed roots. Overwrites are atomic (temp file + rename) and keep the file mode; ' +
           `content is limited to ${this.limits.maxFileBytes} bytes. Symlinks are followed only when their target is inside the roots.`,
-        outputSchema: outputSchemaOf(writeFileOutput),
+        outputSchema: () => outputSchemaOf(writeFileOutput),
         annotations: { title: 'Write file', readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
       },
       input,
@@ -242,7 +242,7 @@ export class FileTools implements ToolFamily {
         description:
           `Lists a directory inside the allowed roots, recursing up to depth ${MAX_LIST_DEPTH} and at most ` +
           `${this.limits.maxListEntries} entries, sorted by path. Symlinks are reported as such and never entered.`,
-        outputSchema: outputSchemaOf(listDirectoryOutput),
+        outputSchema: () => outputSchemaOf(listDirectoryOutput),
         annotations: { title: 'List directory', ...READ_ONLY },
       },
       input,
@@ -291,7 +291,7 @@ export class FileTools implements ToolFamily {
           'Finds files under a directory inside the allowed roots by glob, optionally matching lines by text or regex. ' +
           `Returns at most ${this.limits.maxSearchResults} matches; skips binary files and files over ${this.limits.maxFileBytes} bytes; ` +
           'does not follow symlinks.',
-        outputSchema: outputSchemaOf(searchFilesOutput),
+        outputSchema: () => outputSchemaOf(searchFilesOutput),
         annotations: { title: 'Search files', ...READ_ONLY },
       },
       input,

@@ -23,7 +23,8 @@ export class RegisterToolHandler implements CommandHandler<RegisterToolCommand> 
 
   async execute(command: RegisterToolCommand): Promise<{ name: string }> {
     const { props, input } = command.definition;
-    const tool = Tool.register({ ...props, inputSchema: props.inputSchema ?? jsonSchemaOf(input) }, this.meta);
+    // Converted on the first listing, not here: nothing before it needs the JSON Schema (start-up time).
+    const tool = Tool.register({ ...props, inputSchema: props.inputSchema ?? (() => jsonSchemaOf(input)) }, this.meta);
     this.registry.add(tool, command.definition);
     await this.outbox.append(tool.pullEvents());
     return { name: tool.name };

@@ -63,7 +63,7 @@ export class SystemStatusTools implements ToolFamily {
           'Reports the health of this server (its components, as in status://health) and of the execution backend ' +
           'execute_command uses now (native, docker, ssh or host_agent): reachability and what it enforces here. ' +
           `A backend that does not answer within ${this.backendDeadlineMs} ms is reported down. Values change between calls.`,
-        outputSchema: outputSchemaOf(output),
+        outputSchema: () => outputSchemaOf(output),
         annotations: { title: 'System status', readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
       },
       input,

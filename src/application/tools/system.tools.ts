@@ -44,7 +44,7 @@ export class SystemTools implements ToolFamily {
         name: 'echo',
         title: 'Echo',
         description: 'Returns the given message unchanged. Use it to check that the server responds.',
-        outputSchema: outputSchemaOf(echoOutput),
+        outputSchema: () => outputSchemaOf(echoOutput),
         annotations: { title: 'Echo', readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
       },
       input: echoInput,
@@ -62,7 +62,7 @@ export class SystemTools implements ToolFamily {
         description:
           'Reports the host the server runs on: OS, CPU (model, cores, load average), memory, disk usage of the ' +
           'first workspace root (null when it cannot be measured), Node.js version and uptimes. Values change between calls.',
-        outputSchema: outputSchemaOf(systemInfoOutput),
+        outputSchema: () => outputSchemaOf(systemInfoOutput),
         annotations: { title: 'System information', readOnlyHint: true, destructiveHint: false, idempotentHint: false, openWorldHint: false },
       },
       input: systemInfoInput,

@@ -3,7 +3,7 @@ import type { Principal } from '../../domain/auth/principal.js';
 import type { LogLevelName } from '../../domain/session/log-level.js';
 import type { Origin } from '../origin.js';
 import type { ClientRequests } from '../ports/client-requests.js';
-import type { ToolProps } from '../../domain/tool/tool.js';
+import type { JsonSchemaSource, ToolRegistration } from '../../domain/tool/tool.js';
 
 export type ContentBlock =
   | { type: 'text'; text: string }
@@ -65,11 +65,13 @@ export function isCancelled(context: ToolContext): boolean {
 }
 
 /**
- * A tool as the application runs it: the public description (a domain Tool's props), the zod schema
- * that validates arguments, and the implementation. Failures the model should see are ToolFailure.
+ * A tool as the application runs it: the public description (a domain Tool's registration), the zod
+ * schema that validates arguments, and the implementation. Failures the model should see are ToolFailure.
+ * Without `props.inputSchema` the JSON Schema is made from `input` when first listed; an outputSchema
+ * made from a zod schema is given as a function for the same reason (start-up time).
  */
 export interface ToolDefinition<TInput = unknown> {
-  readonly props: Omit<ToolProps, 'inputSchema'> & { readonly inputSchema?: ToolProps['inputSchema'] };
+  readonly props: Omit<ToolRegistration, 'inputSchema'> & { readonly inputSchema?: JsonSchemaSource };
   readonly input: ZodType<TInput>;
   run(input: TInput, context: ToolContext): Promise<ToolOutput>;
   /**

@@ -29,7 +29,7 @@ export class ToolRegistry {
     if (this.tools.has(tool.name)) {
       throw new DomainError('tool.already_registered', `a tool named "${tool.name}" is already registered`);
     }
-    const registered = { tool, definition, descriptor: describe(tool) };
+    const registered = new Registered(tool, definition);
     this.tools.set(tool.name, registered);
     this.listCache = undefined;
     // A copy: a listener may unsubscribe itself (or another) while being told.
@@ -54,6 +54,20 @@ export class ToolRegistry {
   descriptors(): readonly ToolDescriptor[] {
     this.listCache ??= [...this.tools.values()].map((t) => t.descriptor);
     return this.listCache;
+  }
+}
+
+/** Its descriptor is made on the first read (tools/list): making it makes the tool's JSON Schemas. */
+class Registered implements RegisteredTool {
+  private described: ToolDescriptor | undefined;
+
+  constructor(
+    readonly tool: Tool,
+    readonly definition: ToolDefinition<unknown>,
+  ) {}
+
+  get descriptor(): ToolDescriptor {
+    return (this.described ??= describe(this.tool));
   }
 }
 

@@ -33,7 +33,7 @@ export class ToolResultCache {
 
   /** Whether a successful run of `tool` may have changed what cached reads return. */
   invalidates(tool: Tool): boolean {
-    return this.policy.ttlMs > 0 && tool.props.annotations?.readOnlyHint !== true;
+    return this.policy.ttlMs > 0 && tool.annotations?.readOnlyHint !== true;
   }
 
   async get(tool: Tool, args: unknown): Promise<CachedResult | undefined> {

@@ -21,31 +21,69 @@ export interface ToolProps {
   readonly annotations?: ToolAnnotations;
 }
 
+/**
+ * A JSON Schema, or how to make it when it is first needed (tools/list, a conversation's tool list):
+ * converting a tool's validator is start-up time that nothing before the first listing needs.
+ */
+export type JsonSchemaSource = JsonSchema | (() => JsonSchema);
+
+/** What a tool is registered with: its props, with schemas that may still be to make. */
+export interface ToolRegistration extends Omit<ToolProps, 'inputSchema' | 'outputSchema'> {
+  readonly inputSchema: JsonSchemaSource;
+  readonly outputSchema?: JsonSchemaSource;
+}
+
 /** A tool the server offers. Its name and schemas are public API: they are what the model sees. */
 export class Tool extends AggregateRoot<ToolRegistered> {
-  private constructor(readonly props: ToolProps) {
+  private made: ToolProps | undefined;
+
+  private constructor(private readonly registration: ToolRegistration) {
     super();
   }
 
-  static register(props: ToolProps, meta: EventMetaSource): Tool {
-    if (!NAME.test(props.name)) {
-      throw new DomainError('tool.invalid_name', `tool name "${props.name.slice(0, 140)}" must be 1-128 of [A-Za-z0-9_.-]`);
+  /** An input schema given as it is is checked here; one given as a function, when it is made (`props`). */
+  static register(registration: ToolRegistration, meta: EventMetaSource): Tool {
+    if (!NAME.test(registration.name)) {
+      throw new DomainError('tool.invalid_name', `tool name "${registration.name.slice(0, 140)}" must be 1-128 of [A-Za-z0-9_.-]`);
     }
-    if (props.inputSchema['type'] !== 'object') {
-      throw new DomainError('value.invalid', `tool "${props.name}": inputSchema must have type "object"`);
-    }
-    const tool = new Tool(props);
+    if (typeof registration.inputSchema !== 'function') objectSchema(registration.name, registration.inputSchema);
+    const tool = new Tool(registration);
     tool.record(
-      domainEvent('tool', props.name, 'tool.registered', { name: props.name, annotations: props.annotations ?? {} }, meta()),
+      domainEvent('tool', registration.name, 'tool.registered', { name: registration.name, annotations: registration.annotations ?? {} }, meta()),
     );
     return tool;
   }
 
+  /** The tool as tools/list describes it; schemas registered as functions are made on the first read. */
+  get props(): ToolProps {
+    if (this.made === undefined) {
+      const { inputSchema, outputSchema, ...rest } = this.registration;
+      const output = typeof outputSchema === 'function' ? outputSchema() : outputSchema;
+      this.made = {
+        ...rest,
+        inputSchema: typeof inputSchema === 'function' ? objectSchema(rest.name, inputSchema()) : inputSchema,
+        ...(output !== undefined ? { outputSchema: output } : {}),
+      };
+    }
+    return this.made;
+  }
+
   get name(): string {
-    return this.props.name;
+    return this.registration.name;
+  }
+
+  /** Read without making the schemas (the call path reads it). */
+  get annotations(): ToolAnnotations | undefined {
+    return this.registration.annotations;
   }
 
   get isCacheable(): boolean {
-    return this.props.annotations?.readOnlyHint === true && this.props.annotations?.idempotentHint === true;
+    return this.registration.annotations?.readOnlyHint === true && this.registration.annotations?.idempotentHint === true;
   }
+}
+
+/** MCP requires a tool's inputSchema to describe an object. */
+function objectSchema(name: string, schema: JsonSchema): JsonSchema {
+  if (schema['type'] !== 'object') throw new DomainError('value.invalid', `tool "${name}": inputSchema must have type "object"`);
+  return schema;
 }

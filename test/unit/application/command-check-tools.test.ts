@@ -9,7 +9,7 @@ import type { ToolContext, ToolDefinition } from '../../../src/application/tools
 import type { ExecutionDecidedData } from '../../../src/domain/execution/execution.events.js';
 import { CommandPolicy, type CommandPolicyOptions } from '../../../src/domain/security/command-policy.js';
 import { NativeExecutor } from '../../../src/infrastructure/execution/native-executor.js';
-import { RecordingLogger, workspaceScopes } from '../../support/builders.js';
+import { madeSchema, RecordingLogger, workspaceScopes } from '../../support/builders.js';
 
 const context: ToolContext = { sessionId: 's', signal: new AbortController().signal, progress: () => undefined, log: () => undefined };
 
@@ -78,7 +78,7 @@ describe('CommandCheckTools check_command_exists', () => {
     const { props } = checker();
     expect(props.name).toBe('check_command_exists');
     expect(props.annotations).toMatchObject({ readOnlyHint: true, destructiveHint: false });
-    expect(props.outputSchema?.['properties']).toHaveProperty('rule');
+    expect(madeSchema(props.outputSchema)?.['properties']).toHaveProperty('rule');
   });
 
   it('allowed program on PATH - exists at its resolved path, allowed by the reviewed rule', async () => {

@@ -6,7 +6,7 @@ import type { ToolContext, ToolDefinition, ToolOutput } from '../../../src/appli
 import { CommandPolicy, type CommandPolicyOptions } from '../../../src/domain/security/command-policy.js';
 import type { LogLevelName } from '../../../src/domain/session/log-level.js';
 import { NativeExecutor } from '../../../src/infrastructure/execution/native-executor.js';
-import { workspaceScopes } from '../../support/builders.js';
+import { madeSchema, workspaceScopes } from '../../support/builders.js';
 import { CommandTools, type CommandLimits } from '../../../src/application/tools/command.tools.js';
 
 interface RecordingContext extends ToolContext {
@@ -97,7 +97,7 @@ describe('CommandTools execute_command', () => {
     const { props } = tool();
     expect(props.name).toBe('execute_command');
     expect(props.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true });
-    expect(props.outputSchema?.['properties']).toHaveProperty('exit_code');
+    expect(madeSchema(props.outputSchema)?.['properties']).toHaveProperty('exit_code');
     expect(props.description).toContain('argv');
   });
 

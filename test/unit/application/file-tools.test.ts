@@ -8,7 +8,7 @@ import { RegisterToolCommand } from '../../../src/application/tools/register-too
 import type { ToolContext, ToolDefinition, ToolOutput } from '../../../src/application/tools/tool-definition.js';
 import { WorkspaceScopes } from '../../../src/application/workspace/workspace-scopes.js';
 import { NodeWorkspace } from '../../../src/infrastructure/filesystem/node-workspace.js';
-import { RecordingLogger, toolContext, workspaceScopes } from '../../support/builders.js';
+import { madeSchema, RecordingLogger, toolContext, workspaceScopes } from '../../support/builders.js';
 import { createTestApp } from '../../support/test-app.js';
 import { jsonSchemaOf } from '../../../src/application/tools/json-schema.js';
 import {
@@ -98,7 +98,7 @@ describe('FileTools definitions', () => {
     const properties = jsonSchemaOf(definition.input)['properties'] as Record<string, { description?: string }>;
     expect(Object.keys(properties).length).toBeGreaterThan(0);
     for (const [key, property] of Object.entries(properties)) expect([key, typeof property.description]).toEqual([key, 'string']);
-    expect(definition.props.outputSchema?.['type']).toBe('object');
+    expect(madeSchema(definition.props.outputSchema)?.['type']).toBe('object');
   });
 
   it('descriptions state the configured limits', () => {

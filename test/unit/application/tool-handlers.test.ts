@@ -98,6 +98,42 @@ describe('RegisterTool', () => {
     expect(schema.anyOf[0]).toEqual(output);
     expect(schema.anyOf[1]).toMatchObject({ required: ['error', 'reason', 'suggested_actions', 'retryable'] });
   });
+
+  it('schemas given as functions - made at the first listing, once, not at registration (start-up time)', async () => {
+    const app = createTestApp();
+    let made = 0;
+    const output = () => {
+      made += 1;
+      return { type: 'object', properties: { n: { type: 'number' } } };
+    };
+    await app.commands.execute(new RegisterToolCommand(toolDefinition('counted', async () => textOutput(''), { outputSchema: output })));
+    const registered = app.registry.find('counted')!;
+
+    expect(made).toBe(0);
+    expect(registered.tool.isCacheable).toBe(false);
+    expect(registered.tool.annotations).toBeUndefined();
+    expect(made).toBe(0);
+    expect(app.registry.descriptors().map((d) => d.name)).toEqual(['counted']);
+    expect(registered.descriptor.inputSchema).toMatchObject({ type: 'object', required: ['message'] });
+    expect(app.registry.descriptors()[0]).toBe(registered.descriptor);
+    expect(made).toBe(1);
+  });
+
+  it('an input schema made later that is not an object - refused when made, with value.invalid naming the tool', async () => {
+    const app = createTestApp();
+    await app.commands.execute(new RegisterToolCommand(toolDefinition('odd', async () => textOutput(''), { inputSchema: () => ({ type: 'string' }) })));
+
+    expect(() => app.registry.descriptors()).toThrow(expect.objectContaining({ code: 'value.invalid', message: 'tool "odd": inputSchema must have type "object"' }));
+  });
+
+  it('an input schema given as it is, not an object - refused at registration as before', async () => {
+    const app = createTestApp();
+
+    await expect(app.commands.execute(new RegisterToolCommand(toolDefinition('odd', async () => textOutput(''), { inputSchema: { type: 'string' } })))).rejects.toMatchObject({
+      code: 'value.invalid',
+    });
+    expect(app.registry.find('odd')).toBeUndefined();
+  });
 });
 
 describe('ListTools', () => {

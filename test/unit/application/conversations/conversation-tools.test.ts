@@ -4,7 +4,7 @@ import { claudeConversationSchemas, ConversationTools, listConversationsSchemas 
 import { outputSchemaOf } from '../../../../src/application/tools/define-tool.js';
 import { jsonSchemaOf } from '../../../../src/application/tools/json-schema.js';
 import type { ToolContext, ToolDefinition } from '../../../../src/application/tools/tool-definition.js';
-import { textOutput, toolDefinition } from '../../../support/builders.js';
+import { madeSchema, textOutput, toolDefinition } from '../../../support/builders.js';
 import { answer, conversationHarness, ScriptedLlm, toolCall, type ConversationHarness } from './conversation-harness.js';
 
 function toolsOf(app: ConversationHarness): Map<string, ToolDefinition> {
@@ -28,7 +28,7 @@ describe('claude_conversation and list_conversations', () => {
     expect(chat.props).toMatchObject({ title: 'Chat with Claude', annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true } });
     expect(chat.taskSupport).toBe('optional');
     expect(chat.props.description).toMatch(/probe, broken, slow/);
-    expect(Object.keys(chat.props.inputSchema!['properties'] as object)).toEqual(['message', 'conversation_id', 'system', 'model', 'max_tokens', 'tools', 'max_iterations', 'prompt', 'prompt_arguments']);
+    expect(Object.keys(madeSchema(chat.props.inputSchema)!['properties'] as object)).toEqual(['message', 'conversation_id', 'system', 'model', 'max_tokens', 'tools', 'max_iterations', 'prompt', 'prompt_arguments']);
     expect(tools.get('list_conversations')?.props.annotations).toMatchObject({ readOnlyHint: true });
     expect(chat.input.safeParse({ message: '  ' }).success).toBe(false);
     expect(chat.input.safeParse({ message: '', prompt: 'code_review' }).success).toBe(true);
