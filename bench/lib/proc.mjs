@@ -15,12 +15,17 @@ export const CLK_TCK = (() => {
 
 /** utime + stime of the whole process (all threads), in milliseconds. */
 export function cpuMs(pid) {
+  const { userMs, systemMs } = cpuTimes(pid);
+  return userMs + systemMs;
+}
+
+/** utime and stime of the whole process (all threads), in milliseconds, apart. */
+export function cpuTimes(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // comm (field 2) may hold spaces and parentheses: split after the last ')'.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // fields[0] is field 3 (state); utime is field 14, stime field 15.
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1000) / CLK_TCK;
+  return { userMs: (Number(fields[11]) * 1000) / CLK_TCK, systemMs: (Number(fields[12]) * 1000) / CLK_TCK };
 }
 
 /** Resident set size in KiB (VmRSS). */

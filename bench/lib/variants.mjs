@@ -1,7 +1,7 @@
 import { createServer, request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { drive, pool } from './load.mjs';
-import { cpuMs } from './proc.mjs';
+import { cpuTimes } from './proc.mjs';
 import { summarizeLatencies } from './stats.mjs';
 
 /**
@@ -104,11 +104,14 @@ async function measureAll(variants, options, fixture, { startHttp, openSessions,
         const variant = variants[(i + pass) % variants.length];
         const entry = servers[variant];
         const pid = entry.server.handle.pid;
-        const cpu0 = cpuMs(pid);
+        const cpu0 = cpuTimes(pid);
         const scraped = entry.scrape ? sleep(options.variantWindowMs / 2).then(() => scrape(entry.server.port)) : undefined;
         const result = await drive({ lanes: entry.sessions.length, durationMs: options.variantWindowMs, maxCalls: options.maxCalls, call: (lane, n) => entry.sessions[lane].echo(`m${n}`), keepLatencies: true });
         await scraped;
-        entry.windows.push({ calls: result.calls, seconds: result.elapsedMs / 1000, cpuMs: cpuMs(pid) - cpu0 });
+        const cpu1 = cpuTimes(pid);
+        const userMs = cpu1.userMs - cpu0.userMs;
+        const systemMs = cpu1.systemMs - cpu0.systemMs;
+        entry.windows.push({ calls: result.calls, seconds: result.elapsedMs / 1000, cpuMs: userMs + systemMs, userMs, systemMs });
         for (const ms of result.latencies) entry.latencies.push(ms);
       }
     }
@@ -118,6 +121,7 @@ async function measureAll(variants, options, fixture, { startHttp, openSessions,
       const calls = windows.reduce((sum, w) => sum + w.calls, 0);
       const seconds = windows.reduce((sum, w) => sum + w.seconds, 0);
       const cpu = windows.reduce((sum, w) => sum + w.cpuMs, 0);
+      const user = windows.reduce((sum, w) => sum + w.userMs, 0);
       const latency = summarizeLatencies(latencies);
       figures[variant] = {
         variant,
@@ -132,9 +136,12 @@ async function measureAll(variants, options, fixture, { startHttp, openSessions,
         max: latency.max,
         cpuMs: cpu,
         cpuUsPerCall: calls > 0 ? (cpu * 1000) / calls : Number.NaN,
+        userUsPerCall: calls > 0 ? (user * 1000) / calls : Number.NaN,
+        systemUsPerCall: calls > 0 ? ((cpu - user) * 1000) / calls : Number.NaN,
         windowCpuUsPerCall: windows.map((w) => (w.calls > 0 ? (w.cpuMs * 1000) / w.calls : Number.NaN)),
       };
-      log?.(`  ${variant.padEnd(7)} ${figures[variant].cpuUsPerCall.toFixed(1)} µs CPU/call, ${figures[variant].throughput.toFixed(0)} calls/s (windows: ${figures[variant].windowCpuUsPerCall.map((x) => x.toFixed(0)).join(' ')} µs)`);
+      const f = figures[variant];
+      log?.(`  ${variant.padEnd(7)} ${f.cpuUsPerCall.toFixed(1)} µs CPU/call (user ${f.userUsPerCall.toFixed(1)}, system ${f.systemUsPerCall.toFixed(1)}), ${f.throughput.toFixed(0)} calls/s (windows: ${f.windowCpuUsPerCall.map((x) => x.toFixed(0)).join(' ')} µs)`);
     }
     for (const variant of variants) await pool(servers[variant].sessions.length, 16, (i) => servers[variant].sessions[i].close());
     if (sink) {
