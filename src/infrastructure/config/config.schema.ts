@@ -230,26 +230,27 @@ const analyticsSchema = z
   })
   .strict();
 
-export const configSchema = z
-  .object({
-    server: serverSchema.prefault({}),
-    claude: claudeSchema.prefault({}),
-    /** Absent: HTTP callers are anonymous (loopback only) and stdio may use everything. */
-    auth: authSchema.optional(),
-    /** Off unless `enabled`: per-principal request, tool-call and concurrency limits (memory or Redis). */
-    rate_limits: rateLimitsSchema.prefault({}),
-    mcp: mcpSchema.prefault({}),
-    /** Deprecated (one release): the keys moved to execution.security; the loader moves them and warns. */
-    security: securitySchema.optional(),
-    execution: executionSchema.prefault({}),
-    logging: loggingSchema.prefault({}),
-    telemetry: telemetrySchema.prefault({}),
-    events: eventsSchema.prefault({}),
-    persistence: persistenceSchema.prefault({}),
-    cache: cacheSchema.prefault({}),
-    analytics: analyticsSchema.prefault({}),
-  })
-  .strict();
+/** Every section; auth, rate_limits and telemetry are z.lazy, built on their first parse (see configSchemaFor). */
+const configShape = {
+  server: serverSchema.prefault({}),
+  claude: claudeSchema.prefault({}),
+  /** Absent: HTTP callers are anonymous (loopback only) and stdio may use everything. */
+  auth: authSchema.optional(),
+  /** Off unless `enabled`: per-principal request, tool-call and concurrency limits (memory or Redis). */
+  rate_limits: rateLimitsSchema.prefault({}),
+  mcp: mcpSchema.prefault({}),
+  /** Deprecated (one release): the keys moved to execution.security; the loader moves them and warns. */
+  security: securitySchema.optional(),
+  execution: executionSchema.prefault({}),
+  logging: loggingSchema.prefault({}),
+  telemetry: telemetrySchema.prefault({}),
+  events: eventsSchema.prefault({}),
+  persistence: persistenceSchema.prefault({}),
+  cache: cacheSchema.prefault({}),
+  analytics: analyticsSchema.prefault({}),
+};
+
+type ConfigSchema = z.ZodObject<typeof configShape, z.core.$strict>;
 
 /**
  * Sections a server without them never builds a schema for (auth.schema.ts, rate-limits.schema.ts,
@@ -264,28 +265,28 @@ const SECTIONS_BUILT_WHEN_PRESENT = {
 } as const;
 type DeferredSection = keyof typeof SECTIONS_BUILT_WHEN_PRESENT;
 const DEFERRED_SECTIONS = Object.keys(SECTIONS_BUILT_WHEN_PRESENT) as DeferredSection[];
-const schemasByAbsent = new Map<string, typeof configSchema>();
+const schemasByAbsent = new Map<string, ConfigSchema>();
 
 /**
- * The schema `input` (the merged layers) is parsed with: configSchema, with each deferred section the
- * input leaves out replaced by what it becomes (SECTIONS_BUILT_WHEN_PRESENT). A section that is there
- * (even as null or a wrong type) keeps its full schema, so its problems read as before.
+ * The schema `input` (the merged layers) is parsed with: every section, except that each deferred
+ * section the input leaves out is replaced by what it becomes (SECTIONS_BUILT_WHEN_PRESENT). A section
+ * that is there (even as null or a wrong type) keeps its full schema, so its problems read as before.
+ * Built once per combination of absent sections.
  */
-export function configSchemaFor(input: Readonly<Record<string, unknown>>): typeof configSchema {
+export function configSchemaFor(input: Readonly<Record<string, unknown>>): ConfigSchema {
   const absent = DEFERRED_SECTIONS.filter((key) => input[key] === undefined);
-  if (absent.length === 0) return configSchema;
   const key = absent.join();
   let schema = schemasByAbsent.get(key);
   if (schema === undefined) {
     const placeholders = Object.fromEntries(absent.map((section) => [section, SECTIONS_BUILT_WHEN_PRESENT[section]()]));
-    // Spread keeps every key where configSchema has it: the parsed config's key order (config print) is unchanged.
-    schema = z.object({ ...configSchema.shape, ...placeholders }).strict() as unknown as typeof configSchema;
+    // Spread keeps every key where configShape has it: the parsed config's key order (config print) is unchanged.
+    schema = z.strictObject({ ...configShape, ...placeholders }) as unknown as ConfigSchema;
     schemasByAbsent.set(key, schema);
   }
   return schema;
 }
 
-export type AppConfig = z.infer<typeof configSchema>;
+export type AppConfig = z.infer<ConfigSchema>;
 /**
  * After loading: the server version filled in, and roots resolved to absolute paths — the
  * configured ones, or the working directory where that is safe, or none (with the reason).
