@@ -174,6 +174,20 @@ describe('ApiKeyAuthenticator', () => {
     expect(most).toBe(2);
   });
 
+  it('one key presented by 16 requests at once - one hash check, shared; a wrong secret alongside is still checked on its own', async () => {
+    const { calls, verify } = countingVerify();
+    const auth = authenticator(verify);
+    const wrong = `${ci.slice(0, 17)}${generateApiKey().slice(17)}`;
+
+    const outcomes = await Promise.all([...Array.from({ length: 16 }, () => auth.authenticate(bearer(ci))), auth.authenticate(bearer(wrong))]);
+
+    expect(outcomes.slice(0, 16).map((outcome) => outcome.kind)).toEqual(Array(16).fill('authenticated'));
+    expect(outcomes[16]).toEqual({ kind: 'rejected', error: 'invalid_token', reason: 'invalid API key' });
+    expect(calls).toHaveLength(2);
+    expect(await auth.authenticate(bearer(ci))).toMatchObject({ kind: 'authenticated' });
+    expect(calls).toHaveLength(2);
+  });
+
   it('CombinedApiKeyStore - config and another store - each key found in its own', async () => {
     const other = generateApiKey();
     const otherStore = new ConfigApiKeyStore(authSchema.parse({ api_keys: [{ name: 'from-db', hash: await hashApiKey(other, FAST), grants: ['prompts:*'] }] }).api_keys);

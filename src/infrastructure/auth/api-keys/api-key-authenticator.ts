@@ -40,6 +40,12 @@ export class ApiKeyAuthenticator implements Authenticator {
   private readonly verify: (key: string, hash: string) => Promise<boolean>;
   private readonly principals = new WeakMap<ApiKeyRecord, Principal>();
   private readonly gate: Gate;
+  /**
+   * Checks in progress, by cache key and hash: requests presenting a key whose check is running wait
+   * for that check instead of starting their own (a client opening 16 sessions at once pays one
+   * scrypt, not 16 that also hold the gate against every other key).
+   */
+  private readonly checking = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly store: ApiKeyStore,
@@ -78,9 +84,18 @@ export class ApiKeyAuthenticator implements Authenticator {
     const cacheKey = this.cache.keyOf(key);
     const cached = this.cache.get(cacheKey, record.hash);
     if (cached !== undefined) return cached;
-    const match = await this.gate.run(() => this.verify(key, record.hash));
-    this.cache.set(cacheKey, record.hash, match);
-    return match;
+    const checkKey = `${cacheKey} ${record.hash}`;
+    const running = this.checking.get(checkKey);
+    if (running) return running;
+    const check = this.gate
+      .run(() => this.verify(key, record.hash))
+      .then((match) => {
+        this.cache.set(cacheKey, record.hash, match);
+        return match;
+      })
+      .finally(() => this.checking.delete(checkKey));
+    this.checking.set(checkKey, check);
+    return check;
   }
 
   private principalOf(record: ApiKeyRecord): Principal {
