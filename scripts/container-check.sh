@@ -477,18 +477,26 @@ start_services_build() {
   done
 }
 
+# The opening of a stack stage: the app image must exist (built by this run in mode all), the stand-in
+# build started in the background must have finished, and the stack's service images must be there.
+#   stack_images "<stage name>" "<check label>" IMAGE…
+stack_images() {
+  local stage=$1 label=$2; shift 2
+  if [ "$MODE" = all ] && [ "$built" -ne 1 ]; then
+    [ -z "$services_job" ] || { wait "$services_job"; services_job=; }
+    fail "$stage" "not run: the image did not build"; return 1
+  fi
+  "$ENGINE" image inspect "$APP_IMAGE" >/dev/null 2>&1 || { fail "$stage" "no $APP_IMAGE: run the image checks first (mode all)"; return 1; }
+  [ -z "$services_job" ] || { wait "$services_job"; services_job=; }
+  check "$label" ensure_images "$@"
+}
+
 stack_checks() {
   local t
   STACK_PORT=$(free_port)
-  if [ "$MODE" = all ] && [ "$built" -ne 1 ]; then
-    [ -z "$services_job" ] || { wait "$services_job"; services_job=; }
-    fail "compose stack" "not run: the image did not build"; return 1
-  fi
-  "$ENGINE" image inspect "$APP_IMAGE" >/dev/null 2>&1 || { fail "compose stack" "no $APP_IMAGE: run the image checks first (mode all)"; return 1; }
   t=$(now)
-  [ -z "$services_job" ] || { wait "$services_job"; services_job=; }
   # shellcheck disable=SC2086
-  check "service images" ensure_images $STACK_IMAGES || return 1
+  stack_images "compose stack" "service images" $STACK_IMAGES || return 1
   say "       ($(since "$t") s)"
   # Leftovers of an interrupted run of this project (this store is the check's own).
   compose_down -t 0 >"$LOG/compose-predown.log" 2>&1; stack_remains_removed >/dev/null
@@ -585,15 +593,8 @@ scale_checks() {
   [ "$stack_up" -eq 0 ] || stack_down "compose down (before the scale stack)" compose-down
   STACK_FILE=docker-compose.scale.yml STACK_PROJECT=$SCALE_PROJECT
   STACK_PORT=$(free_port) PROMETHEUS_PORT=$(free_port)
-  if [ "$MODE" = all ] && [ "$built" -ne 1 ]; then
-    [ -z "$services_job" ] || { wait "$services_job"; services_job=; }
-    fail "scale stack" "not run: the image did not build"; return 1
-  fi
-  "$ENGINE" image inspect "$APP_IMAGE" >/dev/null 2>&1 || { fail "scale stack" "no $APP_IMAGE: run the image checks first (mode all)"; return 1; }
-  t=$(now)
-  [ -z "$services_job" ] || { wait "$services_job"; services_job=; }
   # shellcheck disable=SC2086
-  check "scale: service images (+ haproxy, prometheus)" ensure_images $SCALE_IMAGES || return 1
+  stack_images "scale stack" "scale: service images (+ haproxy, prometheus)" $SCALE_IMAGES || return 1
   compose_down -t 0 >"$LOG/scale-predown.log" 2>&1; stack_remains_removed >/dev/null
   t=$(now)
   stack_up=1
