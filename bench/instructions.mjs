@@ -12,7 +12,6 @@
 //   node bench/instructions.mjs                          none, apikey, jwt, metrics, traces
 //   node bench/instructions.mjs --variants none,jwt --calls 500
 import { spawn, spawnSync } from 'node:child_process';
-import { createServer } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,8 +21,9 @@ import { createAgent, HttpMcpSession } from './lib/http-client.mjs';
 import { drive, pool } from './lib/load.mjs';
 import { freePort, waitForPort } from './lib/proc.mjs';
 import { REPO_DIR } from './lib/servers.mjs';
+import { configOf, otlpSink, VARIANTS } from './lib/variants.mjs';
 
-const ALL = ['none', 'apikey', 'jwt', 'metrics', 'traces'];
+const ALL = VARIANTS;
 const { values: args } = parseArgs({
   options: {
     variants: { type: 'string', default: ALL.join(',') },
@@ -57,21 +57,15 @@ watchdog.unref();
 /** Total instructions of one server run under cachegrind that serves `count` calls. */
 async function instructions(variant, count) {
   const port = await freePort();
-  const env = {
-    ...process.env,
-    TELEMETRYFLOW_MCP_SERVER__HTTP__PORT: String(port),
-    TELEMETRYFLOW_MCP_LOGGING__LEVEL: 'warn',
-    ...(variant === 'apikey' || variant === 'jwt' ? fixture.env(port) : {}),
-    ...(variant === 'metrics' ? { TELEMETRYFLOW_MCP_TELEMETRY__METRICS__ENABLED: 'true' } : {}),
-    ...(variant === 'traces' ? { TELEMETRYFLOW_MCP_TELEMETRY__OTLP__ENDPOINT: `http://127.0.0.1:${sink.port}`, TELEMETRYFLOW_MCP_TELEMETRY__OTLP__SAMPLING_RATIO: '1' } : {}),
-  };
+  const config = configOf(variant, fixture, sink);
+  const env = { ...process.env, TELEMETRYFLOW_MCP_SERVER__HTTP__PORT: String(port), TELEMETRYFLOW_MCP_LOGGING__LEVEL: 'warn', ...config.env?.(port) };
   const out = join(dir, `${variant}-${count}.cg`);
   const child = spawn('valgrind', ['--tool=cachegrind', '--cache-sim=no', `--cachegrind-out-file=${out}`, process.execPath, args.main, '--transport', 'http'], { env, cwd: dir, stdio: 'ignore' });
   children.add(child);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   try {
     await waitForPort(port, 300_000, () => child.exitCode === null);
-    const credential = variant === 'apikey' ? fixture.apiKey : variant === 'jwt' ? await fixture.jwt(port) : undefined;
+    const credential = await config.credential(port);
     const agent = createAgent();
     const headers = credential === undefined ? {} : { Authorization: `Bearer ${credential}` };
     const sessions = Array.from({ length: 16 }, () => new HttpMcpSession({ agent, port, requestTimeoutMs: 120_000, credentials: headers }));
@@ -80,7 +74,7 @@ async function instructions(variant, count) {
     await pool(15, 15, (i) => sessions[i + 1].open());
     const result = await drive({ lanes: 16, durationMs: 3_600_000, maxCalls: count, call: (lane, n) => sessions[lane].echo(`m${n}`) });
     if (result.calls !== count) throw new Error(`${variant}: ${result.calls} of ${count} calls answered`);
-    if (variant === 'metrics') await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
+    if (config.scrape) await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text());
     agent.destroy();
   } finally {
     child.kill('SIGTERM');
@@ -112,19 +106,3 @@ for (const variant of variants) {
   process.stdout.write(`  ${(variant === 'none' ? 'off' : variant).padEnd(8)} ${(perCall[variant] / 1000).toFixed(1).padStart(8)} k${ratio}\n`);
 }
 
-/** An OTLP/HTTP receiver that keeps nothing (the traces variant's exports). */
-async function otlpSink() {
-  const server = createServer((req, res) => {
-    req.resume();
-    req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: server.address().port,
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}

@@ -27,7 +27,12 @@ export const VARIANTS = ['none', 'apikey', 'jwt', 'metrics', 'traces'];
 
 const METRICS_ENV = { TELEMETRYFLOW_MCP_TELEMETRY__METRICS__ENABLED: 'true' };
 
-function configOf(variant, fixture, sink) {
+/**
+ * How a variant's server is configured and what its clients send: `env(port)` (more environment),
+ * `credential(port)` (a bearer value or undefined) and whether /metrics is scraped. `fixture` is the
+ * auth fixture (apikey, jwt), `sink` the OTLP sink (traces). Also used by bench/instructions.mjs.
+ */
+export function configOf(variant, fixture, sink) {
   switch (variant) {
     case 'none':
       return { env: undefined, credential: async () => undefined };
@@ -155,7 +160,7 @@ async function measureAll(variants, options, fixture, { startHttp, openSessions,
 }
 
 /** An OTLP/HTTP receiver that keeps nothing: it counts exports and bytes and answers 200. */
-async function otlpSink() {
+export async function otlpSink() {
   const sink = { requests: 0, bytes: 0, port: 0 };
   const server = createServer((req, res) => {
     req.on('data', (chunk) => (sink.bytes += chunk.length));
