@@ -86,77 +86,75 @@ export async function variantsRound(variants, options, fixture, { startHttp, ope
 }
 
 async function measureAll(variants, options, fixture, { startHttp, openSessions, log, sink }, started) {
-  {
-    const servers = {};
-    for (const variant of variants) {
-      const config = configOf(variant, fixture, sink);
-      const server = await startHttp('tfo', options, config.env ? { env: config.env } : {});
-      started.push(server);
-      const credential = await config.credential(server.port);
-      const sessions = await openSessions(server, options.variantLevel, 16, credential === undefined ? {} : { Authorization: `Bearer ${credential}` });
-      servers[variant] = { server, sessions, scrape: config.scrape === true, windows: [], latencies: [] };
-    }
-    await sleep(options.settleMs);
-    // Warm-up per server, long enough for V8's tier-up: its compiler threads are process CPU, and the
-    // variant with more code on the path would otherwise pay its compilation inside the windows.
-    for (const variant of variants) {
-      const { sessions, scrape: scraping, server } = servers[variant];
-      if (scraping) await scrape(server.port);
-      await drive({ lanes: sessions.length, durationMs: options.variantWarmupMs, maxCalls: options.maxCalls, call: (lane, n) => sessions[lane].echo(`w${n}`) });
-    }
-    for (let pass = 0; pass < options.variantPasses; pass += 1) {
-      for (let i = 0; i < variants.length; i += 1) {
-        const variant = variants[(i + pass) % variants.length];
-        const entry = servers[variant];
-        const pid = entry.server.handle.pid;
-        const cpu0 = cpuTimes(pid);
-        const scraped = entry.scrape ? sleep(options.variantWindowMs / 2).then(() => scrape(entry.server.port)) : undefined;
-        const result = await drive({ lanes: entry.sessions.length, durationMs: options.variantWindowMs, maxCalls: options.maxCalls, call: (lane, n) => entry.sessions[lane].echo(`m${n}`), keepLatencies: true });
-        await scraped;
-        const cpu1 = cpuTimes(pid);
-        const userMs = cpu1.userMs - cpu0.userMs;
-        const systemMs = cpu1.systemMs - cpu0.systemMs;
-        entry.windows.push({ calls: result.calls, seconds: result.elapsedMs / 1000, cpuMs: userMs + systemMs, userMs, systemMs });
-        for (const ms of result.latencies) entry.latencies.push(ms);
-      }
-    }
-    const figures = {};
-    for (const variant of variants) {
-      const { windows, latencies, sessions } = servers[variant];
-      const calls = windows.reduce((sum, w) => sum + w.calls, 0);
-      const seconds = windows.reduce((sum, w) => sum + w.seconds, 0);
-      const cpu = windows.reduce((sum, w) => sum + w.cpuMs, 0);
-      const user = windows.reduce((sum, w) => sum + w.userMs, 0);
-      const latency = summarizeLatencies(latencies);
-      figures[variant] = {
-        variant,
-        level: sessions.length,
-        windows: windows.length,
-        calls,
-        seconds,
-        throughput: calls / seconds,
-        p50: latency.p50,
-        p90: latency.p90,
-        p99: latency.p99,
-        max: latency.max,
-        cpuMs: cpu,
-        cpuUsPerCall: calls > 0 ? (cpu * 1000) / calls : Number.NaN,
-        userUsPerCall: calls > 0 ? (user * 1000) / calls : Number.NaN,
-        systemUsPerCall: calls > 0 ? ((cpu - user) * 1000) / calls : Number.NaN,
-        windowCpuUsPerCall: windows.map((w) => (w.calls > 0 ? (w.cpuMs * 1000) / w.calls : Number.NaN)),
-      };
-      const f = figures[variant];
-      log?.(`  ${variant.padEnd(7)} ${f.cpuUsPerCall.toFixed(1)} µs CPU/call (user ${f.userUsPerCall.toFixed(1)}, system ${f.systemUsPerCall.toFixed(1)}), ${f.throughput.toFixed(0)} calls/s (windows: ${f.windowCpuUsPerCall.map((x) => x.toFixed(0)).join(' ')} µs)`);
-    }
-    for (const variant of variants) await pool(servers[variant].sessions.length, 16, (i) => servers[variant].sessions[i].close());
-    if (sink) {
-      // The exporter sends every 5 s or every 512 spans: by now, many batches.
-      if (sink.requests === 0) throw new Error('traces: the OTLP sink received no export; tracing did not run');
-      figures.traces.exports = sink.requests;
-      figures.traces.exportedBytes = sink.bytes;
-    }
-    return figures;
+  const servers = {};
+  for (const variant of variants) {
+    const config = configOf(variant, fixture, sink);
+    const server = await startHttp('tfo', options, config.env ? { env: config.env } : {});
+    started.push(server);
+    const credential = await config.credential(server.port);
+    const sessions = await openSessions(server, options.variantLevel, 16, credential === undefined ? {} : { Authorization: `Bearer ${credential}` });
+    servers[variant] = { server, sessions, scrape: config.scrape === true, windows: [], latencies: [] };
   }
+  await sleep(options.settleMs);
+  // Warm-up per server, long enough for V8's tier-up: its compiler threads are process CPU, and the
+  // variant with more code on the path would otherwise pay its compilation inside the windows.
+  for (const variant of variants) {
+    const { sessions, scrape: scraping, server } = servers[variant];
+    if (scraping) await scrape(server.port);
+    await drive({ lanes: sessions.length, durationMs: options.variantWarmupMs, maxCalls: options.maxCalls, call: (lane, n) => sessions[lane].echo(`w${n}`) });
+  }
+  for (let pass = 0; pass < options.variantPasses; pass += 1) {
+    for (let i = 0; i < variants.length; i += 1) {
+      const variant = variants[(i + pass) % variants.length];
+      const entry = servers[variant];
+      const pid = entry.server.handle.pid;
+      const cpu0 = cpuTimes(pid);
+      const scraped = entry.scrape ? sleep(options.variantWindowMs / 2).then(() => scrape(entry.server.port)) : undefined;
+      const result = await drive({ lanes: entry.sessions.length, durationMs: options.variantWindowMs, maxCalls: options.maxCalls, call: (lane, n) => entry.sessions[lane].echo(`m${n}`), keepLatencies: true });
+      await scraped;
+      const cpu1 = cpuTimes(pid);
+      const userMs = cpu1.userMs - cpu0.userMs;
+      const systemMs = cpu1.systemMs - cpu0.systemMs;
+      entry.windows.push({ calls: result.calls, seconds: result.elapsedMs / 1000, cpuMs: userMs + systemMs, userMs, systemMs });
+      for (const ms of result.latencies) entry.latencies.push(ms);
+    }
+  }
+  const figures = {};
+  for (const variant of variants) {
+    const { windows, latencies, sessions } = servers[variant];
+    const calls = windows.reduce((sum, w) => sum + w.calls, 0);
+    const seconds = windows.reduce((sum, w) => sum + w.seconds, 0);
+    const cpu = windows.reduce((sum, w) => sum + w.cpuMs, 0);
+    const user = windows.reduce((sum, w) => sum + w.userMs, 0);
+    const latency = summarizeLatencies(latencies);
+    figures[variant] = {
+      variant,
+      level: sessions.length,
+      windows: windows.length,
+      calls,
+      seconds,
+      throughput: calls / seconds,
+      p50: latency.p50,
+      p90: latency.p90,
+      p99: latency.p99,
+      max: latency.max,
+      cpuMs: cpu,
+      cpuUsPerCall: calls > 0 ? (cpu * 1000) / calls : Number.NaN,
+      userUsPerCall: calls > 0 ? (user * 1000) / calls : Number.NaN,
+      systemUsPerCall: calls > 0 ? ((cpu - user) * 1000) / calls : Number.NaN,
+      windowCpuUsPerCall: windows.map((w) => (w.calls > 0 ? (w.cpuMs * 1000) / w.calls : Number.NaN)),
+    };
+    const f = figures[variant];
+    log?.(`  ${variant.padEnd(7)} ${f.cpuUsPerCall.toFixed(1)} µs CPU/call (user ${f.userUsPerCall.toFixed(1)}, system ${f.systemUsPerCall.toFixed(1)}), ${f.throughput.toFixed(0)} calls/s (windows: ${f.windowCpuUsPerCall.map((x) => x.toFixed(0)).join(' ')} µs)`);
+  }
+  for (const variant of variants) await pool(servers[variant].sessions.length, 16, (i) => servers[variant].sessions[i].close());
+  if (sink) {
+    // The exporter sends every 5 s or every 512 spans: by now, many batches.
+    if (sink.requests === 0) throw new Error('traces: the OTLP sink received no export; tracing did not run');
+    figures.traces.exports = sink.requests;
+    figures.traces.exportedBytes = sink.bytes;
+  }
+  return figures;
 }
 
 /** An OTLP/HTTP receiver that keeps nothing: it counts exports and bytes and answers 200. */
